@@ -1,0 +1,2 @@
+"""repro: classic generative models, reproduced and checked against their papers."""
+__version__ = "0.1.0"

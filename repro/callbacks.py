@@ -1,0 +1,114 @@
+"""The few callbacks Keras does not have: validation Parzen, atomic checkpoints, a NaN guard."""
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+
+
+def atomic_write_bytes(path, data: bytes):
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def atomic_write_text(path, text: str):
+    atomic_write_bytes(path, text.encode())
+
+
+def atomic_save_weights(model, path):
+    path = Path(path)
+    tmp = path.with_name(path.name.replace(".weights.h5", ".tmp.weights.h5"))
+    model.save_weights(tmp, overwrite=True)
+    os.replace(tmp, path)
+
+
+class EpochTimer(keras.callbacks.Callback):
+    def on_epoch_begin(self, epoch, logs=None):
+        self._t = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["epoch_seconds"] = time.perf_counter() - self._t
+
+
+class ParzenMonitor(keras.callbacks.Callback):
+    """Validation Parzen log-likelihood (the paper's sigma grid) every `every` epochs, logged as
+    `val_parzen` and `val_sigma` so CSVLogger, TensorBoard and the best checkpoint see it."""
+
+    def __init__(self, valid_flat, n_samples, sigmas, every=1, seed=12345):
+        super().__init__()
+        self.valid, self.n, self.sigmas, self.every, self.seed = valid_flat, n_samples, sigmas, every, seed
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is None or self.every <= 0 or (epoch + 1) % self.every:
+            return
+        from repro.metrics.parzen import parzen_log_likelihoods
+
+        samples = self.model.generate(self.n, seed=self.seed)["images"].reshape(self.n, -1)
+        means = parzen_log_likelihoods(samples, self.valid, self.sigmas).mean(axis=0)
+        i = int(np.argmax(means))
+        logs["val_parzen"] = float(means[i])
+        logs["val_sigma"] = float(self.sigmas[i])
+
+
+class AtomicCheckpoint(keras.callbacks.Callback):
+    """Saves weights after each epoch (`last`), and `best` when `monitor` improves; write then rename,
+    so a kill never leaves a half-written file a later run would trust."""
+
+    def __init__(self, folder, monitor=None, mode="max"):
+        super().__init__()
+        self.folder, self.monitor, self.mode = Path(folder), monitor, mode
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.state_path = self.folder / "best.json"
+        self.best = None
+        if self.state_path.exists():
+            self.best = json.loads(self.state_path.read_text()).get("value")
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        atomic_save_weights(self.model, self.folder / "last.weights.h5")
+        atomic_write_text(self.folder / "last.json", json.dumps({"epoch": epoch + 1}))
+        value = logs.get(self.monitor) if self.monitor else None
+        if value is None or not math.isfinite(value):
+            return
+        better = self.best is None or (value > self.best if self.mode == "max" else value < self.best)
+        if better:
+            self.best = float(value)
+            atomic_save_weights(self.model, self.folder / "best.weights.h5")
+            atomic_write_text(self.state_path, json.dumps({"epoch": epoch + 1, "monitor": self.monitor,
+                                                           "value": self.best}))
+
+
+class NonFiniteLoss(RuntimeError):
+    pass
+
+
+class StopOnNonFinite(keras.callbacks.Callback):
+    """Stops at the first NaN/inf in any logged loss, naming the step; checkpoints written so far stay."""
+
+    def __init__(self):
+        super().__init__()
+        self.epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        for k, v in (logs or {}).items():
+            if "loss" in k and v is not None and not math.isfinite(float(v)):
+                self.model.stop_training = True
+                self.model.nonfinite = (k, self.epoch + 1, batch + 1, float(v))
+                raise NonFiniteLoss(
+                    f"{k} became {float(v)} at epoch {self.epoch + 1}, step {batch + 1}. Training stopped; the last "
+                    f"good checkpoint (end of epoch {self.epoch}) is kept in the run folder. Lower the learning "
+                    "rate or check the data, then rerun with --resume.")

@@ -1,0 +1,224 @@
+"""Experiment configs: one YAML per experiment, checked against a schema.
+
+A config has common sections (data, train, eval) and a `model` section whose schema
+belongs to the model class. Profiles (smoke / quick / paper) may change only the length
+of a run and the sample counts, never the recipe, so they are checked against
+`PROFILE_KEYS`.
+"""
+from __future__ import annotations
+
+import copy
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class ConfigError(ValueError):
+    """A config problem, phrased for the user: which key, what is allowed."""
+
+
+@dataclass
+class Field:
+    default: Any
+    kind: type | tuple = object
+    choices: tuple | None = None
+    lo: float | None = None
+    hi: float | None = None
+    optional: bool = False
+    doc: str = ""
+
+
+# Keys a profile may override: lengths and sample counts only.
+PROFILE_KEYS = {
+    ("train", "epochs"),
+    ("train", "train_examples"),
+    ("train", "steps_per_epoch"),
+    ("eval", "n_samples"),
+    ("eval", "valid_examples"),
+    ("eval", "test_examples"),
+    ("eval", "monitor_every"),
+    ("eval", "monitor_samples"),
+    ("eval", "classifier_samples"),
+    ("eval", "seeds"),
+}
+
+COMMON_SCHEMA = {
+    "experiment": Field(None, str, doc="name of the experiment, used for run folders and results"),
+    "model": Field(None, str, doc="model key in repro.models.REGISTRY"),
+    "description": Field("", str),
+    "source": Field("", str, doc="where the recipe comes from"),
+    "seed": Field(0, int, lo=0),
+    "data": {
+        "dataset": Field("mnist", str, choices=("mnist", "cifar10", "tfd", "gaussian1d")),
+        "train_range": Field([0, 50000], list, doc="[start, stop) of the training split used for training"),
+        "valid_range": Field([50000, 60000], list, doc="[start, stop) of the training split held out"),
+        "shuffle": Field(True, bool),
+        "pixel_range": Field("unit", str, choices=("unit", "symmetric")),
+        "gcn_scale": Field(None, (int, float), optional=True, doc="global contrast normalisation scale"),
+        "fold": Field(0, int, lo=0, hi=4, doc="TFD fold"),
+    },
+    "train": {
+        "epochs": Field(1, int, lo=1),
+        "batch_size": Field(100, int, lo=1),
+        "train_examples": Field(None, int, lo=1, optional=True, doc="use only the first N training images"),
+        "steps_per_epoch": Field(None, int, lo=1, optional=True),
+        "precision": Field("float32", str, choices=("float32", "mixed_bfloat16")),
+        "distribute": Field("none", str, choices=("none", "mirrored", "multiworker")),
+        "checkpoint_every": Field(1, int, lo=1, doc="epochs between resumable backups"),
+    },
+    "eval": {
+        "n_samples": Field(10000, int, lo=1, doc="generated samples for the Parzen estimate"),
+        "valid_examples": Field(1000, int, lo=1, doc="validation images used to choose sigma"),
+        "test_examples": Field(10000, int, lo=1),
+        "sigmas": Field("logspace(-1,0,10)", str, choices=("logspace(-1,0,10)",)),
+        "monitor_every": Field(1, int, lo=0, doc="epochs between validation Parzen checks (0: never)"),
+        "monitor_samples": Field(10000, int, lo=1),
+        "classifier_samples": Field(10000, int, lo=1),
+        "seeds": Field(1, int, lo=1),
+        "checkpoint": Field("best", str, choices=("best", "last"),
+                            doc="which checkpoint evaluate uses: best validation Parzen, or the last epoch"),
+    },
+    "profiles": Field({}, dict),
+}
+
+
+def _close(key, options):
+    m = difflib.get_close_matches(str(key), [str(o) for o in options], n=3, cutoff=0.5)
+    return f" Did you mean {', '.join(repr(x) for x in m)}?" if m else ""
+
+
+def _check_value(path, f: Field, value):
+    name = ".".join(path)
+    if value is None:
+        if f.optional or f.default is None:
+            return None
+        raise ConfigError(f"config key '{name}' may not be empty; expected {_kind_name(f.kind)}.")
+    kinds = f.kind if isinstance(f.kind, tuple) else (f.kind,)
+    if float in kinds and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if object not in kinds:
+        if isinstance(value, bool) and bool not in kinds:
+            raise ConfigError(f"config key '{name}' is {value!r}; expected {_kind_name(f.kind)}.")
+        if not isinstance(value, kinds):
+            raise ConfigError(
+                f"config key '{name}' is {value!r} ({type(value).__name__}); expected {_kind_name(f.kind)}.")
+    if f.choices is not None and value not in f.choices:
+        raise ConfigError(
+            f"config key '{name}' is {value!r}; allowed: {', '.join(repr(c) for c in f.choices)}.")
+    if f.lo is not None and value < f.lo or f.hi is not None and value > f.hi:
+        lo = "-inf" if f.lo is None else f.lo
+        hi = "inf" if f.hi is None else f.hi
+        raise ConfigError(f"config key '{name}' is {value!r}; allowed range [{lo}, {hi}].")
+    return value
+
+
+def _kind_name(kind):
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return " or ".join({"int": "an integer", "float": "a number", "str": "a string", "bool": "true/false",
+                        "list": "a list", "dict": "a mapping"}.get(k.__name__, k.__name__) for k in kinds)
+
+
+def _merge(schema, values, path=()):
+    """Fill defaults, reject unknown keys and bad values."""
+    values = values or {}
+    if not isinstance(values, dict):
+        raise ConfigError(f"config section '{'.'.join(path)}' must be a mapping, got {values!r}.")
+    unknown = [k for k in values if k not in schema]
+    if unknown:
+        k = unknown[0]
+        where = ".".join(path + (str(k),))
+        raise ConfigError(f"unknown config key '{where}'.{_close(k, schema)} "
+                          f"Allowed here: {', '.join(sorted(schema))}.")
+    out = {}
+    for key, f in schema.items():
+        if isinstance(f, dict):
+            out[key] = _merge(f, values.get(key), path + (key,))
+        else:
+            out[key] = _check_value(path + (key,), f, copy.deepcopy(values.get(key, f.default)))
+    return out
+
+
+def _deep_update(base, over):
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(base.get(k), dict):
+            _deep_update(base[k], v)
+        else:
+            base[k] = v
+    return base
+
+
+def _check_profile(name, over):
+    if not isinstance(over, dict):
+        raise ConfigError(f"profile '{name}' must be a mapping of sections, got {over!r}.")
+    allowed = sorted(".".join(k) for k in PROFILE_KEYS)
+    for section, keys in over.items():
+        if not isinstance(keys, dict):
+            raise ConfigError(f"profile '{name}': '{section}' must be a mapping.")
+        for k in keys:
+            if (section, k) not in PROFILE_KEYS:
+                raise ConfigError(
+                    f"profile '{name}' sets '{section}.{k}', but a profile may change only the length of a "
+                    f"run and sample counts ({', '.join(allowed)}); put recipe changes in the config itself.")
+
+
+def load_config(path, profile: str | None = None, overrides: dict | None = None) -> dict:
+    """Read a YAML config, apply a profile, validate everything. Returns a plain dict."""
+    path = Path(path)
+    if not path.exists():
+        raise ConfigError(f"config file {path} does not exist; configs live in paper_configs/.")
+    try:
+        raw = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as e:
+        raise ConfigError(f"config file {path} is not valid YAML: {e}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"config file {path} must be a mapping at the top level.")
+    return resolve_config(raw, profile, overrides, origin=str(path))
+
+
+def resolve_config(raw: dict, profile: str | None = None, overrides: dict | None = None, origin="config") -> dict:
+    from repro.models import REGISTRY  # late import: models import keras
+
+    raw = copy.deepcopy(raw)
+    model_key = raw.get("model")
+    if model_key not in REGISTRY:
+        raise ConfigError(f"{origin}: 'model' is {model_key!r}; known models: {', '.join(sorted(REGISTRY))}.")
+    model_cls = REGISTRY[model_key]
+    schema = dict(COMMON_SCHEMA)
+    schema["model_params"] = model_cls.PARAMS
+    profiles = raw.get("profiles") or {}
+    for name, over in profiles.items():
+        _check_profile(name, over)
+    if profile is not None:
+        if profile not in profiles:
+            raise ConfigError(f"{origin} has no profile {profile!r}; it has: {', '.join(profiles) or 'none'}.")
+        _deep_update(raw, copy.deepcopy(profiles[profile]))
+    if overrides:
+        _deep_update(raw, overrides)
+    cfg = _merge(schema, raw)
+    cfg["profile"] = profile or "default"
+    if hasattr(model_cls, "check_config"):
+        model_cls.check_config(cfg)
+    return cfg
+
+
+def dump_config(cfg: dict) -> str:
+    return yaml.safe_dump(cfg, sort_keys=False)
+
+
+def recipe_fingerprint(cfg: dict) -> dict:
+    """The parts of a config that define the recipe (what a resumed run must share)."""
+    keep = {k: v for k, v in cfg.items() if k not in ("profiles", "profile", "description", "source")}
+    keep["train"] = {k: v for k, v in cfg["train"].items() if k not in ("epochs",)}
+    keep.pop("eval", None)
+    return keep
+
+
+def parse_sigmas(spec: str):
+    import numpy as np
+
+    if spec == "logspace(-1,0,10)":
+        return np.logspace(-1, 0, 10)
+    raise ConfigError(f"unknown sigma grid {spec!r}")

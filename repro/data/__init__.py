@@ -1,0 +1,59 @@
+"""Datasets as float32 arrays, split the way each experiment's source split them."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from repro.data.errors import DataError
+
+
+@dataclass
+class Splits:
+    train: np.ndarray          # (N, H, W, C) float32, in the config's pixel range
+    valid: np.ndarray
+    test: np.ndarray
+    train_labels: np.ndarray | None
+    valid_labels: np.ndarray | None
+    test_labels: np.ndarray | None
+    image_shape: tuple
+    name: str
+
+    def flat(self, which):
+        a = getattr(self, which)
+        return a.reshape(len(a), -1)
+
+
+def _scale(x_uint8, pixel_range):
+    x = x_uint8.astype(np.float32) / 255.0
+    return x * 2.0 - 1.0 if pixel_range == "symmetric" else x
+
+
+def load_splits(cfg: dict, data_dir=None) -> Splits:
+    d = cfg["data"]
+    name = d["dataset"]
+    if name == "mnist":
+        from repro.data.mnist import load_mnist
+
+        m = load_mnist(data_dir)
+        a, b = d["train_range"]
+        va, vb = d["valid_range"]
+        tr_x, tr_y = m["train_x"][a:b], m["train_y"][a:b]
+        n = cfg["train"].get("train_examples")
+        if n:
+            tr_x, tr_y = tr_x[:n], tr_y[:n]
+        return Splits(_scale(tr_x, d["pixel_range"])[..., None], _scale(m["train_x"][va:vb], d["pixel_range"])[..., None],
+                      _scale(m["test_x"], d["pixel_range"])[..., None], tr_y, m["train_y"][va:vb], m["test_y"],
+                      (28, 28, 1), name)
+    if name == "cifar10":
+        from repro.data.cifar10 import load_cifar10_splits
+
+        return load_cifar10_splits(cfg, data_dir)
+    if name == "tfd":
+        from repro.data.tfd import load_tfd_splits
+
+        return load_tfd_splits(cfg, data_dir)
+    raise DataError(f"dataset {name!r} has no loader here")
+
+
+__all__ = ["DataError", "Splits", "load_splits"]

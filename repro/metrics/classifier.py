@@ -1,0 +1,135 @@
+"""The suite's own MNIST classifier and the sample-quality metrics built on it.
+
+Trained once on MNIST train (all 60,000), checked at >= 99% test accuracy, and cached (the
+weights file and its test accuracy) under $REPRO_CACHE (default ~/.cache/repro). Metrics take
+any model's samples: float32 images in [0, 1], shape (N, 28, 28, 1).
+
+- class histogram: counts of the predicted labels (the plain way to see mode collapse);
+- classifier score (TF-GAN's MNIST score): exp(E_x KL(p(y|x) || p(y))), at most 10;
+- Frechet distance between Gaussians fitted to the classifier's 10 logits (as TF-GAN), against
+  the MNIST test set. Both scores depend on the sample count: it is returned with them.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import keras
+import numpy as np
+import scipy.linalg
+
+ACCURACY_FLOOR = 0.99
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("REPRO_CACHE", Path.home() / ".cache" / "repro"))
+
+
+def build_classifier():
+    # a small LeNet-style convnet: >99% in a few epochs on CPU
+    return keras.Sequential([
+        keras.Input((28, 28, 1)),
+        keras.layers.Conv2D(32, 3, activation="relu"),
+        keras.layers.Conv2D(64, 3, activation="relu"),
+        keras.layers.MaxPooling2D(),
+        keras.layers.Dropout(0.25, seed=1),
+        keras.layers.Flatten(),
+        keras.layers.Dense(128, activation="relu", name="features"),
+        keras.layers.Dropout(0.5, seed=2),
+        keras.layers.Dense(10, name="logits"),
+    ], name="mnist_classifier")
+
+
+def get_classifier(data_dir=None, epochs=4, verbose=0):
+    """The cached classifier (logits output), training it on first use."""
+    path = cache_dir() / "mnist_classifier.weights.h5"
+    meta = cache_dir() / "mnist_classifier.json"
+    model = build_classifier()
+    if path.exists() and meta.exists():
+        model.load_weights(path)
+        return model
+    from repro.data.mnist import load_mnist
+
+    m = load_mnist(data_dir)
+    x = m["train_x"][..., None].astype(np.float32) / 255.0
+    xt = m["test_x"][..., None].astype(np.float32) / 255.0
+    keras.utils.set_random_seed(0)
+    model.compile(keras.optimizers.Adam(1e-3), keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"])
+    model.fit(x, m["train_y"], batch_size=128, epochs=epochs, verbose=verbose)
+    acc = float(model.evaluate(xt, m["test_y"], batch_size=1000, verbose=0)[1])
+    if acc < ACCURACY_FLOOR:
+        raise RuntimeError(f"the MNIST classifier reached only {acc:.4f} test accuracy (< {ACCURACY_FLOOR}); "
+                           "not caching it.")
+    cache_dir().mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name("tmp." + path.name)
+    model.save_weights(tmp)
+    os.replace(tmp, path)
+    meta.write_text(json.dumps({"test_accuracy": acc, "epochs": epochs}))
+    return model
+
+
+def classifier_test_accuracy() -> float | None:
+    meta = cache_dir() / "mnist_classifier.json"
+    return json.loads(meta.read_text())["test_accuracy"] if meta.exists() else None
+
+
+def _check_images(images):
+    x = np.asarray(images, np.float32)
+    if x.ndim == 3:
+        x = x[..., None]
+    if x.shape[1:] != (28, 28, 1):
+        raise ValueError(f"classifier metrics need MNIST-shaped images (N, 28, 28, 1), got {x.shape}.")
+    if not np.all(np.isfinite(x)) or x.min() < 0 or x.max() > 1:
+        raise ValueError("classifier metrics need finite images in [0, 1].")
+    return x
+
+
+def logits(images, classifier=None, batch_size=1000):
+    clf = classifier or get_classifier()
+    return clf.predict(_check_images(images), batch_size=batch_size, verbose=0).astype(np.float64)
+
+
+def class_histogram(images=None, classifier=None, logits_=None):
+    lg = logits(images, classifier) if logits_ is None else logits_
+    return np.bincount(np.argmax(lg, axis=1), minlength=10)
+
+
+def classifier_score_from_logits(lg):
+    lg = lg - lg.max(axis=1, keepdims=True)
+    p = np.exp(lg)
+    p /= p.sum(axis=1, keepdims=True)
+    py = p.mean(axis=0, keepdims=True)
+    kl = np.sum(p * (np.log(p + 1e-30) - np.log(py + 1e-30)), axis=1)
+    return float(np.exp(kl.mean()))
+
+
+def frechet_distance_from_logits(a, b):
+    mu_a, mu_b = a.mean(axis=0), b.mean(axis=0)
+    ca, cb = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    covmean = scipy.linalg.sqrtm(ca @ cb)
+    if np.iscomplexobj(covmean):
+        covmean = covmean.real
+    return float(np.sum((mu_a - mu_b) ** 2) + np.trace(ca + cb - 2 * covmean))
+
+
+_TEST_LOGITS: dict = {}
+
+
+def sample_metrics(images, data_dir=None, classifier=None) -> dict:
+    """Histogram, classifier score and Frechet distance (vs the MNIST test set) of a batch of samples."""
+    from repro.data.mnist import load_mnist
+
+    clf = classifier or get_classifier(data_dir)
+    lg = logits(images, clf)
+    key = id(clf)
+    if key not in _TEST_LOGITS:
+        test = load_mnist(data_dir)["test_x"][..., None].astype(np.float32) / 255.0
+        _TEST_LOGITS[key] = logits(test, clf)
+    return {
+        "n": int(len(lg)),
+        "histogram": class_histogram(logits_=lg).tolist(),
+        "classifier_score": classifier_score_from_logits(lg),
+        "frechet_distance": frechet_distance_from_logits(lg, _TEST_LOGITS[key]),
+    }

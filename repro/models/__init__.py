@@ -1,0 +1,6 @@
+"""Model registry: the `model:` key of a config names one of these classes."""
+from repro.models.goodfellow2014 import AdversarialNets
+
+REGISTRY = {
+    "goodfellow2014": AdversarialNets,
+}

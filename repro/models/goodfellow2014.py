@@ -1,0 +1,195 @@
+"""Generative Adversarial Nets (Goodfellow et al., 2014) as in the public code `goodfeli/adversarial`.
+
+G: an MLP from 100-d noise U[-sqrt 3, sqrt 3] to pixels; its sigmoid output bias starts at the
+logit of the per-pixel training mean. D: maxout layers with dropout on every layer's input
+(keep 0.8 on the pixels, 0.5 above), fresh masks for the real and the fake pass.
+Losses from logits: D minimises 0.5 (BCE(D(x), 1) + BCE(D(G(z)), 0)); G minimises the
+non-saturating BCE(D(G(z)), 1), reusing D's fake pass.
+
+The public configs update D and G simultaneously from one minibatch (the faithful default);
+`update: alternating` runs the paper's Algorithm 1 (k D-steps, then one G-step).
+"""
+from __future__ import annotations
+
+import math
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import layers, ops
+
+from repro.config import ConfigError, Field
+from repro.models.base import GenerativeModel
+from repro.models.maxout import Maxout
+from repro.models.schedules import DividedEveryStep, LinearMomentum, ScheduledMomentumSGD
+
+SQRT3 = math.sqrt(3.0)
+
+
+def bce_from_logits(logits, target):
+    """Mean binary cross-entropy against a constant target 0 or 1 (softplus form, stable)."""
+    logits = ops.cast(logits, "float32")
+    return ops.mean(ops.softplus(-logits) if target == 1 else ops.softplus(logits))
+
+
+class AdversarialNets(GenerativeModel):
+    PARAMS = {
+        "noise_dim": Field(100, int, lo=1),
+        "noise": Field("uniform_sqrt3", str, choices=("uniform_sqrt3", "gaussian")),
+        "g_hidden": Field([1200, 1200], list),
+        "g_activations": Field(["relu", "relu"], list),
+        "g_output": Field("sigmoid", str, choices=("sigmoid", "linear")),
+        "g_irange": Field(0.05, float, lo=0.0),
+        "g_output_bias": Field("pixel_mean_logit", str, choices=("pixel_mean_logit", "zero")),
+        "d_maxout_units": Field([240, 240], list),
+        "d_pieces": Field(5, int, lo=1),
+        "d_irange": Field(0.005, float, lo=0.0),
+        "d_input_keep": Field(0.8, float, lo=0.01, hi=1.0),
+        "d_hidden_keep": Field(0.5, float, lo=0.01, hi=1.0),
+        "max_col_norm": Field(None, float, lo=0.0, optional=True),
+        "update": Field("simultaneous", str, choices=("simultaneous", "alternating")),
+        "k": Field(1, int, lo=1),
+        "learning_rate": Field(0.1, float, lo=0.0),
+        "lr_decay_factor": Field(1.000004, float, lo=1.0),
+        "lr_floor": Field(1e-6, float, lo=0.0),
+        "momentum_initial": Field(0.5, float, lo=0.0, hi=1.0),
+        "momentum_final": Field(0.7, float, lo=0.0, hi=1.0),
+        "momentum_start": Field(1, int, lo=1),
+        "momentum_saturate": Field(250, int, lo=1),
+    }
+
+    @staticmethod
+    def check_config(cfg):
+        p = cfg["model_params"]
+        if len(p["g_hidden"]) != len(p["g_activations"]):
+            raise ConfigError("config keys 'model_params.g_hidden' and 'model_params.g_activations' must have the "
+                              f"same length; got {len(p['g_hidden'])} and {len(p['g_activations'])}.")
+        bad = [a for a in p["g_activations"] if a not in ("relu", "sigmoid", "tanh", "linear")]
+        if bad:
+            raise ConfigError(f"config key 'model_params.g_activations' has {bad[0]!r}; allowed: relu, sigmoid, "
+                              "tanh, linear.")
+        if p["update"] == "simultaneous" and p["k"] != 1:
+            raise ConfigError("config key 'model_params.k' must be 1 with update: simultaneous "
+                              "(k D-steps per G-step only exist in update: alternating).")
+
+    def __init__(self, cfg, image_shape=(28, 28, 1), pixel_mean=None, steps_per_epoch=500, **kwargs):
+        super().__init__(cfg, image_shape, **kwargs)
+        p = self.params
+        dim = int(np.prod(image_shape))
+        constraint = keras.constraints.MaxNorm(p["max_col_norm"], axis=0) if p["max_col_norm"] else None
+
+        g_init = keras.initializers.RandomUniform(-p["g_irange"], p["g_irange"], seed=self.seed)
+        g_layers = [keras.Input((p["noise_dim"],))]
+        for units, act in zip(p["g_hidden"], p["g_activations"]):
+            g_layers.append(layers.Dense(units, activation=act, kernel_initializer=g_init,
+                                         kernel_constraint=constraint))
+        bias = "zeros"
+        if p["g_output_bias"] == "pixel_mean_logit" and pixel_mean is not None:
+            m = np.clip(np.asarray(pixel_mean, np.float64).reshape(-1), 1e-7, 1 - 1e-7)
+            bias = keras.initializers.Constant(np.log(m / (1 - m)).astype(np.float32))
+        g_layers.append(layers.Dense(dim, kernel_initializer=g_init, bias_initializer=bias,
+                                     kernel_constraint=constraint))
+        g_layers.append(layers.Activation(p["g_output"], dtype="float32"))
+        self.generator = keras.Sequential(g_layers, name="generator")
+
+        d_init = keras.initializers.RandomUniform(-p["d_irange"], p["d_irange"], seed=self.seed + 1)
+        d_layers = [keras.Input((dim,)), layers.Dropout(1 - p["d_input_keep"], seed=self.seed + 2)]
+        for i, units in enumerate(p["d_maxout_units"]):
+            d_layers.append(Maxout(units, p["d_pieces"], kernel_initializer=d_init, kernel_constraint=constraint))
+            d_layers.append(layers.Dropout(1 - p["d_hidden_keep"], seed=self.seed + 3 + i))
+        d_layers.append(layers.Dense(1, kernel_initializer=d_init, kernel_constraint=constraint, dtype="float32"))
+        self.discriminator = keras.Sequential(d_layers, name="discriminator")
+
+        def optimizer(name):
+            return ScheduledMomentumSGD(
+                DividedEveryStep(p["learning_rate"], p["lr_decay_factor"], p["lr_floor"]),
+                LinearMomentum(p["momentum_initial"], p["momentum_final"], p["momentum_start"],
+                               p["momentum_saturate"], steps_per_epoch * (p["k"] if name == "d" else 1)),
+                name=f"{name}_optimizer")
+
+        self.d_optimizer, self.g_optimizer = optimizer("d"), optimizer("g")
+        self.noise_seed = keras.random.SeedGenerator(self.seed + 100)
+        self.trackers = {n: keras.metrics.Mean(name=n) for n in ("d_loss", "g_loss", "d_real", "d_fake")}
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def noise(self, n, seed=None):
+        p = self.params
+        shape = (n, p["noise_dim"])
+        if p["noise"] == "gaussian":
+            return keras.random.normal(shape, seed=seed or self.noise_seed)
+        return keras.random.uniform(shape, -SQRT3, SQRT3, seed=seed or self.noise_seed)
+
+    def noise_numpy(self, n, rng: np.random.Generator):
+        p = self.params
+        if p["noise"] == "gaussian":
+            return rng.standard_normal((n, p["noise_dim"])).astype(np.float32)
+        return rng.uniform(-SQRT3, SQRT3, (n, p["noise_dim"])).astype(np.float32)
+
+    def decode(self, z):
+        x = self.generator(z, training=False)
+        return ops.reshape(x, (-1, *self.image_shape))
+
+    def _d_step(self, real):
+        z = self.noise(ops.shape(real)[0])
+        with tf.GradientTape() as tape:
+            fake = self.generator(z, training=True)
+            logits_real = self.discriminator(real, training=True)
+            logits_fake = self.discriminator(fake, training=True)
+            d_loss = 0.5 * (bce_from_logits(logits_real, 1) + bce_from_logits(logits_fake, 0))
+        grads = tape.gradient(d_loss, self.discriminator.trainable_variables)
+        self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
+        return d_loss, logits_real, logits_fake
+
+    def _g_step(self, n):
+        z = self.noise(n)
+        with tf.GradientTape() as tape:
+            logits_fake = self.discriminator(self.generator(z, training=True), training=True)
+            g_loss = bce_from_logits(logits_fake, 1)
+        grads = tape.gradient(g_loss, self.generator.trainable_variables)
+        self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
+        return g_loss
+
+    def train_step(self, real):
+        p = self.params
+        if p["update"] == "simultaneous":
+            # one forward pass, both players step on it (the public code's single SGD over both)
+            z = self.noise(ops.shape(real)[0])
+            with tf.GradientTape(persistent=True) as tape:
+                fake = self.generator(z, training=True)
+                logits_real = self.discriminator(real, training=True)
+                logits_fake = self.discriminator(fake, training=True)
+                d_loss = 0.5 * (bce_from_logits(logits_real, 1) + bce_from_logits(logits_fake, 0))
+                g_loss = bce_from_logits(logits_fake, 1)
+            d_vars, g_vars = self.discriminator.trainable_variables, self.generator.trainable_variables
+            d_grads, g_grads = tape.gradient(d_loss, d_vars), tape.gradient(g_loss, g_vars)
+            del tape
+            self.d_optimizer.apply_gradients(zip(d_grads, d_vars))
+            self.g_optimizer.apply_gradients(zip(g_grads, g_vars))
+        else:
+            # Algorithm 1: the batch holds k minibatches; k D-steps, then one G-step on fresh noise
+            for chunk in ops.split(real, p["k"], axis=0):
+                d_loss, logits_real, logits_fake = self._d_step(chunk)
+            g_loss = self._g_step(ops.shape(real)[0] // p["k"])
+        self.trackers["d_loss"].update_state(d_loss)
+        self.trackers["g_loss"].update_state(g_loss)
+        self.trackers["d_real"].update_state(ops.mean(ops.sigmoid(ops.cast(logits_real, "float32"))))
+        self.trackers["d_fake"].update_state(ops.mean(ops.sigmoid(ops.cast(logits_fake, "float32"))))
+        logs = {n: t.result() for n, t in self.trackers.items()}
+        logs["lr"] = self.d_optimizer.learning_rate
+        logs["momentum"] = self.d_optimizer.current_momentum()
+        return logs
+
+    def batch_multiple(self):
+        p = self.params
+        return p["k"] if p["update"] == "alternating" else 1
+
+    def build_all(self):
+        dim = int(np.prod(self.image_shape))
+        self.generator.build((None, self.params["noise_dim"]))
+        self.discriminator.build((None, dim))
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+        self.g_optimizer.build(self.generator.trainable_variables)
+        self.built = True

@@ -1,0 +1,146 @@
+"""Training: a run folder per (config, profile), `fit` with Keras callbacks, resumable."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+import yaml
+
+from repro.callbacks import (AtomicCheckpoint, EpochTimer, ParzenMonitor, StopOnNonFinite, atomic_write_text)
+from repro.config import dump_config, parse_sigmas, recipe_fingerprint
+from repro.data import load_splits
+from repro.models import REGISTRY
+
+
+class RunError(RuntimeError):
+    pass
+
+
+def default_run_dir(cfg) -> Path:
+    return Path("runs") / f"{cfg['experiment']}-{cfg['profile']}"
+
+
+def _diff(a, b, path=""):
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in sorted(set(a) | set(b)):
+            d = _diff(a.get(k), b.get(k), f"{path}.{k}" if path else k)
+            if d:
+                return d
+        return None
+    return None if a == b else (path, a, b)
+
+
+def set_precision(cfg):
+    keras.mixed_precision.set_global_policy(cfg["train"]["precision"])
+
+
+def build_model(cfg, splits, steps_per_epoch=None):
+    """The model of `cfg`, built (variables and optimiser slots exist) so weights can be loaded."""
+    set_precision(cfg)
+    cls = REGISTRY[cfg["model"]]
+    kwargs = {}
+    if splits is not None:
+        kwargs["pixel_mean"] = splits.flat("train").mean(axis=0) if splits.train is not None else None
+        kwargs["image_shape"] = splits.image_shape
+    if steps_per_epoch is not None:
+        kwargs["steps_per_epoch"] = steps_per_epoch
+    model = cls(cfg, **kwargs)
+    model.compile()
+    model.build_all()
+    return model
+
+
+def steps_for(cfg, n_train, model_cls=None):
+    t = cfg["train"]
+    per = t["batch_size"] * (cfg["model_params"].get("k", 1) if cfg["model_params"].get("update") == "alternating" else 1)
+    steps = n_train // per
+    if t["steps_per_epoch"]:
+        steps = min(steps, t["steps_per_epoch"])
+    if steps < 1:
+        raise RunError(f"train.batch_size {t['batch_size']} is larger than the {n_train} training examples.")
+    return steps, per
+
+
+def prepare_run_dir(cfg, run_dir: Path, resume: bool):
+    cfg_path = run_dir / "config.yaml"
+    if cfg_path.exists():
+        saved = yaml.safe_load(cfg_path.read_text())
+        d = _diff(recipe_fingerprint(saved), recipe_fingerprint(cfg))
+        if d:
+            raise RunError(f"run folder {run_dir} was made by another config: '{d[0]}' is {d[1]!r} there and "
+                           f"{d[2]!r} now. Use another --run-dir, or the config it was made with.")
+        if not resume:
+            raise RunError(f"run folder {run_dir} already exists. Pass --resume to continue it, or choose "
+                           "another --run-dir.")
+    elif resume and run_dir.exists() and any(run_dir.iterdir()):
+        raise RunError(f"cannot resume {run_dir}: it has no config.yaml, so it is not a run folder of this suite.")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(cfg_path, dump_config(cfg))
+
+
+def make_dataset(cfg, x, batch):
+    ds = tf.data.Dataset.from_tensor_slices(x)
+    if cfg["data"]["shuffle"]:
+        ds = ds.shuffle(len(x), seed=cfg["seed"], reshuffle_each_iteration=True)
+    return ds.batch(batch, drop_remainder=True).prefetch(2)
+
+
+def train(cfg, run_dir=None, resume=False, data_dir=None, verbose=2):
+    run_dir = Path(run_dir) if run_dir else default_run_dir(cfg)
+    done_path = run_dir / "done.json"
+    if resume and done_path.exists():
+        done = json.loads(done_path.read_text())
+        if done.get("epochs", 0) >= cfg["train"]["epochs"]:
+            print(f"{run_dir}: already trained for {done['epochs']} epochs; nothing to resume.")
+            return run_dir
+    prepare_run_dir(cfg, run_dir, resume)
+    keras.utils.set_random_seed(cfg["seed"])
+    splits = load_splits(cfg, data_dir)
+    x = splits.flat("train")
+    steps, per_step = steps_for(cfg, len(x))
+    model = build_model(cfg, splits, steps_per_epoch=steps)
+    ds = make_dataset(cfg, x, per_step)
+
+    callbacks = [EpochTimer()]
+    ev = cfg["eval"]
+    if ev["monitor_every"] > 0:
+        valid = splits.flat("valid")[: ev["valid_examples"]]
+        callbacks.append(ParzenMonitor(valid, ev["monitor_samples"], parse_sigmas(ev["sigmas"]), ev["monitor_every"]))
+    callbacks += [
+        StopOnNonFinite(),
+        AtomicCheckpoint(run_dir / "checkpoints", monitor="val_parzen" if ev["monitor_every"] > 0 else None),
+        keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
+        keras.callbacks.TensorBoard(str(run_dir / "logs"), write_graph=False, profile_batch=0),
+        # last: the backup marks an epoch done only after everything above has been written
+        keras.callbacks.BackupAndRestore(str(run_dir / "backup"), save_freq="epoch", delete_checkpoint=False),
+    ]
+    t0 = time.time()
+    model.fit(ds, epochs=cfg["train"]["epochs"], steps_per_epoch=steps, callbacks=callbacks, verbose=verbose)
+    atomic_write_text(done_path, json.dumps({"epochs": cfg["train"]["epochs"], "seconds_this_session": time.time() - t0,
+                                             "steps_per_epoch": steps, "batch": per_step}))
+    return run_dir
+
+
+def load_run(run_dir, checkpoint="best", data_dir=None, need_data=True):
+    """Rebuild a trained model from its run folder. Returns (cfg, model, splits, epoch)."""
+    run_dir = Path(run_dir)
+    cfg_path = run_dir / "config.yaml"
+    if not cfg_path.exists():
+        raise RunError(f"{run_dir} is not a run folder (no config.yaml). Train one with `python -m repro train`.")
+    cfg = yaml.safe_load(cfg_path.read_text())
+    ck = run_dir / "checkpoints"
+    path = ck / f"{checkpoint}.weights.h5"
+    meta = ck / f"{checkpoint}.json"
+    if not path.exists():
+        path, meta = ck / "last.weights.h5", ck / "last.json"
+    if not path.exists():
+        raise RunError(f"{run_dir} has no checkpoint yet (checkpoints/last.weights.h5); train it first.")
+    splits = load_splits(cfg, data_dir) if need_data else None
+    model = build_model(cfg, splits)
+    model.load_weights(path)
+    epoch = json.loads(meta.read_text()).get("epoch") if meta.exists() else None
+    return cfg, model, splits, {"checkpoint": path.name.split(".")[0], "epoch": epoch}
