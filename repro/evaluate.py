@@ -40,9 +40,12 @@ def evaluate_run(run_dir, data_dir=None, checkpoint=None, results_dir="results")
     cfg, model, splits, info = load_run(run_dir, checkpoint, data_dir)
     ev = cfg["eval"]
     t0 = time.time()
-    samples = model.generate(ev["n_samples"], seed=EVAL_SEED)["images"]
-    parzen = parzen_protocol(samples.reshape(len(samples), -1), splits.flat("valid")[: ev["valid_examples"]],
-                             splits.flat("test")[: ev["test_examples"]], parse_sigmas(ev["sigmas"]))
+    parzen = None
+    if model.parzen:
+        samples = model.generate(ev["n_samples"], seed=EVAL_SEED)["images"]
+        parzen = parzen_protocol(samples.reshape(len(samples), -1), splits.flat("valid")[: ev["valid_examples"]],
+                                 splits.flat("test")[: ev["test_examples"]], parse_sigmas(ev["sigmas"]))
+    extra = model.extra_metrics(splits, data_dir)
     history = read_history(run_dir)
     secs = [h["epoch_seconds"] for h in history if h.get("epoch_seconds")]
     summary = {
@@ -51,12 +54,14 @@ def evaluate_run(run_dir, data_dir=None, checkpoint=None, results_dir="results")
         "model": cfg["model"],
         "profile": cfg["profile"],
         "recipe": {"update": cfg["model_params"].get("update"), "k": cfg["model_params"].get("k"),
+                   "distribute": cfg["train"]["distribute"],
                    "precision": cfg["train"]["precision"], "batch_size": cfg["train"]["batch_size"],
                    "train_examples": cfg["train"]["train_examples"] or len(splits.train), "seed": cfg["seed"]},
         "epochs_planned": cfg["train"]["epochs"],
         "epochs_trained": len(history),
         "checkpoint": info,
         "parzen": parzen,
+        "metrics": extra,
         "eval_seconds": time.time() - t0,
         "seconds_per_epoch_median": statistics.median(secs) if secs else None,
         "history": [{k: h.get(k) for k in ("epoch", "d_loss", "g_loss", "d_real", "d_fake", "val_parzen", "val_sigma",

@@ -102,26 +102,42 @@ def parzen_curves(results_dir, experiment, reported, path):
     return save(fig, path)
 
 
-def make_all_figures(runs_root="runs", results_dir="results", data_dir=None):
+def goodfellow2014_figures(run_dir, summary, results_dir, data_dir=None):
     from repro.train import load_run
 
-    out = []
     figdir = Path(results_dir) / "figures"
-    for run in sorted(Path(runs_root).glob("*/eval.json")):
-        run_dir = run.parent
-        summary = json.loads(run.read_text())
-        if summary["model"] != "goodfellow2014":
-            continue
-        cfg, model, splits, info = load_run(run_dir, summary["checkpoint"]["checkpoint"], data_dir)
-        ep = info["epoch"]
-        tag = f"{run_dir.name}, {info['checkpoint']} checkpoint (epoch {ep})"
-        out.append(fig2_samples_with_neighbours(
+    cfg, model, splits, info = load_run(run_dir, summary["checkpoint"]["checkpoint"], data_dir)
+    tag = f"{run_dir.name}, {info['checkpoint']} checkpoint (epoch {info['epoch']})"
+    return [
+        fig2_samples_with_neighbours(
             model, splits, figdir / f"{run_dir.name}-fig2.png",
             f"Fig. 2 (Goodfellow et al. 2014), {tag}:\nrandom samples; framed column = nearest training example "
-            "of its left neighbour"))
-        out.append(fig3_interpolation(model, figdir / f"{run_dir.name}-fig3.png",
-                                      f"Fig. 3 (Goodfellow et al. 2014), {tag}: linear interpolation in z"))
-    p = parzen_curves(results_dir, "goodfellow2014_mnist", 225, figdir / "goodfellow2014_mnist-parzen_curve.png")
-    if p:
-        out.append(p)
+            "of its left neighbour"),
+        fig3_interpolation(model, figdir / f"{run_dir.name}-fig3.png",
+                           f"Fig. 3 (Goodfellow et al. 2014), {tag}: linear interpolation in z"),
+    ]
+
+
+def goodfellow2014_summary_figures(results_dir):
+    p = parzen_curves(results_dir, "goodfellow2014_mnist", 225,
+                      Path(results_dir) / "figures" / "goodfellow2014_mnist-parzen_curve.png")
+    return [p] if p else []
+
+
+# model key -> fn(run_dir, summary, results_dir, data_dir) -> [paths]: figures that need the trained run
+RUN_FIGURES = {"goodfellow2014": goodfellow2014_figures}
+# fn(results_dir) -> [paths]: figures drawn from results/runs/*.json alone (they survive without run folders)
+SUMMARY_FIGURES = [goodfellow2014_summary_figures]
+
+
+def make_all_figures(runs_root="runs", results_dir="results", data_dir=None):
+    """Every figure of every evaluated run folder under `runs_root`, then the summary figures."""
+    out = []
+    for run in sorted(Path(runs_root).glob("*/eval.json")):
+        summary = json.loads(run.read_text())
+        maker = RUN_FIGURES.get(summary["model"])
+        if maker:
+            out += maker(run.parent, summary, results_dir, data_dir)
+    for fn in SUMMARY_FIGURES:
+        out += fn(results_dir)
     return out

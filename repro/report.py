@@ -58,7 +58,8 @@ def _describe(s):
 
 
 def goodfellow2014_section(results_dir):
-    runs = {k: v for k, v in load_runs(results_dir).items() if v["experiment"] == "goodfellow2014_mnist"}
+    runs = {k: v for k, v in load_runs(results_dir).items()
+            if v["experiment"] == "goodfellow2014_mnist" and v.get("parzen")}
     base_path = Path(results_dir, "baselines.json")
     baselines = json.loads(base_path.read_text()) if base_path.exists() else {}
     table = [("model", "MNIST (nats)", "source")]

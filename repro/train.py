@@ -12,7 +12,6 @@ import yaml
 
 from repro.callbacks import (AtomicCheckpoint, EpochTimer, ParzenMonitor, StopOnNonFinite, atomic_write_text)
 from repro.config import dump_config, parse_sigmas, recipe_fingerprint
-from repro.data import load_splits
 from repro.models import REGISTRY
 
 
@@ -44,7 +43,7 @@ def build_model(cfg, splits, steps_per_epoch=None):
     cls = REGISTRY[cfg["model"]]
     kwargs = {}
     if splits is not None:
-        kwargs["pixel_mean"] = splits.flat("train").mean(axis=0) if splits.train is not None else None
+        kwargs["pixel_mean"] = splits.flat("train").mean(axis=0)
         kwargs["image_shape"] = splits.image_shape
     if steps_per_epoch is not None:
         kwargs["steps_per_epoch"] = steps_per_epoch
@@ -82,13 +81,6 @@ def prepare_run_dir(cfg, run_dir: Path, resume: bool):
     atomic_write_text(cfg_path, dump_config(cfg))
 
 
-def make_dataset(cfg, x, batch):
-    ds = tf.data.Dataset.from_tensor_slices(x)
-    if cfg["data"]["shuffle"]:
-        ds = ds.shuffle(len(x), seed=cfg["seed"], reshuffle_each_iteration=True)
-    return ds.batch(batch, drop_remainder=True).prefetch(2)
-
-
 def train(cfg, run_dir=None, resume=False, data_dir=None, verbose=2):
     run_dir = Path(run_dir) if run_dir else default_run_dir(cfg)
     done_path = run_dir / "done.json"
@@ -99,20 +91,20 @@ def train(cfg, run_dir=None, resume=False, data_dir=None, verbose=2):
             return run_dir
     prepare_run_dir(cfg, run_dir, resume)
     keras.utils.set_random_seed(cfg["seed"])
-    splits = load_splits(cfg, data_dir)
-    x = splits.flat("train")
-    steps, per_step = steps_for(cfg, len(x))
+    cls = REGISTRY[cfg["model"]]
+    splits = cls.load_splits(cfg, data_dir)
+    steps, per_step = steps_for(cfg, len(splits.train))
     model = build_model(cfg, splits, steps_per_epoch=steps)
-    ds = make_dataset(cfg, x, per_step)
+    ds = cls.make_dataset(cfg, splits, per_step)
 
     callbacks = [EpochTimer()]
     ev = cfg["eval"]
-    if ev["monitor_every"] > 0:
+    if ev["monitor_every"] > 0 and cls.parzen:
         valid = splits.flat("valid")[: ev["valid_examples"]]
         callbacks.append(ParzenMonitor(valid, ev["monitor_samples"], parse_sigmas(ev["sigmas"]), ev["monitor_every"]))
     callbacks += [
         StopOnNonFinite(),
-        AtomicCheckpoint(run_dir / "checkpoints", monitor="val_parzen" if ev["monitor_every"] > 0 else None),
+        AtomicCheckpoint(run_dir / "checkpoints", monitor="val_parzen" if ev["monitor_every"] > 0 and cls.parzen else None),
         keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
         keras.callbacks.TensorBoard(str(run_dir / "logs"), write_graph=False, profile_batch=0),
         # last: the backup marks an epoch done only after everything above has been written
@@ -139,7 +131,7 @@ def load_run(run_dir, checkpoint="best", data_dir=None, need_data=True):
         path, meta = ck / "last.weights.h5", ck / "last.json"
     if not path.exists():
         raise RunError(f"{run_dir} has no checkpoint yet (checkpoints/last.weights.h5); train it first.")
-    splits = load_splits(cfg, data_dir) if need_data else None
+    splits = REGISTRY[cfg["model"]].load_splits(cfg, data_dir) if need_data else None
     model = build_model(cfg, splits)
     model.load_weights(path)
     epoch = json.loads(meta.read_text()).get("epoch") if meta.exists() else None

@@ -7,18 +7,50 @@ import numpy as np
 
 class GenerativeModel(keras.Model):
     """A subclassed keras.Model with its own train_step and a `generate(n, seed)` that gives
-    images as float32 in [0, 1], shape (n, H, W, C), plus `labels`/`codes` where the model has them."""
+    images as float32 in [0, 1], shape (n, H, W, C), plus `labels`/`codes` where the model has them.
+
+    Hooks a model may override (class attributes and class methods), used by train/evaluate:
+    - `uses_labels`: the training dataset yields (images, labels) instead of images;
+    - `parzen`: evaluate runs the 2014 Parzen protocol on `generate`'s images (MNIST models);
+    - `load_splits(cfg, data_dir)` / `make_dataset(cfg, splits, batch)`: where the data comes from;
+    - `extra_metrics(splits, data_dir)`: more numbers for results/runs/*.json (e.g. classifier metrics).
+    """
 
     PARAMS: dict = {}
     # the range of `decode`'s output; generate maps it to [0, 1]
     output_range = (0.0, 1.0)
+    uses_labels = False
+    parzen = True
 
-    def __init__(self, cfg, image_shape, **kwargs):
+    def __init__(self, cfg, image_shape=(28, 28, 1), pixel_mean=None, steps_per_epoch=None, **kwargs):
         super().__init__(**kwargs)
         self.cfg = cfg
         self.params = cfg["model_params"]
         self.seed = int(cfg["seed"])
         self.image_shape = tuple(image_shape)
+
+    @classmethod
+    def load_splits(cls, cfg, data_dir=None):
+        from repro.data import load_splits
+
+        return load_splits(cfg, data_dir)
+
+    @classmethod
+    def make_dataset(cls, cfg, splits, batch):
+        import tensorflow as tf
+
+        data = (splits.train, splits.train_labels) if cls.uses_labels else splits.train
+        ds = tf.data.Dataset.from_tensor_slices(data)
+        if cfg["data"]["shuffle"]:
+            ds = ds.shuffle(len(splits.train), seed=cfg["seed"], reshuffle_each_iteration=True)
+        return ds.batch(batch, drop_remainder=True).prefetch(2)
+
+    def extra_metrics(self, splits, data_dir=None) -> dict:
+        return {}
+
+    def build_all(self):
+        """Create every variable (layers and optimiser slots) so weights can be loaded; sets built."""
+        raise NotImplementedError
 
     def batch_multiple(self):
         """How many minibatches one train_step consumes."""

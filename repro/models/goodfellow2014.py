@@ -74,6 +74,7 @@ class AdversarialNets(GenerativeModel):
 
     def __init__(self, cfg, image_shape=(28, 28, 1), pixel_mean=None, steps_per_epoch=500, **kwargs):
         super().__init__(cfg, image_shape, **kwargs)
+        steps_per_epoch = steps_per_epoch or 500
         p = self.params
         dim = int(np.prod(image_shape))
         constraint = keras.constraints.MaxNorm(p["max_col_norm"], axis=0) if p["max_col_norm"] else None
@@ -154,6 +155,7 @@ class AdversarialNets(GenerativeModel):
 
     def train_step(self, real):
         p = self.params
+        real = ops.reshape(real, (-1, int(np.prod(self.image_shape))))
         if p["update"] == "simultaneous":
             # one forward pass, both players step on it (the public code's single SGD over both)
             z = self.noise(ops.shape(real)[0])

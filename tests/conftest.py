@@ -1,0 +1,23 @@
+"""Tests run on real MNIST (../shared/data/mnist beside the checkout, or $REPRO_DATA_DIR) with smoke profiles."""
+import os
+import pathlib
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+os.environ.setdefault("REPRO_DATA_DIR", str(ROOT.parent / "shared" / "data" / "mnist"))
+os.environ.setdefault("REPRO_CACHE", str(ROOT / ".cache"))  # the MNIST classifier is trained once per checkout
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+@pytest.fixture(scope="session")
+def mnist_dir():
+    d = pathlib.Path(os.environ["REPRO_DATA_DIR"])
+    if not d.is_dir():
+        pytest.fail(f"MNIST folder {d} not found: set REPRO_DATA_DIR to a folder with the four IDX files")
+    return d
+
+
+@pytest.fixture(scope="session")
+def configs():
+    return ROOT / "paper_configs"
