@@ -115,6 +115,14 @@ def cmd_figures(a):
         print(path)
 
 
+def cmd_check_data(a):
+    from repro.config import load_config
+    from repro.models import REGISTRY
+
+    cfg = load_config(a.config)
+    REGISTRY[cfg["model"]].load_splits(cfg, a.data_dir)
+
+
 def cmd_report(a):
     from repro.report import write_report
 
@@ -173,6 +181,11 @@ def build_parser():
     f.add_argument("--results", default="results")
     f.add_argument("--data-dir", default=None, help=data_help)
     f.set_defaults(fn=cmd_figures)
+
+    c = sub.add_parser("check-data", help="exit 0 if the config's dataset can be loaded, else say why (exit 2)")
+    c.add_argument("config")
+    c.add_argument("--data-dir", default=None, help=data_help)
+    c.set_defaults(fn=cmd_check_data)
 
     r = sub.add_parser("report", help="tables, REPORT.md and verification.json from results/")
     r.add_argument("--results", default="results")

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# The test command: creates .venv on first use, then runs the whole suite (smoke profiles, real MNIST slices).
+set -euo pipefail
+cd "$(dirname "$0")"
+source tools/ensure_venv.sh
+"$PY" -m pytest -q tests "$@"
