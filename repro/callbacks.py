@@ -89,6 +89,41 @@ class AtomicCheckpoint(keras.callbacks.Callback):
                                                            "value": self.best}))
 
 
+class RNGStateBackup(keras.callbacks.Callback):
+    """Keras' weight files leave out SeedGenerator states (noise, dropout masks). They are kept here,
+    one file per finished epoch (the last two), and restored for the epoch BackupAndRestore resumes
+    from, so a resumed run draws the same random numbers as an uninterrupted one."""
+
+    def __init__(self, folder, resume_epoch=None):
+        super().__init__()
+        self.folder, self.resume_epoch = Path(folder), resume_epoch
+
+    def _path(self, epoch):
+        return self.folder / f"rng-epoch{epoch:05d}.npz"
+
+    def on_train_begin(self, logs=None):
+        if not self.resume_epoch:
+            return
+        path = self._path(self.resume_epoch)
+        if not path.exists():
+            raise RuntimeError(f"cannot resume exactly: {path} is missing (the random-number state of epoch "
+                               f"{self.resume_epoch}); start a new run folder instead.")
+        states = np.load(path)
+        for i, gen in enumerate(self.model.seed_generators()):
+            gen.state.assign(states[f"g{i}"])
+
+    def on_epoch_end(self, epoch, logs=None):
+        import io
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        buf = io.BytesIO()
+        np.savez(buf, **{f"g{i}": keras.ops.convert_to_numpy(g.state.value)
+                         for i, g in enumerate(self.model.seed_generators())})
+        atomic_write_bytes(self._path(epoch + 1), buf.getvalue())
+        for old in sorted(self.folder.glob("rng-epoch*.npz"))[:-2]:
+            old.unlink()
+
+
 class NonFiniteLoss(RuntimeError):
     pass
 

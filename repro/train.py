@@ -10,7 +10,8 @@ import numpy as np
 import tensorflow as tf
 import yaml
 
-from repro.callbacks import (AtomicCheckpoint, EpochTimer, ParzenMonitor, StopOnNonFinite, atomic_write_text)
+from repro.callbacks import (AtomicCheckpoint, EpochTimer, ParzenMonitor, RNGStateBackup, StopOnNonFinite,
+                             atomic_write_text)
 from repro.config import dump_config, parse_sigmas, recipe_fingerprint
 from repro.models import REGISTRY
 
@@ -95,7 +96,9 @@ def train(cfg, run_dir=None, resume=False, data_dir=None, verbose=2):
     splits = cls.load_splits(cfg, data_dir)
     steps, per_step = steps_for(cfg, len(splits.train))
     model = build_model(cfg, splits, steps_per_epoch=steps)
-    ds = cls.make_dataset(cfg, splits, per_step)
+    meta = run_dir / "backup" / "training_metadata.json"
+    start_epoch = json.loads(meta.read_text())["epoch"] if resume and meta.exists() else 0
+    ds = cls.make_dataset(cfg, splits, per_step, steps, start_epoch)
 
     callbacks = [EpochTimer()]
     ev = cfg["eval"]
@@ -107,6 +110,7 @@ def train(cfg, run_dir=None, resume=False, data_dir=None, verbose=2):
         AtomicCheckpoint(run_dir / "checkpoints", monitor="val_parzen" if ev["monitor_every"] > 0 and cls.parzen else None),
         keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
         keras.callbacks.TensorBoard(str(run_dir / "logs"), write_graph=False, profile_batch=0),
+        RNGStateBackup(run_dir / "backup", resume_epoch=start_epoch),
         # last: the backup marks an epoch done only after everything above has been written
         keras.callbacks.BackupAndRestore(str(run_dir / "backup"), save_freq="epoch", delete_checkpoint=False),
     ]

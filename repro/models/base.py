@@ -36,17 +36,40 @@ class GenerativeModel(keras.Model):
         return load_splits(cfg, data_dir)
 
     @classmethod
-    def make_dataset(cls, cfg, splits, batch):
+    def make_dataset(cls, cfg, splits, batch, steps_per_epoch, start_epoch=0):
+        """Batches for epochs start_epoch .. epochs-1. Epoch e's order is a function of (seed, e) alone,
+        so a run resumed at epoch e sees exactly the batches an uninterrupted run would."""
         import tensorflow as tf
 
-        data = (splits.train, splits.train_labels) if cls.uses_labels else splits.train
-        ds = tf.data.Dataset.from_tensor_slices(data)
-        if cfg["data"]["shuffle"]:
-            ds = ds.shuffle(len(splits.train), seed=cfg["seed"], reshuffle_each_iteration=True)
-        return ds.batch(batch, drop_remainder=True).prefetch(2)
+        n, seed, shuffle = len(splits.train), int(cfg["seed"]), bool(cfg["data"]["shuffle"])
+
+        def epoch_batches(epoch):
+            idx = tf.range(n, dtype=tf.int64)
+            if shuffle:
+                idx = tf.random.experimental.stateless_shuffle(idx, seed=tf.stack([tf.constant(seed, tf.int64), epoch]))
+            return tf.data.Dataset.from_tensor_slices(idx).batch(batch, drop_remainder=True).take(steps_per_epoch)
+
+        x = tf.constant(splits.train)
+        y = tf.constant(splits.train_labels) if cls.uses_labels else None
+        ds = tf.data.Dataset.range(start_epoch, cfg["train"]["epochs"]).flat_map(epoch_batches)
+        ds = ds.map(lambda i: (tf.gather(x, i), tf.gather(y, i)) if y is not None else tf.gather(x, i))
+        return ds.prefetch(2)
 
     def extra_metrics(self, splits, data_dir=None) -> dict:
         return {}
+
+    def compile(self, **kwargs):
+        # the players' optimisers are attributes; Keras' own `optimizer` slot is left unused but built
+        # (empty), so BackupAndRestore never creates slots for it that a checkpoint would then lack
+        super().compile(optimizer=keras.optimizers.SGD(name="unused"), **kwargs)
+        self.optimizer.build([])
+
+    def seed_generators(self):
+        """Every SeedGenerator of the model (noise, dropout masks), in a stable order."""
+        gens = []
+        for layer in self._flatten_layers(include_self=True):
+            gens += list(getattr(layer, "_seed_generators", []))
+        return gens
 
     def build_all(self):
         """Create every variable (layers and optimiser slots) so weights can be loaded; sets built."""
