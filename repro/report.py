@@ -119,7 +119,9 @@ def goodfellow2014_section(results_dir):
     return "\n".join(text), rows
 
 
-SECTIONS = [goodfellow2014_section]
+from repro.reports.demos import demos_section  # noqa: E402
+
+SECTIONS = [goodfellow2014_section, demos_section]
 
 
 def write_report(results_dir="results"):
