@@ -24,8 +24,9 @@ def read_history(run_dir) -> list[dict]:
     rows = {}
     with open(path) as f:
         for row in csv.DictReader(f):
-            # a resumed run may log an epoch twice; the later line wins
-            rows[int(row["epoch"])] = {k: (float(v) if v not in ("", None) else None) for k, v in row.items()}
+            # a resumed run may log an epoch twice; the later line wins. Keras' CSVLogger writes "NA" in the
+            # val_* columns it adds when a model logs no validation metrics (e.g. the 1-D toy)
+            rows[int(row["epoch"])] = {k: (float(v) if v not in ("", None, "NA") else None) for k, v in row.items()}
     return [rows[k] for k in sorted(rows)]
 
 

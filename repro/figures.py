@@ -130,6 +130,15 @@ RUN_FIGURES = {"goodfellow2014": goodfellow2014_figures}
 SUMMARY_FIGURES = [goodfellow2014_summary_figures]
 
 
+def _toy1d_summary_figures(results_dir):  # late import: figures_toy1d imports `save` from this module
+    from repro.figures_toy1d import toy1d_summary_figures
+
+    return toy1d_summary_figures(results_dir)
+
+
+SUMMARY_FIGURES.append(_toy1d_summary_figures)
+
+
 def make_all_figures(runs_root="runs", results_dir="results", data_dir=None):
     """Every figure of every evaluated run folder under `runs_root`, then the summary figures."""
     out = []

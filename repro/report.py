@@ -119,7 +119,10 @@ def goodfellow2014_section(results_dir):
     return "\n".join(text), rows
 
 
-SECTIONS = [goodfellow2014_section]
+from repro.reports.demos import demos_section  # noqa: E402
+from repro.reports.toy1d import toy1d_section  # noqa: E402
+
+SECTIONS = [goodfellow2014_section, demos_section, toy1d_section]
 
 
 def write_report(results_dir="results"):

@@ -1,0 +1,98 @@
+"""Figures of the 1-D GAN, drawn from results/runs/toy1d*.json alone (the curves are stored there).
+
+Style of Goodfellow et al. 2014, Fig. 1: data density (black, dotted), generator density p_g (green),
+discriminator D(x) (blue, dashed)."""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from repro.figures import save  # noqa: E402
+
+STATES = (("start", "(a) at the start"), ("pretrained", "(b) after pre-training D"),
+          ("end", "(c) after {n:,} iterations"))
+
+
+def _panel(ax, c, state, title, support):
+    x = np.array(c["x"])
+    ax.plot(x, c["p_data"], "k:", lw=2, label="$p_{data}$")
+    ax.plot(x, c[f"p_g_{state}"], "g-", lw=1.5, label="$p_g$ (histogram of G(z))")
+    ax.plot(x, c[f"d_{state}"], "b--", lw=1.5, label="D(x)")
+    ax.axhline(0.5, color="0.6", lw=0.6)
+    ax.axvspan(*support, color="0.93", zorder=-1)
+    ax.set_ylim(0, 1.05)
+    ax.set_title(title, fontsize=8)
+    ax.tick_params(labelsize=7)
+
+
+def fig1_panels(summary, path):
+    """Fig. 1 (2014 paper) / seed 004: start, after D pre-training, after training; and the loss curve."""
+    m = summary["metrics"]
+    c = m["curves"]
+    steps = m["steps_per_epoch"]
+    pre_epochs = m["pretrain_steps"] // steps
+    n_iter = m["gan_iterations"]
+    fig, axes = plt.subplots(1, 4, figsize=(15, 3.2))
+    for ax, (state, title) in zip(axes[:3], STATES):
+        _panel(ax, c, state, title.format(n=n_iter), m["support"])
+    axes[0].legend(fontsize=6, loc="upper right")
+    axes[2].text(0.02, 0.97, f"max |D − ½| on the shaded μ ± 2σ: {m['d_end_max_abs_dev_from_half']:.3f}\n"
+                             f"V(G, D) = {m['value_function']:.3f} (−log 4 = {-math.log(4):.3f})",
+                 transform=axes[2].transAxes, fontsize=6, va="top")
+    h = summary["history"]
+    it = [(e["epoch"] + 1 - pre_epochs) * steps for e in h]
+    ax = axes[3]
+    ax.plot(it, [e["d_loss"] for e in h], label="D: −V = −(log D(x) + log(1 − D(G(z))))")
+    ax.plot(it, [e["g_loss"] for e in h], label="G: −log D(G(z))")
+    ax.axhline(math.log(4), color="b", ls=":", lw=0.8, label="log 4 (equilibrium of −V)")
+    ax.axhline(math.log(2), color="orange", ls=":", lw=0.8, label="log 2 (G's loss at D = ½)")
+    ax.axvspan(min(it[0], 0) - steps, 0, color="0.9", label="D pre-training (losses monitored only)")
+    ax.set_xlabel("GAN iteration", fontsize=7)
+    ax.set_title("(d) training loss (mean over each 100 iterations)", fontsize=8)
+    ax.set_ylim(0, max(3.0, min(6.0, max(e["d_loss"] for e in h))))
+    ax.legend(fontsize=5.5)
+    ax.tick_params(labelsize=7)
+    fig.suptitle(f"Goodfellow et al. 2014, Fig. 1 / seed 004 (toy GAN on N({m['mu']:g}, {m['sigma']:g}²)), run {summary['run']}", fontsize=9)
+    return save(fig, path)
+
+
+def fixed_g_figure(summary, path):
+    """Prop. 1 (2014 paper): for a fixed G, a D trained to convergence against D* = p_data / (p_data + p_g)."""
+    m = summary["metrics"]
+    c = m["curves"]
+    x = np.array(c["x"])
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
+    for ax, state, title in zip(axes, ("start", "end"), ("G at the start (untrained)", "G after training")):
+        f = m["fixed_g"][state]
+        ax.plot(x, c["p_data"], "k:", lw=2, label="$p_{data}$")
+        ax.plot(x, c[f"p_g_{state}"], "g-", lw=1, label="$p_g$ (numerical)")
+        ax.plot(x, c[f"fixed_g_{state}_d_star"], "r-", lw=2.5, alpha=0.5, label="D* = $p_{data}/(p_{data}+p_g)$")
+        ax.plot(x, c[f"fixed_g_{state}_d_trained"], "b--", lw=1.5, label="D trained to convergence")
+        ax.axvspan(*m["support"], color="0.93", zorder=-1)
+        ax.set_ylim(0, 1.05)
+        ax.set_title(f"{title}: max |D − D*| on μ ± 2σ = {f['max_abs_error']:.3f} (mean {f['mean_abs_error']:.3f})",
+                     fontsize=8)
+        ax.tick_params(labelsize=7)
+    axes[0].legend(fontsize=6)
+    fig.suptitle(f"Goodfellow et al. 2014, Prop. 1 and Fig. 1(b): the optimal discriminator for a fixed G, "
+                 f"run {summary['run']}", fontsize=9)
+    return save(fig, path)
+
+
+def toy1d_summary_figures(results_dir):
+    out = []
+    for p in sorted(Path(results_dir, "runs").glob("*.json")):
+        s = json.loads(p.read_text())
+        if s.get("model") != "toy1d" or "curves" not in (s.get("metrics") or {}):
+            continue
+        figdir = Path(results_dir) / "figures"
+        out.append(fig1_panels(s, figdir / f"{s['run']}-fig1.png"))
+        out.append(fixed_g_figure(s, figdir / f"{s['run']}-fixed_g.png"))
+    return out
