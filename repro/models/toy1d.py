@@ -93,13 +93,6 @@ class Toy1DGAN(GenerativeModel):
 
         return Splits(draw(n), draw(10_000), draw(100_000), None, None, None, (1,), "gaussian1d")
 
-    @classmethod
-    def make_dataset(cls, cfg, splits, batch):
-        ds = tf.data.Dataset.from_tensor_slices(splits.train)
-        if cfg["data"]["shuffle"]:
-            ds = ds.shuffle(len(splits.train), seed=cfg["seed"], reshuffle_each_iteration=True)
-        return ds.repeat().batch(batch, drop_remainder=True).prefetch(2)
-
     # ---- networks ---------------------------------------------------------------------------------------------
     def __init__(self, cfg, image_shape=(1,), pixel_mean=None, steps_per_epoch=None, **kwargs):
         super().__init__(cfg, image_shape, **kwargs)
