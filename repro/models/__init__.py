@@ -1,6 +1,8 @@
 """Model registry: the `model:` key of a config names one of these classes."""
 from repro.models.goodfellow2014 import AdversarialNets
+from repro.models.goodfellow2014_conv import AdversarialNetsConv
 
 REGISTRY = {
     "goodfellow2014": AdversarialNets,
+    "goodfellow2014_conv": AdversarialNetsConv,
 }
