@@ -289,6 +289,10 @@ def test_configs_train_and_evaluate_on_synthetic_data(tmp_path, configs, experim
     images = model.generate(7, seed=0)["images"]
     assert images.shape == (7, *splits.image_shape) and images.dtype == np.float32
     assert 0.0 <= images.min() and images.max() <= 1.0
+    from repro.figures import RUN_FIGURES
+
+    (figure,) = RUN_FIGURES[cfg["model"]](run_dir, summary, tmp_path / "results", data_dir)
+    assert figure.name == "run-fig2.png" and figure.stat().st_size > 0
     if "tfd" in experiment:
         assert np.isfinite(summary["parzen"]["ll"])
         folds = summary["metrics"]["tfd_parzen_5_folds"]
