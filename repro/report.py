@@ -119,7 +119,9 @@ def goodfellow2014_section(results_dir):
     return "\n".join(text), rows
 
 
-SECTIONS = [goodfellow2014_section]
+from repro.report_datasets import datasets_section  # noqa: E402  TFD / CIFAR-10
+
+SECTIONS = [goodfellow2014_section, datasets_section]
 
 
 def write_report(results_dir="results"):

@@ -297,7 +297,25 @@ def test_configs_train_and_evaluate_on_synthetic_data(tmp_path, configs, experim
         assert np.isfinite(summary["parzen"]["ll"])
         folds = summary["metrics"]["tfd_parzen_5_folds"]
         assert len(folds["folds"]) == 5 and np.isfinite(folds["ll"])
+        from repro.report_datasets import datasets_section
+
+        _, rows = datasets_section(tmp_path / "results")
+        (r,) = rows
+        assert r["id"] == "goodfellow2014.table1.tfd.run" and r["reproduced"] == round(folds["ll"], 2)
+        assert r["status"] == "FAIL"  # a two-step model of noise is far below 2057
     else:
         # GCN'd CIFAR-10 has no Parzen number; samples are shown as pylearn2 did, each scaled by its own peak
         assert summary["parzen"] is None
         assert np.allclose(np.abs(images.reshape(7, -1) * 2 - 1).max(axis=1), 1.0)
+
+
+def test_report_says_why_tfd_is_not_run(tmp_path):
+    from repro.report import write_report
+
+    write_report(tmp_path)
+    import json
+
+    rows = {r["id"]: r for r in json.loads((tmp_path / "verification.json").read_text())}
+    r = rows["goodfellow2014.table1.tfd"]
+    assert r["status"] == "NOT RUN" and r["reported"] == 2057 and "not publicly downloadable" in r["note"]
+    assert "Table 1" in (tmp_path / "REPORT.md").read_text()
