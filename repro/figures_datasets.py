@@ -14,7 +14,7 @@ import yaml
 
 from repro.figures import FIG_SEED, nearest_training_example, save
 
-PANELS = {("goodfellow2014", "tfd"): "Fig. 2 b (TFD)",
+PANELS = {("goodfellow2014_tfd_2stage", "tfd"): "Fig. 2 b (TFD)", ("goodfellow2014", "tfd"): "Fig. 2 b (TFD)",
           ("goodfellow2014", "cifar10"): "Fig. 2 c (CIFAR-10, fully connected model)",
           ("goodfellow2014_conv", "cifar10"): "Fig. 2 d (CIFAR-10, convolutional D and \"deconvolutional\" G)"}
 

@@ -255,7 +255,8 @@ def test_sparse_init_counts():
 
 
 TINY = {
-    "goodfellow2014_tfd": {"g_hidden": [16, 16], "g_output_sparse_init": 8, "d_maxout_units": [8, 8]},
+    "goodfellow2014_tfd": {"g_hidden": [16, 16], "g_output_sparse_init": 8, "d_maxout_units": [8, 8],
+                           "g_stack_hidden": [12, 100]},
     "goodfellow2014_cifar10_fc": {"g_hidden": [16, 16], "d_maxout_units": [8, 8]},
     "goodfellow2014_cifar10_conv": {"g_hidden": [16, 400], "g_conv_shape": [10, 10, 4],
                                     "d_conv_channels": [4, 4, 4], "d_maxout_units": [8]},
@@ -319,3 +320,41 @@ def test_report_says_why_tfd_is_not_run(tmp_path):
     r = rows["goodfellow2014.table1.tfd"]
     assert r["status"] == "NOT RUN" and r["reported"] == 2057 and "not publicly downloadable" in r["note"]
     assert "Table 1" in (tmp_path / "REPORT.md").read_text()
+
+
+def test_tfd_second_stage(tmp_path, configs):
+    """At epoch g_pretrain_epochs the new stack goes under G, D starts afresh and both optimisers restart
+    (train.yaml is a new Train object); a run resumed across the switch keeps it."""
+    from repro.train import load_run, train
+
+    write_tfd_mat(tmp_path / "data" / "TFD_48x48.mat")
+    over = {"model_params": {**TINY["goodfellow2014_tfd"], "g_pretrain_epochs": 1},
+            "train": {"batch_size": 8, "epochs": 1}}
+    cfg = load_config(configs / "goodfellow2014_tfd.yaml", "smoke", over)
+    run_dir = train(cfg, tmp_path / "run", data_dir=tmp_path / "data", verbose=0)
+    _, stage1, _, _ = load_run(run_dir, "last", tmp_path / "data")
+    assert float(stage1.generator.stage.numpy()) == 0.0 and int(stage1.d_optimizer.iterations.numpy()) == 2
+    fresh = load_config(configs / "goodfellow2014_tfd.yaml", "smoke", over)
+    from repro.train import build_model
+
+    untrained = build_model(fresh, load_tfd_splits(fresh, tmp_path / "data"))
+    stack_before = stage1.generator.stack.get_weights()
+    for a, b in zip(stack_before, untrained.generator.stack.get_weights()):
+        np.testing.assert_array_equal(a, b)  # stage 1 never touches the new stack
+
+    cfg["train"]["epochs"] = 2
+    train(cfg, run_dir, resume=True, data_dir=tmp_path / "data", verbose=0)
+    _, stage2, _, _ = load_run(run_dir, "last", tmp_path / "data")
+    assert float(stage2.generator.stage.numpy()) == 1.0
+    assert int(stage2.d_optimizer.iterations.numpy()) == 2 == int(stage2.g_optimizer.iterations.numpy())
+    assert any(np.any(a != b) for a, b in zip(stack_before, stage2.generator.stack.get_weights()))
+    # the switch itself: D back to its (seeded) initial weights, both optimisers back to step 0, no velocity
+    assert any(np.any(a != b) for a, b in zip(stage1.discriminator.get_weights(), untrained.discriminator.get_weights()))
+    stage1.start_second_stage()
+    for a, b in zip(stage1.discriminator.get_weights(), untrained.discriminator.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    for opt in (stage1.d_optimizer, stage1.g_optimizer):
+        assert int(opt.iterations.numpy()) == 0 and all(not np.any(np.asarray(m)) for m in opt.momentums)
+    z = np.random.default_rng(0).standard_normal((3, 100)).astype(np.float32)
+    expected = stage2.generator.top(stage2.generator.stack(z))
+    np.testing.assert_allclose(stage2.decode_numpy(z).reshape(3, -1), np.asarray(expected), rtol=1e-5, atol=1e-6)

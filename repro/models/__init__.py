@@ -1,8 +1,10 @@
 """Model registry: the `model:` key of a config names one of these classes."""
 from repro.models.goodfellow2014 import AdversarialNets
 from repro.models.goodfellow2014_conv import AdversarialNetsConv
+from repro.models.goodfellow2014_tfd import AdversarialNetsTwoStage
 
 REGISTRY = {
     "goodfellow2014": AdversarialNets,
     "goodfellow2014_conv": AdversarialNetsConv,
+    "goodfellow2014_tfd_2stage": AdversarialNetsTwoStage,
 }
