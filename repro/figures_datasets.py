@@ -63,7 +63,8 @@ def dataset_samples_figure(run_dir, summary, results_dir, data_dir=None):
     h = grid.shape[1] + 2
     ax.add_patch(plt.Rectangle((cols * h + 0.5, 0.5), h, rows * h, fill=False, edgecolor="gold", linewidth=2))
     ax.set_axis_off()
-    ax.set_title(f"{PANELS.get((cfg['model'], cfg['data']['dataset']), 'Fig. 2')} (Goodfellow et al. 2014), {run_dir.name}, "
+    panel = PANELS.get((cfg["model"], cfg["data"]["dataset"]), "Fig. 2")
+    ax.set_title(f"{panel} (Goodfellow et al. 2014), {run_dir.name}, "
                  f"{info['checkpoint']} checkpoint (epoch {info['epoch']}):\nrandom samples; framed column = nearest "
                  "training example of its left neighbour", fontsize=7)
     return [save(fig, Path(results_dir) / "figures" / f"{run_dir.name}-fig2.png")]

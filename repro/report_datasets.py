@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-PAPER_TABLE1_TFD = [("DBN", 1909, 66), ("Stacked CAE", 2110, 50), ("Deep GSN", 1890, 29), ("Adversarial nets", 2057, 26)]
+PAPER_TABLE1_TFD = [("DBN", 1909, 66), ("Stacked CAE", 2110, 50), ("Deep GSN", 1890, 29),
+                    ("Adversarial nets", 2057, 26)]
 SOURCE = "Goodfellow et al. 2014, Table 1 (TFD, adversarial nets; SE over 5 folds)"
 STAGES = {1: "stage 1 only (pretrain.yaml): the run stopped before epoch 50, where the second stack of "
               "train.yaml goes under G",

@@ -349,7 +349,8 @@ def test_tfd_second_stage(tmp_path, configs):
     assert int(stage2.d_optimizer.iterations.numpy()) == 2 == int(stage2.g_optimizer.iterations.numpy())
     assert any(np.any(a != b) for a, b in zip(stack_before, stage2.generator.stack.get_weights()))
     # the switch itself: D back to its (seeded) initial weights, both optimisers back to step 0, no velocity
-    assert any(np.any(a != b) for a, b in zip(stage1.discriminator.get_weights(), untrained.discriminator.get_weights()))
+    d_untrained = untrained.discriminator.get_weights()
+    assert any(np.any(a != b) for a, b in zip(stage1.discriminator.get_weights(), d_untrained))
     stage1.start_second_stage()
     for a, b in zip(stage1.discriminator.get_weights(), untrained.discriminator.get_weights()):
         np.testing.assert_array_equal(a, b)

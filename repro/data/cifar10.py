@@ -118,7 +118,8 @@ def _load_tfds() -> dict:
     try:
         tr, te = tfds.as_numpy(tfds.load("cifar10", split=["train", "test"], batch_size=-1, shuffle_files=False))
     except Exception as e:  # network or download failure, reported once with the fix
-        raise DataError(f"tensorflow-datasets could not provide CIFAR-10 ({type(e).__name__}: {e}). {HOW_TO_FIX}") from None
+        raise DataError(f"tensorflow-datasets could not provide CIFAR-10 ({type(e).__name__}: {e}). "
+                        f"{HOW_TO_FIX}") from None
 
     def in_batch_order(split):
         # tfds stores examples shuffled by key; "train_01234" is the image's index in the batches

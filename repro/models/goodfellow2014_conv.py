@@ -130,8 +130,8 @@ class AdversarialNetsConv(AdversarialNets):
         out_hw = (stride * (h - 1) + kernel, stride * (w - 1) + kernel)
         if (*out_hw, image_shape[2]) != tuple(image_shape):
             raise ConfigError(f"the deconv output {out_hw[0]}x{out_hw[1]}x{image_shape[2]} (stride*(g_conv_shape-1) "
-                              f"+ kernel) does not match the images, {tuple(image_shape)}; fix model_params.g_conv_shape "
-                              "/ g_deconv_kernel / g_deconv_stride.")
+                              f"+ kernel) does not match the images, {tuple(image_shape)}; fix "
+                              "model_params.g_conv_shape / g_deconv_kernel / g_deconv_stride.")
 
         g_init = keras.initializers.RandomUniform(-p["g_irange"], p["g_irange"], seed=self.seed)
         g_layers = [keras.Input((p["noise_dim"],))]

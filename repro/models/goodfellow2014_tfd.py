@@ -105,7 +105,8 @@ class AdversarialNetsTwoStage(AdversarialNets):
         return super().fit(*args, callbacks=callbacks, **kwargs)
 
     def extra_metrics(self, splits, data_dir=None) -> dict:
-        return {**super().extra_metrics(splits, data_dir), "generator_stage": 1 + int(self.generator.stage.numpy() > 0.5)}
+        stage = 1 + int(self.generator.stage.numpy() > 0.5)
+        return {**super().extra_metrics(splits, data_dir), "generator_stage": stage}
 
     def start_second_stage(self):
         """What train.yaml's new Train object amounts to: a fresh D and fresh SGD state; stage-1 G kept."""
