@@ -184,6 +184,12 @@ def test_tfd_missing_and_garbled(tmp_path, configs, monkeypatch):
     with pytest.raises(DataError, match=r"garbled/TFD_48x48.mat could not be read as a MATLAB file"):
         load_tfd_splits(tfd_cfg(configs), garbled.parent)
 
+    truncated = tmp_path / "truncated" / "TFD_48x48.mat"  # an interrupted copy
+    write_tfd_mat(truncated)
+    truncated.write_bytes(truncated.read_bytes()[:20000])
+    with pytest.raises(DataError, match=r"truncated/TFD_48x48.mat could not be read as a MATLAB file"):
+        load_tfd_splits(tfd_cfg(configs), truncated.parent)
+
     import scipy.io
 
     no_folds = tmp_path / "no_folds" / "TFD_48x48.mat"
