@@ -20,8 +20,8 @@ from keras import layers, ops
 
 from repro.config import ConfigError, Field
 from repro.models.base import GenerativeModel
-from repro.models.maxout import Maxout
 from repro.models.initializers import SparseInit
+from repro.models.maxout import Maxout
 from repro.models.schedules import DividedEveryStep, LinearMomentum, ScheduledMomentumSGD
 
 SQRT3 = math.sqrt(3.0)
