@@ -125,7 +125,10 @@ def goodfellow2014_summary_figures(results_dir):
 
 
 # model key -> fn(run_dir, summary, results_dir, data_dir) -> [paths]: figures that need the trained run
-RUN_FIGURES = {"goodfellow2014": goodfellow2014_figures}
+from repro.figures_datasets import dataset_samples_figure, with_other_datasets  # noqa: E402  TFD / CIFAR-10 runs
+
+RUN_FIGURES = {"goodfellow2014": with_other_datasets(goodfellow2014_figures),
+               "goodfellow2014_conv": dataset_samples_figure, "goodfellow2014_tfd_2stage": dataset_samples_figure}
 # fn(results_dir) -> [paths]: figures drawn from results/runs/*.json alone (they survive without run folders)
 SUMMARY_FIGURES = [goodfellow2014_summary_figures]
 

@@ -121,8 +121,9 @@ def goodfellow2014_section(results_dir):
 
 from repro.reports.demos import demos_section  # noqa: E402
 from repro.reports.toy1d import toy1d_section  # noqa: E402
+from repro.report_datasets import datasets_section  # noqa: E402  TFD / CIFAR-10
 
-SECTIONS = [goodfellow2014_section, demos_section, toy1d_section]
+SECTIONS = [goodfellow2014_section, datasets_section, demos_section, toy1d_section]
 
 
 def write_report(results_dir="results"):

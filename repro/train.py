@@ -90,10 +90,10 @@ def train(cfg, run_dir=None, resume=False, data_dir=None, verbose=2):
         if done.get("epochs", 0) >= cfg["train"]["epochs"]:
             print(f"{run_dir}: already trained for {done['epochs']} epochs; nothing to resume.")
             return run_dir
+    cls = REGISTRY[cfg["model"]]
+    splits = cls.load_splits(cfg, data_dir)  # before the run folder exists: missing data leaves nothing behind
     prepare_run_dir(cfg, run_dir, resume)
     keras.utils.set_random_seed(cfg["seed"])
-    cls = REGISTRY[cfg["model"]]
-    splits = cls.load_splits(cfg, data_dir)
     steps, per_step = steps_for(cfg, len(splits.train))
     model = build_model(cfg, splits, steps_per_epoch=steps)
     meta = run_dir / "backup" / "training_metadata.json"

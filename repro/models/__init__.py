@@ -1,8 +1,12 @@
 """Model registry: the `model:` key of a config names one of these classes."""
 from repro.models.goodfellow2014 import AdversarialNets
+from repro.models.goodfellow2014_conv import AdversarialNetsConv
+from repro.models.goodfellow2014_tfd import AdversarialNetsTwoStage
 from repro.models.toy1d import Toy1DGAN
 
 REGISTRY = {
     "goodfellow2014": AdversarialNets,
+    "goodfellow2014_conv": AdversarialNetsConv,
+    "goodfellow2014_tfd_2stage": AdversarialNetsTwoStage,
     "toy1d": Toy1DGAN,
 }

@@ -20,6 +20,7 @@ from keras import layers, ops
 
 from repro.config import ConfigError, Field
 from repro.models.base import GenerativeModel
+from repro.models.initializers import SparseInit
 from repro.models.maxout import Maxout
 from repro.models.schedules import DividedEveryStep, LinearMomentum, ScheduledMomentumSGD
 
@@ -41,6 +42,11 @@ class AdversarialNets(GenerativeModel):
         "g_output": Field("sigmoid", str, choices=("sigmoid", "linear")),
         "g_irange": Field(0.05, float, lo=0.0),
         "g_output_bias": Field("pixel_mean_logit", str, choices=("pixel_mean_logit", "zero")),
+        # TFD / CIFAR-10 configs: the output layer's own irange or pylearn2 sparse_init (that many N(0, 1) weights
+        # into each output unit, the rest 0), and hidden biases other than 0
+        "g_output_irange": Field(None, float, lo=0.0, optional=True),
+        "g_output_sparse_init": Field(None, int, lo=1, optional=True),
+        "g_hidden_init_bias": Field(None, list, optional=True),
         "d_maxout_units": Field([240, 240], list),
         "d_pieces": Field(5, int, lo=1),
         "d_irange": Field(0.005, float, lo=0.0),
@@ -68,6 +74,9 @@ class AdversarialNets(GenerativeModel):
         if bad:
             raise ConfigError(f"config key 'model_params.g_activations' has {bad[0]!r}; allowed: relu, sigmoid, "
                               "tanh, linear.")
+        if p["g_hidden_init_bias"] is not None and len(p["g_hidden_init_bias"]) != len(p["g_hidden"]):
+            raise ConfigError("config key 'model_params.g_hidden_init_bias' needs one value per G hidden layer "
+                              f"({len(p['g_hidden'])}); got {len(p['g_hidden_init_bias'])}.")
         if p["update"] == "simultaneous" and p["k"] != 1:
             raise ConfigError("config key 'model_params.k' must be 1 with update: simultaneous "
                               "(k D-steps per G-step only exist in update: alternating).")
@@ -81,14 +90,21 @@ class AdversarialNets(GenerativeModel):
 
         g_init = keras.initializers.RandomUniform(-p["g_irange"], p["g_irange"], seed=self.seed)
         g_layers = [keras.Input((p["noise_dim"],))]
-        for units, act in zip(p["g_hidden"], p["g_activations"]):
+        hidden_bias = p["g_hidden_init_bias"] or [0.0] * len(p["g_hidden"])
+        for units, act, b in zip(p["g_hidden"], p["g_activations"], hidden_bias):
             g_layers.append(layers.Dense(units, activation=act, kernel_initializer=g_init,
+                                         bias_initializer=keras.initializers.Constant(float(b)),
                                          kernel_constraint=constraint))
         bias = "zeros"
         if p["g_output_bias"] == "pixel_mean_logit" and pixel_mean is not None:
             m = np.clip(np.asarray(pixel_mean, np.float64).reshape(-1), 1e-7, 1 - 1e-7)
             bias = keras.initializers.Constant(np.log(m / (1 - m)).astype(np.float32))
-        g_layers.append(layers.Dense(dim, kernel_initializer=g_init, bias_initializer=bias,
+        out_init = g_init
+        if p["g_output_sparse_init"]:
+            out_init = SparseInit(p["g_output_sparse_init"], seed=self.seed)
+        elif p["g_output_irange"] is not None:
+            out_init = keras.initializers.RandomUniform(-p["g_output_irange"], p["g_output_irange"], seed=self.seed)
+        g_layers.append(layers.Dense(dim, kernel_initializer=out_init, bias_initializer=bias,
                                      kernel_constraint=constraint))
         g_layers.append(layers.Activation(p["g_output"], dtype="float32"))
         self.generator = keras.Sequential(g_layers, name="generator")
@@ -109,12 +125,29 @@ class AdversarialNets(GenerativeModel):
                 name=f"{name}_optimizer")
 
         self.d_optimizer, self.g_optimizer = optimizer("d"), optimizer("g")
+        # the Parzen protocol needs pixels in [0, 1] (MNIST, TFD); GCN'd CIFAR-10 has none (the paper reports none)
+        self.parzen = cfg["data"]["gcn_scale"] is None
         self.noise_seed = keras.random.SeedGenerator(self.seed + 100)
         self.trackers = {n: keras.metrics.Mean(name=n) for n in ("d_loss", "g_loss", "d_real", "d_fake")}
 
     @property
     def metrics(self):
         return list(self.trackers.values())
+
+    def to_unit(self, x):
+        if self.cfg["data"]["gcn_scale"] is None:
+            return super().to_unit(x)
+        from repro.data.cifar10 import gcn_to_unit
+
+        return gcn_to_unit(x)  # GCN'd samples: each scaled by its own peak, as pylearn2 displayed them
+
+    def extra_metrics(self, splits, data_dir=None) -> dict:
+        if self.cfg["data"]["dataset"] == "tfd":
+            from repro.data.tfd import parzen_over_folds
+
+            samples = self.generate(self.cfg["eval"]["n_samples"], seed=2014)["images"]
+            return {"tfd_parzen_5_folds": parzen_over_folds(samples.reshape(len(samples), -1), self.cfg, data_dir)}
+        return {}
 
     def noise(self, n, seed=None):
         p = self.params
