@@ -98,7 +98,8 @@ def _load_tfds() -> dict:
     except ImportError:
         raise DataError(f"no MNIST folder given and tensorflow-datasets is not installed. {HOW_TO_FIX}") from None
     try:
-        # tfds keeps the official order of the 60,000 training images (train[0:50000] is the 2014 split).
+        # tensorflow-datasets stores the examples in its own (fixed) order, not the IDX files' order, so
+        # train[0:50000] from here is a different 50,000/10,000 split than the 2014 code's; the IDX path is exact.
         splits = tfds.as_numpy(tfds.load("mnist", split=["train", "test"], batch_size=-1, shuffle_files=False))
     except Exception as e:  # network or download failure, reported once with the fix
         raise DataError(f"tensorflow-datasets could not provide MNIST ({type(e).__name__}: {e}). {HOW_TO_FIX}") from None
