@@ -124,6 +124,28 @@ class RNGStateBackup(keras.callbacks.Callback):
             old.unlink()
 
 
+class EveryNEpochs(keras.callbacks.Callback):
+    """Passes epoch ends to `inner` only every `n` epochs (the backup interval, `train.checkpoint_every`)."""
+
+    def __init__(self, inner, n):
+        super().__init__()
+        self.inner, self.n = inner, n
+
+    def set_model(self, model):
+        super().set_model(model)
+        self.inner.set_model(model)
+
+    def on_train_begin(self, logs=None):
+        self.inner.on_train_begin(logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.n == 0 or epoch + 1 == self.params.get("epochs"):
+            self.inner.on_epoch_end(epoch, logs)
+
+    def on_train_end(self, logs=None):
+        self.inner.on_train_end(logs)
+
+
 class NonFiniteLoss(RuntimeError):
     pass
 

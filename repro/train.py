@@ -10,8 +10,8 @@ import numpy as np
 import tensorflow as tf
 import yaml
 
-from repro.callbacks import (AtomicCheckpoint, EpochTimer, ParzenMonitor, RNGStateBackup, StopOnNonFinite,
-                             atomic_write_text)
+from repro.callbacks import (AtomicCheckpoint, EpochTimer, EveryNEpochs, ParzenMonitor, RNGStateBackup,
+                             StopOnNonFinite, atomic_write_text)
 from repro.config import dump_config, parse_sigmas, recipe_fingerprint
 from repro.models import REGISTRY
 
@@ -110,9 +110,11 @@ def train(cfg, run_dir=None, resume=False, data_dir=None, verbose=2):
         AtomicCheckpoint(run_dir / "checkpoints", monitor="val_parzen" if ev["monitor_every"] > 0 and cls.parzen else None),
         keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
         keras.callbacks.TensorBoard(str(run_dir / "logs"), write_graph=False, profile_batch=0),
-        RNGStateBackup(run_dir / "backup", resume_epoch=start_epoch),
-        # last: the backup marks an epoch done only after everything above has been written
-        keras.callbacks.BackupAndRestore(str(run_dir / "backup"), save_freq="epoch", delete_checkpoint=False),
+        # last: the backup marks an epoch done only after everything above has been written; the random-number
+        # state is saved with it, for the same epochs
+        EveryNEpochs(RNGStateBackup(run_dir / "backup", resume_epoch=start_epoch), cfg["train"]["checkpoint_every"]),
+        EveryNEpochs(keras.callbacks.BackupAndRestore(str(run_dir / "backup"), save_freq="epoch",
+                                                      delete_checkpoint=False), cfg["train"]["checkpoint_every"]),
     ]
     t0 = time.time()
     model.fit(ds, epochs=cfg["train"]["epochs"], steps_per_epoch=steps, callbacks=callbacks, verbose=verbose)

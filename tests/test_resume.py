@@ -54,6 +54,37 @@ def test_sigkill_then_resume_matches_uninterrupted(tmp_path):
     assert h[-1].split(",")[0] == "2"  # the last epoch logged, once the resumed run finished
 
 
+def test_same_config_and_seed_give_the_same_parzen_estimate(tmp_path):
+    estimates = []
+    for name in ("one", "two"):
+        subprocess.run(_cmd(tmp_path / name), check=True, env=_env(), capture_output=True, timeout=600)
+        r = subprocess.run([sys.executable, "-m", "repro", "evaluate", str(tmp_path / name), "--results",
+                            str(tmp_path / "results")], env=_env(), capture_output=True, text=True, timeout=600)
+        assert r.returncode == 0, r.stderr
+        estimates.append(json.loads((tmp_path / name / "eval.json").read_text())["parzen"])
+    assert abs(estimates[0]["ll"] - estimates[1]["ll"]) < 0.1 and estimates[0]["sigma"] == estimates[1]["sigma"]
+
+
+def test_backup_interval_is_configurable(tmp_path):
+    run = tmp_path / "every2"
+    r = subprocess.run(_cmd(run, "--set", "train.checkpoint_every=2"), env=_env(), capture_output=True, text=True,
+                       timeout=600)
+    assert r.returncode == 0, r.stderr
+    # 3 epochs with a backup every 2: after epoch 2 and at the end (epoch 3)
+    assert json.loads((run / "backup" / "training_metadata.json").read_text())["epoch"] == 3
+    assert sorted(p.name for p in (run / "backup").glob("rng-epoch*.npz")) == ["rng-epoch00002.npz",
+                                                                              "rng-epoch00003.npz"]
+
+
+def test_nonfinite_loss_stops_with_the_step_and_keeps_checkpoints(tmp_path):
+    run = tmp_path / "nan"
+    r = subprocess.run(_cmd(run, "--set", "model_params.learning_rate=1.0e+30"), env=_env(), capture_output=True,
+                       text=True, timeout=600)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "became" in r.stderr and "at epoch 1, step" in r.stderr and "--resume" in r.stderr
+    assert (run / "config.yaml").exists()
+
+
 def test_resume_into_a_foreign_folder_is_refused(tmp_path):
     (tmp_path / "notarun").mkdir()
     (tmp_path / "notarun" / "file.txt").write_text("x")
