@@ -57,6 +57,26 @@ def _describe(s):
             f"{ck['checkpoint']} checkpoint = epoch {ck['epoch']}")
 
 
+def precision_comparison(runs):
+    """float32 vs mixed_bfloat16 runs of the same profile and update rule: is the difference within noise?"""
+    lines = []
+    for a in runs.values():
+        for b in runs.values():
+            ra, rb = a["recipe"], b["recipe"]
+            if (ra["precision"], rb["precision"]) != ("float32", "mixed_bfloat16") or a["profile"] != b["profile"] \
+                    or ra["update"] != rb["update"] or a["epochs_trained"] != b["epochs_trained"]:
+                continue
+            pa, pb = a["parzen"], b["parzen"]
+            gap, noise = pb["ll"] - pa["ll"], math.sqrt(pa["se"] ** 2 + pb["se"] ** 2)
+            verdict = "within" if abs(gap) <= noise else ("within twice" if abs(gap) <= 2 * noise else "outside")
+            lines.append(
+                f"- **Precision** ({a['profile']} profile, {a['epochs_trained']} epochs): mixed_bfloat16 "
+                f"{pb['ll']:.1f} ± {pb['se']:.1f} vs float32 {pa['ll']:.1f} ± {pa['se']:.1f}: difference "
+                f"{gap:+.1f} nats, {verdict} the combined standard error ({noise:.1f}). One seed each; "
+                "`train.precision` selects it (default float32 for fidelity). Speed: `benchmarks/gan2014_precision.py`.")
+    return lines
+
+
 def goodfellow2014_section(results_dir):
     runs = {k: v for k, v in load_runs(results_dir).items()
             if v["experiment"] == "goodfellow2014_mnist" and v.get("parzen")}
@@ -114,6 +134,7 @@ def goodfellow2014_section(results_dir):
                     + (f"; best validation estimate {best['val_parzen']:.1f} after epoch {int(best['epoch']) + 1}"
                        if best else "")
                     + (f"; {spe:.1f} s/epoch (median, 2-core CPU)" if spe else "") + ".")
+    text += precision_comparison(runs)
     text += ["", "Figures: `results/figures/*-fig2.png` (samples, framed column = nearest training example), "
                  "`*-fig3.png` (interpolation in z), `goodfellow2014_mnist-parzen_curve.png`.", ""]
     return "\n".join(text), rows

@@ -54,9 +54,9 @@ def build_model(cfg, splits, steps_per_epoch=None):
     return model
 
 
-def steps_for(cfg, n_train, model_cls=None):
+def steps_for(cfg, n_train):
     t = cfg["train"]
-    per = t["batch_size"] * (cfg["model_params"].get("k", 1) if cfg["model_params"].get("update") == "alternating" else 1)
+    per = t["batch_size"] * REGISTRY[cfg["model"]].batches_per_step(cfg)
     steps = n_train // per
     if t["steps_per_epoch"]:
         steps = min(steps, t["steps_per_epoch"])
@@ -100,7 +100,8 @@ def train(cfg, run_dir=None, resume=False, data_dir=None, verbose=2):
     start_epoch = json.loads(meta.read_text())["epoch"] if resume and meta.exists() else 0
     ds = cls.make_dataset(cfg, splits, per_step, steps, start_epoch)
 
-    callbacks = [EpochTimer()]
+    model.run_dir = run_dir
+    callbacks = [EpochTimer(), *model.training_callbacks(run_dir)]
     ev = cfg["eval"]
     if ev["monitor_every"] > 0 and cls.parzen:
         valid = splits.flat("valid")[: ev["valid_examples"]]
@@ -140,5 +141,6 @@ def load_run(run_dir, checkpoint="best", data_dir=None, need_data=True):
     splits = REGISTRY[cfg["model"]].load_splits(cfg, data_dir) if need_data else None
     model = build_model(cfg, splits)
     model.load_weights(path)
+    model.run_dir = run_dir
     epoch = json.loads(meta.read_text()).get("epoch") if meta.exists() else None
     return cfg, model, splits, {"checkpoint": path.name.split(".")[0], "epoch": epoch}

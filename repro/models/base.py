@@ -13,7 +13,11 @@ class GenerativeModel(keras.Model):
     - `uses_labels`: the training dataset yields (images, labels) instead of images;
     - `parzen`: evaluate runs the 2014 Parzen protocol on `generate`'s images (MNIST models);
     - `load_splits(cfg, data_dir)` / `make_dataset(cfg, splits, batch)`: where the data comes from;
-    - `extra_metrics(splits, data_dir)`: more numbers for results/runs/*.json (e.g. classifier metrics).
+    - `extra_metrics(splits, data_dir)`: more numbers for results/runs/*.json (e.g. classifier metrics);
+      `self.run_dir` is the run folder when train/load_run made the model;
+    - `training_callbacks(run_dir)`: extra callbacks during `fit` (e.g. samples saved during training);
+    - `history_keys`: extra history.csv columns kept in results/runs/*.json;
+    - `batches_per_step(cfg)`: how many minibatches one train_step consumes.
     """
 
     PARAMS: dict = {}
@@ -21,6 +25,7 @@ class GenerativeModel(keras.Model):
     output_range = (0.0, 1.0)
     uses_labels = False
     parzen = True
+    history_keys: tuple = ()
 
     def __init__(self, cfg, image_shape=(28, 28, 1), pixel_mean=None, steps_per_epoch=None, **kwargs):
         super().__init__(**kwargs)
@@ -58,6 +63,14 @@ class GenerativeModel(keras.Model):
     def extra_metrics(self, splits, data_dir=None) -> dict:
         return {}
 
+    def training_callbacks(self, run_dir) -> list:
+        """Model-specific Keras callbacks for `fit` (they run before the checkpoint and CSV logger)."""
+        return []
+
+    @classmethod
+    def batches_per_step(cls, cfg) -> int:
+        return 1
+
     def compile(self, **kwargs):
         # the players' optimisers are attributes; Keras' own `optimizer` slot is left unused but built
         # (empty), so BackupAndRestore never creates slots for it that a checkpoint would then lack
@@ -74,10 +87,6 @@ class GenerativeModel(keras.Model):
     def build_all(self):
         """Create every variable (layers and optimiser slots) so weights can be loaded; sets built."""
         raise NotImplementedError
-
-    def batch_multiple(self):
-        """How many minibatches one train_step consumes."""
-        return 1
 
     def noise_numpy(self, n, rng: np.random.Generator):
         raise NotImplementedError

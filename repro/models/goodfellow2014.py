@@ -217,8 +217,9 @@ class AdversarialNets(GenerativeModel):
         logs["momentum"] = self.d_optimizer.current_momentum()
         return logs
 
-    def batch_multiple(self):
-        p = self.params
+    @classmethod
+    def batches_per_step(cls, cfg):
+        p = cfg["model_params"]
         return p["k"] if p["update"] == "alternating" else 1
 
     def build_all(self):
