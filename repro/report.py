@@ -53,7 +53,10 @@ def load_runs(results_dir):
 def _describe(s):
     r = s["recipe"]
     ck = s["checkpoint"]
-    return (f"{s['profile']} profile, {r['update']} updates, {r['precision']}, {s['epochs_trained']} epochs trained, "
+    trained = f"{s['epochs_trained']} epochs trained"
+    if s["epochs_trained"] < s["epochs_planned"]:
+        trained = f"stopped after {s['epochs_trained']} of {s['epochs_planned']} planned epochs"
+    return (f"{s['profile']} profile, {r['update']} updates, {r['precision']}, {trained}, "
             f"{ck['checkpoint']} checkpoint = epoch {ck['epoch']}")
 
 
