@@ -34,6 +34,29 @@ def _diff(a, b, path=""):
     return None if a == b else (path, a, b)
 
 
+def make_strategy(cfg):
+    """tf.distribute strategy for `train.distribute`; None for a single device.
+
+    mirrored: every local GPU (or, with REPRO_LOGICAL_CPUS=N and no GPU, the CPU split into N logical
+    devices, which is how the tests run it); multiworker: MultiWorkerMirroredStrategy, configured by the
+    TF_CONFIG environment variable on every machine.
+    """
+    import os
+
+    kind = cfg["train"]["distribute"]
+    if kind == "none":
+        return None
+    n = int(os.environ.get("REPRO_LOGICAL_CPUS", "0") or 0)
+    if n > 1 and not tf.config.list_physical_devices("GPU"):
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * n)
+    if kind == "multiworker":
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    devices = [d.name for d in tf.config.list_logical_devices("GPU")] or \
+              [d.name for d in tf.config.list_logical_devices("CPU")]
+    return tf.distribute.MirroredStrategy(devices)
+
+
 def set_precision(cfg):
     keras.mixed_precision.set_global_policy(cfg["train"]["precision"])
 
@@ -90,12 +113,20 @@ def train(cfg, run_dir=None, resume=False, data_dir=None, verbose=2):
         if done.get("epochs", 0) >= cfg["train"]["epochs"]:
             print(f"{run_dir}: already trained for {done['epochs']} epochs; nothing to resume.")
             return run_dir
+    strategy = make_strategy(cfg)  # first: logical devices must be set up before TensorFlow starts
     cls = REGISTRY[cfg["model"]]
     splits = cls.load_splits(cfg, data_dir)  # before the run folder exists: missing data leaves nothing behind
     prepare_run_dir(cfg, run_dir, resume)
     keras.utils.set_random_seed(cfg["seed"])
     steps, per_step = steps_for(cfg, len(splits.train))
-    model = build_model(cfg, splits, steps_per_epoch=steps)
+    if strategy is not None:
+        if cfg["train"]["batch_size"] % strategy.num_replicas_in_sync:
+            raise RunError(f"train.batch_size {cfg['train']['batch_size']} does not split evenly over "
+                           f"{strategy.num_replicas_in_sync} devices; choose a multiple.")
+        with strategy.scope():
+            model = build_model(cfg, splits, steps_per_epoch=steps)
+    else:
+        model = build_model(cfg, splits, steps_per_epoch=steps)
     meta = run_dir / "backup" / "training_metadata.json"
     start_epoch = json.loads(meta.read_text())["epoch"] if resume and meta.exists() else 0
     ds = cls.make_dataset(cfg, splits, per_step, steps, start_epoch)

@@ -22,6 +22,7 @@ from repro.config import ConfigError, Field
 from repro.models.base import GenerativeModel
 from repro.models.initializers import SparseInit
 from repro.models.maxout import Maxout
+from repro.models.replica import ReplicaDropout, own_rows, replicas, scale_for_replicas
 from repro.models.schedules import DividedEveryStep, LinearMomentum, ScheduledMomentumSGD
 
 SQRT3 = math.sqrt(3.0)
@@ -110,10 +111,10 @@ class AdversarialNets(GenerativeModel):
         self.generator = keras.Sequential(g_layers, name="generator")
 
         d_init = keras.initializers.RandomUniform(-p["d_irange"], p["d_irange"], seed=self.seed + 1)
-        d_layers = [keras.Input((dim,)), layers.Dropout(1 - p["d_input_keep"], seed=self.seed + 2)]
+        d_layers = [keras.Input((dim,)), ReplicaDropout(1 - p["d_input_keep"], seed=self.seed + 2)]
         for i, units in enumerate(p["d_maxout_units"]):
             d_layers.append(Maxout(units, p["d_pieces"], kernel_initializer=d_init, kernel_constraint=constraint))
-            d_layers.append(layers.Dropout(1 - p["d_hidden_keep"], seed=self.seed + 3 + i))
+            d_layers.append(ReplicaDropout(1 - p["d_hidden_keep"], seed=self.seed + 3 + i))
         d_layers.append(layers.Dense(1, kernel_initializer=d_init, kernel_constraint=constraint, dtype="float32"))
         self.discriminator = keras.Sequential(d_layers, name="discriminator")
 
@@ -150,11 +151,14 @@ class AdversarialNets(GenerativeModel):
         return {}
 
     def noise(self, n, seed=None):
+        """Noise for n examples; under tf.distribute, this replica's rows of the global batch's noise."""
         p = self.params
-        shape = (n, p["noise_dim"])
+        shape = (n * replicas(), p["noise_dim"])
         if p["noise"] == "gaussian":
-            return keras.random.normal(shape, seed=seed or self.noise_seed)
-        return keras.random.uniform(shape, -SQRT3, SQRT3, seed=seed or self.noise_seed)
+            z = keras.random.normal(shape, seed=seed or self.noise_seed)
+        else:
+            z = keras.random.uniform(shape, -SQRT3, SQRT3, seed=seed or self.noise_seed)
+        return own_rows(z, n)
 
     def noise_numpy(self, n, rng: np.random.Generator):
         p = self.params
@@ -173,7 +177,8 @@ class AdversarialNets(GenerativeModel):
             logits_real = self.discriminator(real, training=True)
             logits_fake = self.discriminator(fake, training=True)
             d_loss = 0.5 * (bce_from_logits(logits_real, 1) + bce_from_logits(logits_fake, 0))
-        grads = tape.gradient(d_loss, self.discriminator.trainable_variables)
+            d_scaled = scale_for_replicas(d_loss)  # inside the tape, or the tape never sees it
+        grads = tape.gradient(d_scaled, self.discriminator.trainable_variables)
         self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
         return d_loss, logits_real, logits_fake
 
@@ -182,7 +187,8 @@ class AdversarialNets(GenerativeModel):
         with tf.GradientTape() as tape:
             logits_fake = self.discriminator(self.generator(z, training=True), training=True)
             g_loss = bce_from_logits(logits_fake, 1)
-        grads = tape.gradient(g_loss, self.generator.trainable_variables)
+            g_scaled = scale_for_replicas(g_loss)
+        grads = tape.gradient(g_scaled, self.generator.trainable_variables)
         self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
         return g_loss
 
@@ -198,8 +204,10 @@ class AdversarialNets(GenerativeModel):
                 logits_fake = self.discriminator(fake, training=True)
                 d_loss = 0.5 * (bce_from_logits(logits_real, 1) + bce_from_logits(logits_fake, 0))
                 g_loss = bce_from_logits(logits_fake, 1)
+                # per-replica means; scaled so the all-reduced gradient sum is the global batch's mean gradient
+                d_scaled, g_scaled = scale_for_replicas(d_loss), scale_for_replicas(g_loss)
             d_vars, g_vars = self.discriminator.trainable_variables, self.generator.trainable_variables
-            d_grads, g_grads = tape.gradient(d_loss, d_vars), tape.gradient(g_loss, g_vars)
+            d_grads, g_grads = tape.gradient(d_scaled, d_vars), tape.gradient(g_scaled, g_vars)
             del tape
             self.d_optimizer.apply_gradients(zip(d_grads, d_vars))
             self.g_optimizer.apply_gradients(zip(g_grads, g_vars))
