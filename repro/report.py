@@ -121,6 +121,10 @@ def goodfellow2014_section(results_dir):
 
 SECTIONS = [goodfellow2014_section]
 
+from repro import report_seed_models as _seed_models  # noqa: E402  (issue 5: VAE, autoencoder, cGAN, WGAN)
+
+SECTIONS += [_seed_models.vae_autoencoder_section, _seed_models.cgan_wgan_section]
+
 
 def write_report(results_dir="results"):
     results_dir = Path(results_dir)

@@ -55,7 +55,10 @@ def build_model(cfg, splits, steps_per_epoch=None):
 
 def steps_for(cfg, n_train, model_cls=None):
     t = cfg["train"]
-    per = t["batch_size"] * (cfg["model_params"].get("k", 1) if cfg["model_params"].get("update") == "alternating" else 1)
+    if hasattr(model_cls, "batches_per_step"):  # e.g. WGAN: n_critic fresh minibatches per generator step
+        per = t["batch_size"] * model_cls.batches_per_step(cfg)
+    else:
+        per = t["batch_size"] * (cfg["model_params"].get("k", 1) if cfg["model_params"].get("update") == "alternating" else 1)
     steps = n_train // per
     if t["steps_per_epoch"]:
         steps = min(steps, t["steps_per_epoch"])
@@ -93,11 +96,12 @@ def train(cfg, run_dir=None, resume=False, data_dir=None, verbose=2):
     keras.utils.set_random_seed(cfg["seed"])
     cls = REGISTRY[cfg["model"]]
     splits = cls.load_splits(cfg, data_dir)
-    steps, per_step = steps_for(cfg, len(splits.train))
+    steps, per_step = steps_for(cfg, len(splits.train), cls)
     model = build_model(cfg, splits, steps_per_epoch=steps)
     ds = cls.make_dataset(cfg, splits, per_step)
 
-    callbacks = [EpochTimer()]
+    # a model may monitor itself (e.g. classifier metrics per epoch); before CSVLogger so its logs are written
+    callbacks = [EpochTimer(), *getattr(model, "training_callbacks", list)()]
     ev = cfg["eval"]
     if ev["monitor_every"] > 0 and cls.parzen:
         valid = splits.flat("valid")[: ev["valid_examples"]]
