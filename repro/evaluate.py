@@ -45,6 +45,7 @@ def evaluate_run(run_dir, data_dir=None, checkpoint=None, results_dir="results")
         samples = model.generate(ev["n_samples"], seed=EVAL_SEED)["images"]
         parzen = parzen_protocol(samples.reshape(len(samples), -1), splits.flat("valid")[: ev["valid_examples"]],
                                  splits.flat("test")[: ev["test_examples"]], parse_sigmas(ev["sigmas"]))
+    model.run_dir = run_dir  # extra metrics may read the run's own files (e.g. WGAN per-epoch samples)
     extra = model.extra_metrics(splits, data_dir)
     history = read_history(run_dir)
     secs = [h["epoch_seconds"] for h in history if h.get("epoch_seconds")]

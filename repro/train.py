@@ -100,8 +100,8 @@ def train(cfg, run_dir=None, resume=False, data_dir=None, verbose=2):
     model = build_model(cfg, splits, steps_per_epoch=steps)
     ds = cls.make_dataset(cfg, splits, per_step)
 
-    # a model may monitor itself (e.g. classifier metrics per epoch); before CSVLogger so its logs are written
-    callbacks = [EpochTimer(), *getattr(model, "training_callbacks", list)()]
+    # a model may monitor itself (e.g. WGAN samples per epoch); before CSVLogger so any logs it adds are written
+    callbacks = [EpochTimer(), *getattr(model, "training_callbacks", lambda run_dir: [])(run_dir)]
     ev = cfg["eval"]
     if ev["monitor_every"] > 0 and cls.parzen:
         valid = splits.flat("valid")[: ev["valid_examples"]]

@@ -34,8 +34,10 @@ class LabelInput(layers.Layer):
     def __init__(self, mode, embedding_dim, seed, **kwargs):
         super().__init__(**kwargs)
         self.mode = mode
+        # N(0, 1) as torch.nn.Embedding: Keras' default (stddev 0.05) leaves the label nearly invisible
+        # next to pixels of size 1, and the players learn to use it only after many epochs
         self.embedding = (layers.Embedding(N_CLASSES, embedding_dim,
-                                           embeddings_initializer=keras.initializers.RandomNormal(seed=seed))
+                                           embeddings_initializer=keras.initializers.RandomNormal(0.0, 1.0, seed=seed))
                           if mode == "embedding" else None)
 
     def call(self, y):

@@ -10,10 +10,13 @@ step and adds 100-step critic bursts early on and every 500 generator steps; Alg
 and neither is done here.) The logged `wasserstein` is the
 critic's estimate E f(x) - E f(G(z)) (the paper's Figs. 3-4 plot it against sample quality).
 
-`ClassifierMonitor` logs sample quality (classifier score and Frechet distance of the suite's MNIST
-classifier) during training, so the two can be drawn side by side.
+`SampleMonitor` keeps samples of every epoch; evaluation scores them (classifier score and Frechet
+distance of the suite's MNIST classifier), so the estimate and sample quality can be drawn side by side.
 """
 from __future__ import annotations
+
+import io
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -24,23 +27,40 @@ from repro.config import ConfigError, Field
 from repro.models.base import GenerativeModel
 
 
-class ClassifierMonitor(keras.callbacks.Callback):
-    """Every `every` epochs: classifier score and Frechet distance of `n` samples, into the epoch's logs."""
+class SampleMonitor(keras.callbacks.Callback):
+    """Every `every` epochs: `n` samples from fixed noise, saved as uint8 to FOLDER/epoch_NNNN.npz.
 
-    def __init__(self, n, every=1, seed=4321):
+    `WassersteinGAN.extra_metrics` scores them with the suite's classifier at evaluation, so training
+    never waits for (or trains) the classifier, and every epoch is scored by the same classifier."""
+
+    def __init__(self, folder, n, every=1, seed=4321):
         super().__init__()
-        self.n, self.every, self.seed = n, every, seed
-        self.classifier = None
+        self.folder, self.n, self.every, self.seed = Path(folder), n, every, seed
 
     def on_epoch_end(self, epoch, logs=None):
-        if logs is None or self.every <= 0 or (epoch + 1) % self.every:
+        if self.every <= 0 or (epoch + 1) % self.every:
             return
-        from repro.metrics.classifier import get_classifier, sample_metrics
+        from repro.callbacks import atomic_write_bytes
 
-        self.classifier = self.classifier or get_classifier()
-        m = sample_metrics(self.model.generate(self.n, seed=self.seed)["images"], classifier=self.classifier)
-        logs["classifier_score"] = m["classifier_score"]
-        logs["frechet_distance"] = m["frechet_distance"]
+        images = self.model.generate(self.n, seed=self.seed)["images"]
+        buf = io.BytesIO()
+        np.savez_compressed(buf, images=np.round(images * 255).astype(np.uint8), epoch=epoch + 1)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(self.folder / f"epoch_{epoch + 1:04d}.npz", buf.getvalue())
+
+
+def monitor_metrics(folder, data_dir=None):
+    """Classifier score and Frechet distance of each saved epoch's samples, in epoch order."""
+    from repro.metrics.classifier import get_classifier, sample_metrics
+
+    clf, out = None, []
+    for path in sorted(Path(folder).glob("epoch_*.npz")):
+        clf = clf or get_classifier(data_dir)
+        with np.load(path) as f:
+            m = sample_metrics(f["images"].astype(np.float32) / 255.0, data_dir, classifier=clf)
+            out.append({"epoch": int(f["epoch"]), "classifier_score": m["classifier_score"],
+                        "frechet_distance": m["frechet_distance"], "n": m["n"]})
+    return out
 
 
 def relu_mlp(input_dim, hidden, out_units, out_activation, name, seed):
@@ -62,11 +82,11 @@ class WassersteinGAN(GenerativeModel):
         "learning_rate": Field(5e-5, float, lo=0.0),
         "rmsprop_rho": Field(0.99, float, lo=0.0, hi=1.0),
         "rmsprop_epsilon": Field(1e-8, float, lo=0.0),
-        "monitor_samples": Field(2000, int, lo=100, doc="samples for the per-epoch classifier metrics"),
-        "monitor_every": Field(1, int, lo=0, doc="epochs between classifier metrics (0: never)"),
+        "monitor_samples": Field(2000, int, lo=100, doc="samples kept per epoch for the classifier metrics"),
+        "monitor_every": Field(1, int, lo=0, doc="epochs between kept samples (0: never)"),
     }
     output_range = (-1.0, 1.0)
-    history_keys = ("wasserstein", "critic_loss", "g_loss", "classifier_score", "frechet_distance")
+    history_keys = ("wasserstein", "critic_loss", "g_loss")
 
     @staticmethod
     def check_config(cfg):
@@ -106,9 +126,10 @@ class WassersteinGAN(GenerativeModel):
     def metrics(self):
         return list(self.trackers.values())
 
-    def training_callbacks(self):
+    def training_callbacks(self, run_dir):
         p = self.params
-        return [ClassifierMonitor(p["monitor_samples"], p["monitor_every"])] if p["monitor_every"] else []
+        return [SampleMonitor(Path(run_dir) / "monitor", p["monitor_samples"], p["monitor_every"])] \
+            if p["monitor_every"] else []
 
     def noise(self, n):
         return keras.random.normal((n, self.params["noise_dim"]), seed=self.noise_seed)
@@ -162,4 +183,7 @@ class WassersteinGAN(GenerativeModel):
         return {"samples": sample_metrics(images, data_dir), "clip": self.params["clip"],
                 "critic_max_abs_weight": float(np.abs(critic_weights).max()),
                 "generator_steps_per_epoch": steps_for(self.cfg, len(splits.train), type(self))[0],
-                "monitor_samples": self.params["monitor_samples"]}
+                "monitor_samples": self.params["monitor_samples"],
+                # per-epoch sample quality, from the samples SampleMonitor kept in the run folder
+                "monitor": monitor_metrics(Path(self.run_dir) / "monitor", data_dir) if hasattr(self, "run_dir")
+                else []}
