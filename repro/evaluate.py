@@ -25,7 +25,8 @@ def read_history(run_dir) -> list[dict]:
     with open(path) as f:
         for row in csv.DictReader(f):
             # a resumed run may log an epoch twice; the later line wins
-            rows[int(row["epoch"])] = {k: (float(v) if v not in ("", None) else None) for k, v in row.items()}
+            # Keras' CSVLogger writes "NA" in the val_* columns it adds when a model logs no validation metric
+            rows[int(row["epoch"])] = {k: (float(v) if v not in ("", None, "NA") else None) for k, v in row.items()}
     return [rows[k] for k in sorted(rows)]
 
 

@@ -158,7 +158,8 @@ def wgan_curves(results_dir):
         fig, axes = plt.subplots(1, 3, figsize=(11, 3.2))
         axes[0].plot(x, [r["wasserstein"] for r in h], color="C0")
         axes[0].set_ylabel("critic's Wasserstein estimate")
-        quality = [(xi, r) for xi, r in zip(x, h) if r.get("classifier_score") is not None]
+        # SampleMonitor's epochs count from 1, the history's from 0
+        quality = [(m["epoch"] * steps_per_epoch, m) for m in s["metrics"].get("monitor", [])]
         if quality:
             axes[1].plot([q[0] for q in quality], [q[1]["classifier_score"] for q in quality], color="C1")
             axes[2].plot([q[0] for q in quality], [q[1]["frechet_distance"] for q in quality], color="C2")

@@ -148,7 +148,9 @@ def cgan_wgan_section(results_dir):
     if wgan is not None:
         m = wgan["metrics"]
         h = [r for r in wgan["history"] if r.get("wasserstein") is not None]
-        q = [r for r in h if r.get("frechet_distance") is not None]
+        q = m.get("monitor", [])  # per-epoch sample quality (SampleMonitor epochs count from 1, history from 0)
+        estimate = {int(r["epoch"]) + 1: r["wasserstein"] for r in h}
+        q = [dict(r, wasserstein=estimate[r["epoch"]]) for r in q if r["epoch"] in estimate]
         first, last = h[0], h[-1]
         text += [f"**{wgan['run']}** ({_where(wgan)}; {m['generator_steps_per_epoch']} generator steps per epoch, "
                  f"each after 5 critic steps): the critic's Wasserstein estimate went from {first['wasserstein']:.4f} "

@@ -105,11 +105,13 @@ def test_wgan_clipping_bounds_critic_weights(smoke_runs, mnist_dir):
     assert max(float(np.abs(v.numpy()).max()) for v in model.critic.trainable_variables) <= c + 1e-9
 
 
-def test_wgan_logs_quality_during_training(smoke_runs):
-    history = smoke_runs[1]["wgan_mnist"][1]["history"]
-    assert len(history) == 2
-    for h in history:
-        assert h["wasserstein"] is not None and h["classifier_score"] is not None and h["frechet_distance"] > 0
+def test_wgan_logs_estimate_and_quality_per_epoch(smoke_runs):
+    summary = smoke_runs[1]["wgan_mnist"][1]
+    assert [h["wasserstein"] is not None for h in summary["history"]] == [True, True]
+    monitor = summary["metrics"]["monitor"]
+    assert [m["epoch"] for m in monitor] == [1, 2]
+    for m in monitor:
+        assert m["n"] == 2000 and 1.0 <= m["classifier_score"] <= 10.0 and m["frechet_distance"] > 0
 
 
 def test_cgan_labels_honoured(smoke_runs, mnist_dir):
