@@ -165,12 +165,12 @@ def wgan_curves(results_dir):
             axes[2].plot([q[0] for q in quality], [q[1]["frechet_distance"] for q in quality], color="C2")
             axes[2].set_yscale("log")
         axes[1].set_ylabel("classifier score (max 10)")
-        axes[2].set_ylabel("Frechet distance to test (classifier logits)")
+        axes[2].set_ylabel("Fréchet distance (classifier logits)")
         for ax in axes:
             ax.set_xlabel("generator iterations" if steps_per_epoch > 1 else "epoch")
-        fig.suptitle(f"WGAN (Arjovsky et al. 2017 figs. 3-4 style), {s['run']}: the critic's estimate (epoch mean of "
-                     f"its last critic step) beside sample quality on {s['metrics'].get('monitor_samples')} samples "
-                     "per epoch", fontsize=8)
-        fig.tight_layout()
+        fig.suptitle(f"WGAN (Arjovsky et al. 2017 figs. 3-4 style), {s['run']}: the critic's Wasserstein estimate "
+                     f"(epoch mean, last critic step of each generator step)\nbeside sample quality of "
+                     f"{s['metrics'].get('monitor_samples')} samples kept after each epoch", fontsize=8)
+        fig.tight_layout(rect=(0, 0, 1, 0.9))
         out.append(save(fig, Path(results_dir) / "figures" / f"{s['run']}-wasserstein_vs_quality.png"))
     return out
