@@ -44,8 +44,11 @@ def evaluate_run(run_dir, data_dir=None, checkpoint=None, results_dir="results")
     parzen = None
     if model.parzen:
         samples = model.generate(ev["n_samples"], seed=EVAL_SEED)["images"]
-        parzen = parzen_protocol(samples.reshape(len(samples), -1), splits.flat("valid")[: ev["valid_examples"]],
-                                 splits.flat("test")[: ev["test_examples"]], parse_sigmas(ev["sigmas"]))
+        valid, test = splits.flat("valid")[: ev["valid_examples"]], splits.flat("test")[: ev["test_examples"]]
+        if cfg["data"]["pixel_range"] == "symmetric":  # samples come in [0, 1]; the protocol compares in [0, 1]
+            valid, test = (valid + 1.0) / 2.0, (test + 1.0) / 2.0
+        parzen = parzen_protocol(samples.reshape(len(samples), -1), valid, test, parse_sigmas(ev["sigmas"]))
+    model.run_dir = run_dir  # extra metrics may read the run's own files (e.g. WGAN per-epoch samples)
     extra = model.extra_metrics(splits, data_dir)
     history = read_history(run_dir)
     secs = [h["epoch_seconds"] for h in history if h.get("epoch_seconds")]

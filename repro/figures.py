@@ -132,6 +132,12 @@ RUN_FIGURES = {"goodfellow2014": with_other_datasets(goodfellow2014_figures),
 # fn(results_dir) -> [paths]: figures drawn from results/runs/*.json alone (they survive without run folders)
 SUMMARY_FIGURES = [goodfellow2014_summary_figures]
 
+from repro import figures_seed_models as _seed_models  # noqa: E402  (issue 5: VAE, autoencoder, cGAN, WGAN)
+
+RUN_FIGURES.update(vae=_seed_models.vae_figures, autoencoder=_seed_models.autoencoder_figures,
+                   cgan=_seed_models.cgan_figures, wgan=_seed_models.wgan_figures)
+SUMMARY_FIGURES.append(_seed_models.wgan_curves)
+
 
 def _toy1d_summary_figures(results_dir):  # late import: figures_toy1d imports `save` from this module
     from repro.figures_toy1d import toy1d_summary_figures

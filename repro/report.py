@@ -149,6 +149,10 @@ from repro.report_datasets import datasets_section  # noqa: E402  TFD / CIFAR-10
 
 SECTIONS = [goodfellow2014_section, datasets_section, demos_section, toy1d_section]
 
+from repro import report_seed_models as _seed_models  # noqa: E402  (issue 5: VAE, autoencoder, cGAN, WGAN)
+
+SECTIONS += [_seed_models.vae_autoencoder_section, _seed_models.cgan_wgan_section]
+
 
 def write_report(results_dir="results"):
     results_dir = Path(results_dir)

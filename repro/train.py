@@ -136,6 +136,8 @@ def train(cfg, run_dir=None, resume=False, data_dir=None, verbose=2):
     ev = cfg["eval"]
     if ev["monitor_every"] > 0 and cls.parzen:
         valid = splits.flat("valid")[: ev["valid_examples"]]
+        if cfg["data"]["pixel_range"] == "symmetric":  # generate's samples are in [0, 1]
+            valid = (valid + 1.0) / 2.0
         callbacks.append(ParzenMonitor(valid, ev["monitor_samples"], parse_sigmas(ev["sigmas"]), ev["monitor_every"]))
     callbacks += [
         StopOnNonFinite(),

@@ -1,0 +1,176 @@
+"""Figures of the seeds' MNIST models (issue 5): VAE, autoencoder, conditional GAN, WGAN.
+
+Run figures load the trained run; `wgan_curves` draws from results/runs/*.json alone.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+DIGIT_COLOURS = plt.get_cmap("tab10")
+FIG_SEED = 7  # = repro.figures.FIG_SEED
+
+
+def save(fig, path):
+    from repro.figures import save as save_atomically  # late: repro.figures registers this module at its end
+
+    return save_atomically(fig, path)
+
+
+def tile(images, rows, cols):
+    from repro.figures import tile as tile_images
+
+    return tile_images(images, rows, cols)
+
+
+def _load(run_dir, summary, data_dir):
+    from repro.train import load_run
+
+    cfg, model, splits, info = load_run(run_dir, summary["checkpoint"]["checkpoint"], data_dir)
+    return cfg, model, splits, f"{Path(run_dir).name}, epoch {info['epoch']}"
+
+
+def _grid_figure(images, rows, cols, title, path, scale=0.55):
+    fig, ax = plt.subplots(figsize=(scale * cols, scale * rows + 0.5))
+    ax.imshow(tile(images, rows, cols), cmap="gray", vmin=0, vmax=1)
+    ax.set_axis_off()
+    ax.set_title(title, fontsize=7)
+    return save(fig, path)
+
+
+def pca_2d(codes, *others):
+    """Project codes (and other points in the same space) on the codes' first two principal axes."""
+    mean = codes.mean(axis=0)
+    if codes.shape[1] <= 2:
+        return [codes, *others], "z"
+    _, _, vt = np.linalg.svd(codes - mean, full_matrices=False)
+    axes = vt[:2].T
+    return [(codes - mean) @ axes] + [(o - mean) @ axes for o in others], "PCA of z"
+
+
+def codes_scatter(codes, labels, path, title, prior=None, xlabel="z"):
+    fig, ax = plt.subplots(figsize=(5.2, 4.6))
+    for d in range(10):
+        sel = labels == d
+        ax.scatter(codes[sel, 0], codes[sel, 1], s=2, color=DIGIT_COLOURS(d), label=str(d), alpha=0.6, linewidths=0)
+    if prior is not None:
+        ax.scatter(prior[:, 0], prior[:, 1], s=3, color="k", marker="x", linewidths=0.4, label="N(0, I) draws")
+    ax.set_xlabel(f"{xlabel} 1")
+    ax.set_ylabel(f"{xlabel} 2")
+    ax.legend(markerscale=4, fontsize=6, loc="best", ncol=2)
+    ax.set_title(title, fontsize=7)
+    return save(fig, path)
+
+
+def vae_figures(run_dir, summary, results_dir, data_dir=None):
+    cfg, model, splits, tag = _load(run_dir, summary, data_dir)
+    figdir, name = Path(results_dir) / "figures", Path(run_dir).name
+    out = [_grid_figure(model.generate(100, seed=FIG_SEED)["images"], 10, 10,
+                        f"Seed 002 fig. 10-2: VAE samples (decoder means at z ~ N(0, I)), {tag}",
+                        figdir / f"{name}-samples.png")]
+    if model.latent_dim == 2:
+        # seed 002 fig. 10-4: an evenly spaced grid of the latent plane through the decoder
+        steps = 20
+        grid = np.linspace(-3.0, 3.0, steps, dtype=np.float32)
+        z = np.stack(np.meshgrid(grid, grid[::-1]), axis=-1).reshape(-1, 2)
+        out.append(_grid_figure(model.decode_numpy(z), steps, steps,
+                                f"Seed 002 fig. 10-4 (K&W 2014 fig. 4b): decoded latent plane, z1, z2 evenly from -3 "
+                                f"to 3 (left-right, bottom-top), {tag}", figdir / f"{name}-manifold.png", scale=0.4))
+    n = 5000
+    codes = model.encode_numpy(splits.test[:n])
+    (proj,), axis = pca_2d(codes)
+    out.append(codes_scatter(proj, splits.test_labels[:n], figdir / f"{name}-latent_codes.png",
+                             f"VAE: posterior means of {n} test digits ({model.latent_dim}-d latent"
+                             f"{'' if model.latent_dim == 2 else ', first two principal axes'}), by label; {tag}",
+                             xlabel=axis))
+    return out
+
+
+def autoencoder_figures(run_dir, summary, results_dir, data_dir=None):
+    cfg, model, splits, tag = _load(run_dir, summary, data_dir)
+    figdir, name = Path(results_dir) / "figures", Path(run_dir).name
+    test = splits.test[:12]
+    recon = model.decode_numpy(model.encode_numpy(test))
+    out = [_grid_figure(np.concatenate([test, recon]), 2, 12,
+                        f"Seed 000 exercise: autoencoder reconstructions (top: test digits, bottom: decoded codes), "
+                        f"{tag}", figdir / f"{name}-reconstructions.png")]
+    n = 5000
+    codes = model.encode_numpy(splits.test[:n])
+    prior = model.noise_numpy(1000, np.random.default_rng(FIG_SEED))
+    (proj, prior_proj), axis = pca_2d(codes, prior)
+    out.append(codes_scatter(proj, splits.test_labels[:n], figdir / f"{name}-latent_codes.png",
+                             f"Autoencoder: codes of {n} test digits ({model.latent_dim}-d, first two principal axes) "
+                             f"by label, and 1,000 N(0, I) draws in the same projection; {tag}",
+                             prior=prior_proj, xlabel=axis))
+    train_codes = model.encode_numpy(splits.train[:20000])
+    fitted = np.random.default_rng(FIG_SEED).multivariate_normal(train_codes.mean(0), np.cov(train_codes, rowvar=False),
+                                                                 50).astype(np.float32)
+    images = np.concatenate([model.generate(50, seed=FIG_SEED)["images"], model.decode_numpy(fitted)])
+    out.append(_grid_figure(images, 10, 10,
+                            f"Autoencoder decoder at z ~ N(0, I) (top 5 rows) and at z ~ a Gaussian fitted to the "
+                            f"training codes (bottom 5 rows), {tag}", figdir / f"{name}-prior_samples.png"))
+    return out
+
+
+def cgan_figures(run_dir, summary, results_dir, data_dir=None):
+    cfg, model, splits, tag = _load(run_dir, summary, data_dir)
+    figdir, name = Path(results_dir) / "figures", Path(run_dir).name
+    cols = 12
+    labels = np.repeat(np.arange(10), cols)
+    images = model.generate(10 * cols, seed=FIG_SEED, labels=labels)["images"]
+    acc = summary.get("metrics", {}).get("requested_label_accuracy")
+    fig, ax = plt.subplots(figsize=(0.55 * cols, 0.55 * 10 + 0.5))
+    ax.imshow(tile(images, 10, cols), cmap="gray", vmin=0, vmax=1)
+    ax.set_xticks([])
+    ax.set_yticks([2 + 14 + 30 * d for d in range(10)], [f"y = {d}" for d in range(10)], fontsize=7)
+    ax.tick_params(length=0)
+    for side in ax.spines.values():
+        side.set_visible(False)
+    ax.set_title(f"Seeds 001/003 (Mirza & Osindero 2014 fig. 2): conditional GAN, one row per requested digit; {tag}"
+                 + (f"\nclassifier agrees with the requested label on {100 * acc:.1f}% of 10,000 samples"
+                    if acc is not None else ""), fontsize=7)
+    return [save(fig, figdir / f"{name}-rows_by_label.png")]
+
+
+def wgan_figures(run_dir, summary, results_dir, data_dir=None):
+    cfg, model, splits, tag = _load(run_dir, summary, data_dir)
+    figdir, name = Path(results_dir) / "figures", Path(run_dir).name
+    return [_grid_figure(model.generate(100, seed=FIG_SEED)["images"], 10, 10,
+                         f"WGAN (weight clipping, Arjovsky et al. 2017) samples, {tag}", figdir / f"{name}-samples.png")]
+
+
+def wgan_curves(results_dir):
+    """Arjovsky et al. 2017 figs. 3-4 style: the critic's estimate over training beside sample quality."""
+    out = []
+    for path in sorted(Path(results_dir, "runs").glob("wgan_mnist-*.json")):
+        s = json.loads(path.read_text())
+        h = [r for r in s["history"] if r.get("wasserstein") is not None]
+        if not h:
+            continue
+        steps_per_epoch = s["metrics"].get("generator_steps_per_epoch") or 1
+        x = [(r["epoch"] + 1) * steps_per_epoch for r in h]
+        fig, axes = plt.subplots(1, 3, figsize=(11, 3.2))
+        axes[0].plot(x, [r["wasserstein"] for r in h], color="C0")
+        axes[0].set_ylabel("critic's Wasserstein estimate")
+        # SampleMonitor's epochs count from 1, the history's from 0
+        quality = [(m["epoch"] * steps_per_epoch, m) for m in s["metrics"].get("monitor", [])]
+        if quality:
+            axes[1].plot([q[0] for q in quality], [q[1]["classifier_score"] for q in quality], color="C1")
+            axes[2].plot([q[0] for q in quality], [q[1]["frechet_distance"] for q in quality], color="C2")
+            axes[2].set_yscale("log")
+        axes[1].set_ylabel("classifier score (max 10)")
+        axes[2].set_ylabel("Fréchet distance (classifier logits)")
+        for ax in axes:
+            ax.set_xlabel("generator iterations" if steps_per_epoch > 1 else "epoch")
+        fig.suptitle(f"WGAN (Arjovsky et al. 2017 figs. 3-4 style), {s['run']}: the critic's Wasserstein estimate "
+                     f"(epoch mean, last critic step of each generator step)\nbeside sample quality of "
+                     f"{s['metrics'].get('monitor_samples')} samples kept after each epoch", fontsize=8)
+        fig.tight_layout(rect=(0, 0, 1, 0.9))
+        out.append(save(fig, Path(results_dir) / "figures" / f"{s['run']}-wasserstein_vs_quality.png"))
+    return out

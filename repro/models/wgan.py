@@ -1,0 +1,186 @@
+"""Wasserstein GAN with weight clipping (Arjovsky, Chintala & Bottou 2017; seed 003), Algorithm 1.
+
+The critic f has no sigmoid: it scores images, and by the Kantorovich-Rubinstein duality
+    W(p_data, p_g) = sup_{||f||_L <= 1} E_data f(x) - E_g f(x),
+which the critic approximates up to a constant by keeping its weights in a compact box [-c, c]
+(clipped after every critic update; seed 003: "simple, brute-force clipping"). Each generator step
+follows n_critic critic steps, each on a fresh real minibatch and fresh noise; both use RMSProp.
+Critic loss: E f(G(z)) - E f(x); generator loss: -E f(G(z)). (The code clamps before each critic
+step and adds 100-step critic bursts early on and every 500 generator steps; Algorithm 1 has neither,
+and neither is done here.) The logged `wasserstein` is the
+critic's estimate E f(x) - E f(G(z)) (the paper's Figs. 3-4 plot it against sample quality).
+
+`SampleMonitor` keeps samples of every epoch; evaluation scores them (classifier score and Frechet
+distance of the suite's MNIST classifier), so the estimate and sample quality can be drawn side by side.
+"""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import layers, ops
+
+from repro.config import ConfigError, Field
+from repro.models.base import GenerativeModel
+
+
+class SampleMonitor(keras.callbacks.Callback):
+    """Every `every` epochs: `n` samples from fixed noise, saved as uint8 to FOLDER/epoch_NNNN.npz.
+
+    `WassersteinGAN.extra_metrics` scores them with the suite's classifier at evaluation, so training
+    never waits for (or trains) the classifier, and every epoch is scored by the same classifier."""
+
+    def __init__(self, folder, n, every=1, seed=4321):
+        super().__init__()
+        self.folder, self.n, self.every, self.seed = Path(folder), n, every, seed
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.every <= 0 or (epoch + 1) % self.every:
+            return
+        from repro.callbacks import atomic_write_bytes
+
+        images = self.model.generate(self.n, seed=self.seed)["images"]
+        buf = io.BytesIO()
+        np.savez_compressed(buf, images=np.round(images * 255).astype(np.uint8), epoch=epoch + 1)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(self.folder / f"epoch_{epoch + 1:04d}.npz", buf.getvalue())
+
+
+def monitor_metrics(folder, data_dir=None):
+    """Classifier score and Frechet distance of each saved epoch's samples, in epoch order."""
+    from repro.metrics.classifier import get_classifier, sample_metrics
+
+    clf, out = None, []
+    for path in sorted(Path(folder).glob("epoch_*.npz")):
+        clf = clf or get_classifier(data_dir)
+        with np.load(path) as f:
+            m = sample_metrics(f["images"].astype(np.float32) / 255.0, data_dir, classifier=clf)
+            out.append({"epoch": int(f["epoch"]), "classifier_score": m["classifier_score"],
+                        "frechet_distance": m["frechet_distance"], "n": m["n"]})
+    return out
+
+
+def relu_mlp(input_dim, hidden, out_units, out_activation, name, seed):
+    init = keras.initializers.GlorotUniform(seed=seed)
+    return keras.Sequential([keras.Input((input_dim,))]
+                            + [layers.Dense(u, activation="relu", kernel_initializer=init) for u in hidden]
+                            + [layers.Dense(out_units, activation=out_activation, kernel_initializer=init,
+                                            dtype="float32")], name=name)
+
+
+class WassersteinGAN(GenerativeModel):
+    PARAMS = {
+        "noise_dim": Field(100, int, lo=1),
+        "g_hidden": Field([512, 512, 512], list),
+        "critic_hidden": Field([512, 512, 512], list),
+        "g_output": Field("linear", str, choices=("linear", "tanh")),
+        "clip": Field(0.01, float, lo=0.0, doc="c: critic weights are clipped to [-c, c]"),
+        "n_critic": Field(5, int, lo=1),
+        "learning_rate": Field(5e-5, float, lo=0.0),
+        "rmsprop_rho": Field(0.99, float, lo=0.0, hi=1.0),
+        "rmsprop_epsilon": Field(1e-8, float, lo=0.0),
+        "monitor_samples": Field(2000, int, lo=100, doc="samples kept per epoch for the classifier metrics"),
+        "monitor_every": Field(1, int, lo=0, doc="epochs between kept samples (0: never)"),
+    }
+    output_range = (-1.0, 1.0)
+    history_keys = ("wasserstein", "critic_loss", "g_loss")
+
+    @staticmethod
+    def check_config(cfg):
+        if cfg["data"]["pixel_range"] != "symmetric":
+            raise ConfigError("config key 'data.pixel_range' must be 'symmetric' for the WGAN: its samples are "
+                              "read as images in [-1, 1] (tanh or linear output), so real images must be too.")
+        for key in ("g_hidden", "critic_hidden"):
+            units = cfg["model_params"][key]
+            if not units or not all(isinstance(u, int) and u > 0 for u in units):
+                raise ConfigError(f"config key 'model_params.{key}' must be a non-empty list of positive integers.")
+
+    @staticmethod
+    def batches_per_step(cfg):
+        """One train_step = n_critic critic minibatches (each fresh real data) + one generator step."""
+        return cfg["model_params"]["n_critic"]
+
+    def __init__(self, cfg, image_shape=(28, 28, 1), pixel_mean=None, steps_per_epoch=None, **kwargs):
+        super().__init__(cfg, image_shape, **kwargs)
+        p = self.params
+        self.dim = int(np.prod(image_shape))
+        self.generator = relu_mlp(p["noise_dim"], p["g_hidden"], self.dim, p["g_output"], "generator",
+                                  self.seed)
+        self.critic = relu_mlp(self.dim, p["critic_hidden"], 1, None, "critic", self.seed + 1)  # no sigmoid
+
+        def rmsprop(name):
+            return keras.optimizers.RMSprop(p["learning_rate"], rho=p["rmsprop_rho"], epsilon=p["rmsprop_epsilon"],
+                                            name=name)
+
+        self.critic_optimizer, self.g_optimizer = rmsprop("critic_optimizer"), rmsprop("g_optimizer")
+        self.noise_seed = keras.random.SeedGenerator(self.seed + 100)
+        self.trackers = {n: keras.metrics.Mean(name=n) for n in ("wasserstein", "critic_loss", "g_loss")}
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def training_callbacks(self, run_dir):
+        p = self.params
+        return [SampleMonitor(Path(run_dir) / "monitor", p["monitor_samples"], p["monitor_every"])] \
+            if p["monitor_every"] else []
+
+    def noise(self, n):
+        return keras.random.normal((n, self.params["noise_dim"]), seed=self.noise_seed)
+
+    def clip_critic_weights(self):
+        c = self.params["clip"]
+        for v in self.critic.trainable_variables:
+            v.assign(ops.clip(v, -c, c))
+
+    def critic_step(self, real):
+        fake = self.generator(self.noise(ops.shape(real)[0]), training=True)
+        with tf.GradientTape() as tape:
+            estimate = ops.mean(self.critic(real, training=True)) - ops.mean(self.critic(fake, training=True))
+            loss = -estimate
+        variables = self.critic.trainable_variables
+        self.critic_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        self.clip_critic_weights()
+        return estimate
+
+    def train_step(self, real):
+        real = ops.reshape(real, (-1, self.dim))
+        for minibatch in ops.split(real, self.params["n_critic"], axis=0):
+            estimate = self.critic_step(minibatch)
+        with tf.GradientTape() as tape:
+            g_loss = -ops.mean(self.critic(self.generator(self.noise(ops.shape(minibatch)[0]), training=True),
+                                           training=True))
+        variables = self.generator.trainable_variables
+        self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, variables), variables))
+        for name, value in (("wasserstein", estimate), ("critic_loss", -estimate), ("g_loss", g_loss)):
+            self.trackers[name].update_state(value)
+        return {n: t.result() for n, t in self.trackers.items()}
+
+    def build_all(self):
+        self.critic_optimizer.build(self.critic.trainable_variables)
+        self.g_optimizer.build(self.generator.trainable_variables)
+        self.built = True
+
+    def noise_numpy(self, n, rng: np.random.Generator):
+        return rng.standard_normal((n, self.params["noise_dim"])).astype(np.float32)
+
+    def decode(self, z):
+        return ops.reshape(self.generator(z, training=False), (-1, *self.image_shape))
+
+    def extra_metrics(self, splits, data_dir=None) -> dict:
+        from repro.metrics.classifier import sample_metrics
+        from repro.models.vae import EVAL_SEED
+        from repro.train import steps_for
+
+        images = self.generate(self.cfg["eval"]["classifier_samples"], seed=EVAL_SEED)["images"]
+        critic_weights = np.concatenate([keras.ops.convert_to_numpy(v).ravel() for v in self.critic.trainable_variables])
+        return {"samples": sample_metrics(images, data_dir), "clip": self.params["clip"],
+                "critic_max_abs_weight": float(np.abs(critic_weights).max()),
+                "generator_steps_per_epoch": steps_for(self.cfg, len(splits.train))[0],
+                "monitor_samples": self.params["monitor_samples"],
+                # per-epoch sample quality, from the samples SampleMonitor kept in the run folder
+                "monitor": monitor_metrics(Path(self.run_dir) / "monitor", data_dir) if hasattr(self, "run_dir")
+                else []}
