@@ -88,7 +88,8 @@ def steps_for(cfg, n_train):
     return steps, per
 
 
-def prepare_run_dir(cfg, run_dir: Path, resume: bool):
+def check_run_dir(cfg, run_dir: Path, resume: bool):
+    """Refuse a run folder made by another config, an existing one without --resume, or a foreign folder."""
     cfg_path = run_dir / "config.yaml"
     if cfg_path.exists():
         saved = yaml.safe_load(cfg_path.read_text())
@@ -101,13 +102,17 @@ def prepare_run_dir(cfg, run_dir: Path, resume: bool):
                            "another --run-dir.")
     elif resume and run_dir.exists() and any(run_dir.iterdir()):
         raise RunError(f"cannot resume {run_dir}: it has no config.yaml, so it is not a run folder of this suite.")
+
+
+def prepare_run_dir(cfg, run_dir: Path):
     run_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(cfg_path, dump_config(cfg))
+    atomic_write_text(run_dir / "config.yaml", dump_config(cfg))
 
 
 def train(cfg, run_dir=None, resume=False, data_dir=None, verbose=2):
     run_dir = Path(run_dir) if run_dir else default_run_dir(cfg)
     done_path = run_dir / "done.json"
+    check_run_dir(cfg, run_dir, resume)
     if resume and done_path.exists():
         done = json.loads(done_path.read_text())
         if done.get("epochs", 0) >= cfg["train"]["epochs"]:
@@ -116,7 +121,7 @@ def train(cfg, run_dir=None, resume=False, data_dir=None, verbose=2):
     strategy = make_strategy(cfg)  # first: logical devices must be set up before TensorFlow starts
     cls = REGISTRY[cfg["model"]]
     splits = cls.load_splits(cfg, data_dir)  # before the run folder exists: missing data leaves nothing behind
-    prepare_run_dir(cfg, run_dir, resume)
+    prepare_run_dir(cfg, run_dir)
     keras.utils.set_random_seed(cfg["seed"])
     steps, per_step = steps_for(cfg, len(splits.train))
     if strategy is not None:
