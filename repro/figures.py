@@ -11,6 +11,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+from repro.experiments import keras_dcgan  # noqa: E402
+
 FIG_SEED = 7
 
 
@@ -126,8 +128,10 @@ def goodfellow2014_summary_figures(results_dir):
 
 # model key -> fn(run_dir, summary, results_dir, data_dir) -> [paths]: figures that need the trained run
 RUN_FIGURES = {"goodfellow2014": goodfellow2014_figures}
+RUN_FIGURES["keras_dcgan"] = keras_dcgan.run_figures
 # fn(results_dir) -> [paths]: figures drawn from results/runs/*.json alone (they survive without run folders)
 SUMMARY_FIGURES = [goodfellow2014_summary_figures]
+SUMMARY_FIGURES.append(keras_dcgan.summary_figures)
 
 
 def make_all_figures(runs_root="runs", results_dir="results", data_dir=None):

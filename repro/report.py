@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from repro.callbacks import atomic_write_text
+from repro.experiments import keras_dcgan
 
 PAPER_TABLE1 = [  # Goodfellow et al. 2014, Table 1, MNIST column (reference.md §1)
     ("DBN", 138, 2),
@@ -69,6 +70,13 @@ def goodfellow2014_section(results_dir):
         p = s["parzen"]
         table.append((f"Adversarial nets, reproduced ({name})", f"{p['ll']:.1f} ± {p['se']:.1f}",
                       f"this suite: {_describe(s)}, σ = {p['sigma']:.3f}"))
+    # other experiments scored by the same protocol: extra rows, not in the paper
+    for name, s in sorted((k, v) for k, v in load_runs(results_dir).items()
+                          if v["experiment"] != "goodfellow2014_mnist" and v.get("parzen")):
+        p = s["parzen"]
+        table.append((f"{s['experiment']} ({name}), **not in the paper**", f"{p['ll']:.1f} ± {p['se']:.1f}",
+                      f"this suite: {s['profile']} profile, {s['recipe']['precision']}, {s['epochs_trained']} epochs "
+                      f"trained, σ = {p['sigma']:.3f}"))
     for key, label, theis in (("true_data", "True data (10,000 training images)", 243),
                               ("kmeans", "k-means, 10,000 centroids", 313)):
         if key in baselines:
@@ -120,6 +128,7 @@ def goodfellow2014_section(results_dir):
 
 
 SECTIONS = [goodfellow2014_section]
+SECTIONS.append(keras_dcgan.report_section)
 
 
 def write_report(results_dir="results"):

@@ -95,6 +95,7 @@ def train(cfg, run_dir=None, resume=False, data_dir=None, verbose=2):
     splits = cls.load_splits(cfg, data_dir)
     steps, per_step = steps_for(cfg, len(splits.train))
     model = build_model(cfg, splits, steps_per_epoch=steps)
+    model.run_dir = run_dir
     ds = cls.make_dataset(cfg, splits, per_step)
 
     callbacks = [EpochTimer()]
@@ -102,6 +103,7 @@ def train(cfg, run_dir=None, resume=False, data_dir=None, verbose=2):
     if ev["monitor_every"] > 0 and cls.parzen:
         valid = splits.flat("valid")[: ev["valid_examples"]]
         callbacks.append(ParzenMonitor(valid, ev["monitor_samples"], parse_sigmas(ev["sigmas"]), ev["monitor_every"]))
+    callbacks += model.training_callbacks(run_dir)
     callbacks += [
         StopOnNonFinite(),
         AtomicCheckpoint(run_dir / "checkpoints", monitor="val_parzen" if ev["monitor_every"] > 0 and cls.parzen else None),
@@ -134,5 +136,6 @@ def load_run(run_dir, checkpoint="best", data_dir=None, need_data=True):
     splits = REGISTRY[cfg["model"]].load_splits(cfg, data_dir) if need_data else None
     model = build_model(cfg, splits)
     model.load_weights(path)
+    model.run_dir = run_dir
     epoch = json.loads(meta.read_text()).get("epoch") if meta.exists() else None
     return cfg, model, splits, {"checkpoint": path.name.split(".")[0], "epoch": epoch}

@@ -13,7 +13,9 @@ class GenerativeModel(keras.Model):
     - `uses_labels`: the training dataset yields (images, labels) instead of images;
     - `parzen`: evaluate runs the 2014 Parzen protocol on `generate`'s images (MNIST models);
     - `load_splits(cfg, data_dir)` / `make_dataset(cfg, splits, batch)`: where the data comes from;
-    - `extra_metrics(splits, data_dir)`: more numbers for results/runs/*.json (e.g. classifier metrics).
+    - `extra_metrics(splits, data_dir)`: more numbers for results/runs/*.json (e.g. classifier metrics);
+      `self.run_dir` is the run folder when train/load_run made the model;
+    - `training_callbacks(run_dir)`: extra callbacks during `fit` (e.g. samples saved during training).
     """
 
     PARAMS: dict = {}
@@ -47,6 +49,10 @@ class GenerativeModel(keras.Model):
 
     def extra_metrics(self, splits, data_dir=None) -> dict:
         return {}
+
+    def training_callbacks(self, run_dir) -> list:
+        """Model-specific Keras callbacks for `fit` (they run before the checkpoint and CSV logger)."""
+        return []
 
     def build_all(self):
         """Create every variable (layers and optimiser slots) so weights can be loaded; sets built."""
