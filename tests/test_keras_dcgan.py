@@ -123,6 +123,23 @@ def test_nice_keeps_the_best_by_d_per_group(smoke_cfg):
     np.testing.assert_allclose(m.discriminate_numpy(out["images"] * 2 - 1), out["d_scores"], rtol=1e-3, atol=1e-5)
 
 
+def test_fused_upsampling_is_the_same_function():
+    import tensorflow as tf
+
+    from repro.models.dcgan import build_generator
+
+    keras.utils.set_random_seed(0)
+    plain, fused = build_generator(100, "plain"), build_generator(100, "fused")
+    assert fused.count_params() == plain.count_params() == G_PARAMS
+    fused.set_weights(plain.get_weights())
+    z = np.random.default_rng(0).uniform(-1, 1, (32, 100)).astype(np.float32)
+    np.testing.assert_allclose(fused(z).numpy(), plain(z).numpy(), atol=1e-5)
+    with tf.GradientTape(persistent=True) as tape:
+        lp, lf = tf.reduce_sum(plain(z, training=True) ** 2), tf.reduce_sum(fused(z, training=True) ** 2)
+    for gp, gf in zip(tape.gradient(lp, plain.trainable_variables), tape.gradient(lf, fused.trainable_variables)):
+        np.testing.assert_allclose(gf.numpy(), gp.numpy(), atol=1e-3 * np.abs(gp.numpy()).max() + 1e-4)  # pre-BN bias: ~0 + noise
+
+
 def test_evolution_points_scale_with_run_length():
     pts, scale = evolution_points(PAPER_STEPS)
     assert [s for _, _, s in pts] == [0, 400, 4680, 9360, 46800] and scale == 1.0

@@ -34,15 +34,54 @@ G_PARAMS, D_PARAMS = 6_763_777, 3_485_441  # reference.md §3
 BCE_EPSILON = 1e-7  # Keras' clipping of probabilities in binary_crossentropy
 
 
-def build_generator(noise_dim=100):
+# UpSampling2D(2) (nearest) then a 5x5 'same' conv: output row 2m+a only sees input rows m-1..m+1, with the
+# kernel rows summed as below (a = 0: taps {0,1},{2,3},{4}; a = 1: {0},{1,2},{3,4}); the same for columns.
+_PHASE_TAPS = np.array([[[1, 1, 0, 0, 0], [0, 0, 1, 1, 0], [0, 0, 0, 0, 1]],
+                        [[1, 0, 0, 0, 0], [0, 1, 1, 0, 0], [0, 0, 0, 1, 1]]], np.float32)
+
+
+class UpsampleConv2D(layers.Layer):
+    """UpSampling2D(2) followed by Conv2D(filters, 5, padding='same'), computed as one 3x3 conv with 4 x filters
+    outputs (one per output phase) and a depth-to-space: the same function and the same 5x5 kernel variable
+    (same initialiser and parameter count), 2.8x fewer multiply-adds. Only float rounding differs."""
+
+    def __init__(self, filters, **kwargs):
+        super().__init__(**kwargs)
+        self.filters = filters
+
+    def build(self, input_shape):
+        cin = input_shape[-1]
+        self.kernel = self.add_weight(shape=(5, 5, cin, self.filters), initializer="glorot_uniform", name="kernel")
+        self.bias = self.add_weight(shape=(self.filters,), initializer="zeros", name="bias")
+
+    def call(self, x):
+        taps = ops.convert_to_tensor(_PHASE_TAPS)
+        phases = [ops.einsum("ik,jl,klcd->ijcd", taps[a], taps[b], self.kernel) for a in (0, 1) for b in (0, 1)]
+        kernel = ops.cast(ops.concatenate(phases, axis=-1), self.compute_dtype)
+        y = ops.conv(x, kernel, padding="same") + ops.cast(ops.tile(self.bias, [4]), self.compute_dtype)
+        return tf.nn.depth_to_space(y, 2)
+
+    def compute_output_shape(self, input_shape):
+        n, h, w, _ = input_shape
+        return (n, None if h is None else 2 * h, None if w is None else 2 * w, self.filters)
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters}
+
+
+def build_generator(noise_dim=100, upsampling="plain"):
+    def up_conv(filters):
+        if upsampling == "fused":
+            return [UpsampleConv2D(filters)]
+        return [layers.UpSampling2D(2), layers.Conv2D(filters, 5, padding="same")]
+
     return keras.Sequential([
         keras.Input((noise_dim,)),
         layers.Dense(1024), layers.Activation("tanh"),
         layers.Dense(128 * 7 * 7), layers.BatchNormalization(), layers.Activation("tanh"),
         layers.Reshape((7, 7, 128)),
-        layers.UpSampling2D(2), layers.Conv2D(64, 5, padding="same"), layers.Activation("tanh"),
-        layers.UpSampling2D(2), layers.Conv2D(1, 5, padding="same"),
-        layers.Activation("tanh", dtype="float32"),
+        *up_conv(64), layers.Activation("tanh"),
+        *up_conv(1), layers.Activation("tanh", dtype="float32"),
     ], name="generator")
 
 
@@ -72,6 +111,8 @@ class KerasDCGAN(GenerativeModel):
         "nesterov": Field(True, bool),
         "d_pooling": Field("max", str, choices=("max", "average"),
                            doc="max: the version seed 002 prints; average: a later commit of the repository"),
+        "g_upsampling": Field("plain", str, choices=("plain", "fused"),
+                              doc="fused: UpSampling+Conv as one phase-split conv (same function, 2.8x fewer MACs)"),
         "fakes_for_d": Field("inference", str, choices=("inference", "training"),
                              doc="BatchNorm mode of G when it makes D's fakes (g.predict: inference)"),
         "nice_factor": Field(20, int, lo=1, doc="--nice: draw this many times the batch, keep the best 1/factor"),
@@ -91,7 +132,7 @@ class KerasDCGAN(GenerativeModel):
         super().__init__(cfg, image_shape, **kwargs)
         p = self.params
         self.steps_per_epoch = steps_per_epoch
-        self.generator = build_generator(p["noise_dim"])
+        self.generator = build_generator(p["noise_dim"], p["g_upsampling"])
         self.discriminator = build_discriminator(p["d_pooling"], self.image_shape)
 
         def sgd(name):
