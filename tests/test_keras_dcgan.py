@@ -154,13 +154,16 @@ def test_smoke_run_end_to_end(configs, mnist_dir, tmp_path, monkeypatch):
     run = tmp_path / "runs" / "dcgan-smoke"
     assert main(["train", str(configs / "keras_dcgan_mnist.yaml"), "--profile", "smoke", "--run-dir", str(run)]) == 0
     assert (run / "snapshots" / "step_000000.npz").exists() and (run / "snapshots" / "step_000006.npz").exists()
-    hist = [json.loads(l) for l in (run / "class_histograms.jsonl").read_text().splitlines()]
-    assert [h["step"] for h in hist] == [0, 3, 6] and sum(hist[-1]["plain"]["histogram"]) == 300
+    assert sorted(p.name for p in (run / "monitor_samples").iterdir()) == [
+        "step_000000.npz", "step_000003.npz", "step_000006.npz"]
     assert main(["evaluate", str(run), "--results", "results"]) == 0
     s = json.loads((tmp_path / "results" / "runs" / "dcgan-smoke.json").read_text())
     assert s["metrics"]["parameters"] == {"generator": G_PARAMS, "discriminator": D_PARAMS}
     assert s["metrics"]["step_losses"]["steps"] == 6 and s["parzen"]["n_samples"] == 300
     assert sum(s["metrics"]["final_nice"]["histogram"]) == 60
+    hist = s["metrics"]["histograms_over_training"]
+    assert [h["step"] for h in hist] == [0, 3, 6] and sum(hist[-1]["plain"]["histogram"]) == 300
+    assert sum(hist[-1]["nice"]["histogram"]) == 15
     assert main(["sample", str(run), "--n", "5", "--nice", "--out", "nice.npz"]) == 0
     assert np.load("nice.npz")["images"].shape == (5, 28, 28, 1)
     assert main(["figures", "--runs", "runs", "--results", "results"]) == 0

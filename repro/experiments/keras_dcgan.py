@@ -6,8 +6,9 @@ During training (`DCGANMonitor`, a Keras callback) the run folder gets
 - `snapshots/step_NNNNNN.npz`: 128 images from one fixed noise batch at the points of Figs. 10-8 to 10-12
   (start, 400 iterations, 10 epochs, 20 epochs, end of the paper's 100 x 468 steps; a shorter run scales
   them by its length / 46,800 and the caption says so) and after every epoch;
-- `class_histograms.jsonl`: the suite's MNIST classifier labels `eval.classifier_samples` plain samples and
-  1/20 as many `--nice` samples at the start and every `eval.monitor_every` epochs (the mode-collapse record).
+- `monitor_samples/step_NNNNNN.npz`: `eval.classifier_samples` plain samples and 1/20 as many `--nice` samples
+  (uint8) at the start and every `eval.monitor_every` epochs; `evaluate` has the suite's MNIST classifier label
+  them (the mode-collapse record, cached in `class_histograms.json`).
 """
 from __future__ import annotations
 
@@ -50,6 +51,7 @@ class DCGANMonitor(keras.callbacks.Callback):
         self.cfg = cfg
         self.snap_dir = self.run_dir / "snapshots"
         self.snap_dir.mkdir(parents=True, exist_ok=True)
+        self.mon_dir = self.run_dir / "monitor_samples"
         self.fixed_z = None
         self.losses = []
         self.epoch = 0
@@ -68,20 +70,19 @@ class DCGANMonitor(keras.callbacks.Callback):
         np.savez_compressed(buf, images=_to_uint8(images), step=step, epoch=epoch)
         atomic_write_bytes(path, buf.getvalue())
 
-    def _histograms(self, step, epoch):
-        from repro.metrics.classifier import get_classifier, sample_metrics
+    def _monitor_samples(self, step, epoch):
+        """Plain and --nice samples for the class histogram; stored as uint8 and labelled at evaluate time,
+        so training never waits for (or loads) the classifier."""
+        import io
 
         ev = self.cfg["eval"]
-        self.classifier = self.classifier or get_classifier()
-        plain = sample_metrics(self.model.generate(ev["classifier_samples"], seed=MONITOR_SEED)["images"],
-                               classifier=self.classifier)
-        n_nice = max(1, ev["classifier_samples"] // NICE_FRACTION)
-        nice = sample_metrics(self.model.generate(n_nice, seed=MONITOR_SEED, nice=True)["images"],
-                              classifier=self.classifier)
-        line = json.dumps({"step": step, "epoch": epoch, "plain": plain, "nice": nice})
-        with open(self.run_dir / "class_histograms.jsonl", "a") as f:
-            f.write(line + "\n")
-        return plain, nice
+        plain = self.model.generate(ev["classifier_samples"], seed=MONITOR_SEED)["images"]
+        nice = self.model.generate(max(1, ev["classifier_samples"] // NICE_FRACTION), seed=MONITOR_SEED,
+                                   nice=True)["images"]
+        buf = io.BytesIO()
+        np.savez_compressed(buf, plain=_to_uint8(plain), nice=_to_uint8(nice), step=step, epoch=epoch)
+        self.mon_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(self.mon_dir / f"step_{step:06d}.npz", buf.getvalue())
 
     # --- Keras hooks
     def on_train_begin(self, logs=None):
@@ -92,7 +93,7 @@ class DCGANMonitor(keras.callbacks.Callback):
         # a resumed run has stepped already; the start is recorded once
         if int(self.model.g_optimizer.iterations.numpy()) == 0:
             self._snapshot(0, 0)
-            self._histograms(0, 0)
+            self._monitor_samples(0, 0)
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
@@ -117,11 +118,7 @@ class DCGANMonitor(keras.callbacks.Callback):
         self._snapshot(step, epoch + 1)
         every = self.cfg["eval"]["monitor_every"]
         if every > 0 and (epoch + 1) % every == 0 or epoch + 1 == self.params["epochs"]:
-            plain, nice = self._histograms(step, epoch + 1)
-            if logs is not None:
-                logs["share_of_ones"] = plain["histogram"][1] / plain["n"]
-                logs["classifier_score"] = plain["classifier_score"]
-                logs["nice_share_of_ones"] = nice["histogram"][1] / nice["n"]
+            self._monitor_samples(step, epoch + 1)
 
 
 # ---- reading the run folder -------------------------------------------------------------------------------
@@ -136,16 +133,21 @@ def read_step_losses(run_dir):
     return np.array([(s, *rows[s]) for s in sorted(rows)])
 
 
-def read_histograms(run_dir):
-    path = Path(run_dir) / "class_histograms.jsonl"
-    if not path.exists():
-        return []
-    rows = {}
-    for line in path.read_text().splitlines():
-        if line.strip():
-            r = json.loads(line)
-            rows[r["step"]] = r
-    return [rows[s] for s in sorted(rows)]
+def histograms_over_training(run_dir, classifier, data_dir=None):
+    """Classifier metrics of the samples stored during training; computed once, cached in the run folder."""
+    from repro.metrics.classifier import sample_metrics
+
+    run_dir = Path(run_dir)
+    cache_path = run_dir / "class_histograms.json"
+    cache = {int(k): v for k, v in json.loads(cache_path.read_text()).items()} if cache_path.exists() else {}
+    for path in sorted((run_dir / "monitor_samples").glob("step_*.npz")):
+        step = int(path.stem.split("_")[1])
+        if step not in cache:
+            d = np.load(path)
+            cache[step] = {"step": step, "epoch": float(d["epoch"]), **{
+                key: sample_metrics(d[key].astype(np.float32) / 255.0, data_dir, classifier) for key in ("plain", "nice")}}
+    atomic_write_text(cache_path, json.dumps(cache))
+    return [cache[s] for s in sorted(cache)]
 
 
 def downsample_losses(losses, max_points=400):
@@ -176,6 +178,8 @@ def final_metrics(model, data_dir=None) -> dict:
     n_nice = max(1, n // 5)
     out = {
         "parameters": model.parameter_counts(),
+        "recipe_extra": {k: model.params[k] for k in ("g_upsampling", "fakes_for_d", "d_pooling")}
+                        | {"shuffle": model.cfg["data"]["shuffle"]},
         "classifier_test_accuracy": classifier_test_accuracy(),
         "final_plain": sample_metrics(model.generate(n, seed=EVAL_SEED)["images"], data_dir, clf),
         "final_nice": sample_metrics(model.generate(n_nice, seed=EVAL_SEED, nice=True)["images"], data_dir, clf),
@@ -187,7 +191,7 @@ def final_metrics(model, data_dir=None) -> dict:
         losses = read_step_losses(model.run_dir)
         out["step_losses"] = {"columns": ["step", "d_loss", "g_loss"], "steps": int(len(losses)),
                               "points": downsample_losses(losses)}
-        out["histograms_over_training"] = read_histograms(model.run_dir)
+        out["histograms_over_training"] = histograms_over_training(model.run_dir, clf, data_dir)
     return out
 
 
@@ -357,6 +361,7 @@ def report_section(results_dir):
             rows.append(row(f"keras_dcgan.mostly_ones.{s['run']}", src, "mostly 1s without --nice",
                             round(share, 4), "share of 1s > 2 × MNIST's 11.35%", "PASS" if ok else "FAIL", note))
 
+    text += precision_table(runs)
     for name, s in sorted(runs.items()):
         m = s["metrics"]
         r = s["recipe"]
@@ -373,7 +378,7 @@ def report_section(results_dir):
         for h in m.get("histograms_over_training", []):
             for key in ("plain", "nice"):
                 hh = h[key]
-                table.append("| " + " | ".join([f"step {h['step']:,} (epoch {h['epoch']})", key, f"{hh['n']:,}"]
+                table.append("| " + " | ".join([f"step {h['step']:,} (epoch {h['epoch']:g})", key, f"{hh['n']:,}"]
                                                + _hist_cells(hh) + [f"{hh['classifier_score']:.2f}",
                                                                     f"{hh['frechet_distance']:.1f}"]) + " |")
         for key, label in (("final_plain", "plain"), ("final_nice", "nice")):
@@ -402,6 +407,47 @@ def report_section(results_dir):
         text += [f"Figures: `results/figures/{name}-fig10-6_10-12-samples.png`, `{name}-fig10-7-losses.png`, "
                  f"`{name}-fig10-8_10-11-evolution.png`, `{name}-class_histograms.png`.", ""]
     return "\n".join(text), rows
+
+
+def precision_table(runs):
+    """float32 (fidelity default) against the fast path (mixed_bfloat16 + fused upsampling), per seed: does the
+    speed path move the class histogram and the Parzen estimate by more than the seed-to-seed spread?"""
+    groups = {}
+    for s in runs.values():
+        r, extra = s["recipe"], s["metrics"].get("recipe_extra", {})
+        key = (s["profile"], s["epochs_trained"], r["precision"], extra.get("g_upsampling", "plain"))
+        groups.setdefault(key, []).append(s)
+    if len({k[2:] for k in groups}) < 2:
+        return []
+    head = "| profile | precision, upsampling | seed | Parzen (nats) | % 1s plain | % 1s nice | classifier score | " \
+           "Fréchet distance | histogram (%, digits 0-9) |"
+    lines = ["### float32 against mixed_bfloat16 + fused upsampling (the fast path)", "", head, "|---" * 9 + "|"]
+    spread = {}
+    for key, items in sorted(groups.items()):
+        for s in sorted(items, key=lambda s: s["recipe"]["seed"]):
+            m, pz = s["metrics"], s.get("parzen") or {}
+            h = m["final_plain"]
+            lines.append(f"| {key[0]} ({key[1]} epochs) | {key[2]}, {key[3]} | {s['recipe']['seed']} | "
+                         f"{pz.get('ll', float('nan')):.1f} ± {pz.get('se', float('nan')):.1f} | "
+                         f"{100 * _share(h['histogram']):.1f} | {100 * _share(m['final_nice']['histogram']):.1f} | "
+                         f"{h['classifier_score']:.2f} | {h['frechet_distance']:.1f} | {' '.join(_hist_cells(h))} |")
+            spread.setdefault(key, []).append((pz.get("ll"), _share(h["histogram"]), np.array(h["histogram"]) / h["n"]))
+    lines.append("")
+    keys = sorted(spread)
+    if len(keys) == 2 and all(len(spread[k]) >= 2 for k in keys):
+        a, b = (spread[k] for k in keys)
+        within = [abs(x[0] - y[0]) for grp in (a, b) for x, y in [(grp[0], grp[1])]]
+        between = abs(np.mean([x[0] for x in a]) - np.mean([x[0] for x in b]))
+        tv_within = [0.5 * np.abs(grp[0][2] - grp[1][2]).sum() for grp in (a, b)]
+        tv_between = 0.5 * np.abs(np.mean([x[2] for x in a], 0) - np.mean([x[2] for x in b], 0)).sum()
+        lines += [f"Parzen: the two precisions' means differ by {between:.1f} nats; seeds within a precision differ by "
+                  f"{within[0]:.1f} and {within[1]:.1f}. Class histograms: total-variation distance between the "
+                  f"precisions' mean histograms {tv_between:.3f}; between the two seeds of one precision "
+                  f"{tv_within[0]:.3f} and {tv_within[1]:.3f}. "
+                  + ("The precision effect is within the seed-to-seed noise."
+                     if between <= max(within) and tv_between <= max(tv_within) else
+                     "The precision effect is LARGER than the seed-to-seed noise on at least one measure."), ""]
+    return lines
 
 
 G_PARAMS_REPORTED, D_PARAMS_REPORTED = 6_763_777, 3_485_441  # reference.md §3
