@@ -252,7 +252,7 @@ def run_figures(run_dir, summary, results_dir, data_dir=None):
         w = max(1, len(losses) // 100)
         kernel = np.ones(w) / w
         for col, name, color in ((2, "G loss", "tab:red"), (1, "D loss", "tab:blue")):
-            ax.plot(losses[:, 0], losses[:, col], color=color, alpha=0.25, lw=0.6)
+            ax.plot(losses[:, 0], losses[:, col], color=color, alpha=0.25 if w > 1 else 1.0, lw=0.6)
             if w > 1:
                 ax.plot(losses[w - 1:, 0], np.convolve(losses[:, col], kernel, "valid"), color=color, lw=1.2,
                         label=f"{name} (mean of {w} steps)")
@@ -261,7 +261,7 @@ def run_figures(run_dir, summary, results_dir, data_dir=None):
         ax.set_xlabel("iteration (batch of 128)")
         ax.set_ylabel("binary cross-entropy")
         ax.legend(fontsize=7)
-        ax.set_title(f"Fig. 10-7 (seed 002): generator (upper) and discriminator (lower) loss per step, {tag}",
+        ax.set_title(f"Fig. 10-7 (seed 002: G's loss the upper curve, D's the lower): loss of every step, {tag}",
                      fontsize=7)
         out.append(save(fig, figdir / f"{run_dir.name}-fig10-7-losses.png"))
 
