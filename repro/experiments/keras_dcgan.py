@@ -214,7 +214,8 @@ def _grid(images01, cols=11):
 
 
 def _share(hist, digit=1):
-    return hist[digit] / max(1, sum(hist))
+    # 100 * count / n first, so the percentages printed agree with the histogram cells to the last digit
+    return 100 * hist[digit] / max(1, sum(hist)) / 100
 
 
 def _run_length(run_dir):
