@@ -44,7 +44,10 @@ def cmd_sample(a):
     import io
 
     _, model, _, info = load_run(a.run_dir, a.checkpoint, a.data_dir, need_data=True)
-    out = model.generate(a.n, seed=a.seed)
+    if a.nice and not hasattr(model, "discriminate_numpy"):
+        raise ValueError(f"--nice ranks samples by the discriminator, which only keras_dcgan keeps; "
+                         f"{a.run_dir} is a {type(model).__name__}. Drop --nice.")
+    out = model.generate(a.n, seed=a.seed, nice=True) if a.nice else model.generate(a.n, seed=a.seed)
     buf = io.BytesIO()
     np.savez_compressed(buf, **out)
     atomic_write_bytes(a.out, buf.getvalue())
@@ -151,6 +154,7 @@ def build_parser():
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--out", required=True)
     s.add_argument("--checkpoint", choices=["best", "last"], default="best")
+    s.add_argument("--nice", action="store_true", help="keras-dcgan's --nice: keep the best 5%% of 20x as many by D")
     s.add_argument("--data-dir", default=None, help=data_help)
     s.set_defaults(fn=cmd_sample)
 

@@ -11,6 +11,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+from repro.experiments import keras_dcgan  # noqa: E402
+
 FIG_SEED = 7
 
 
@@ -129,8 +131,10 @@ from repro.figures_datasets import dataset_samples_figure, with_other_datasets  
 
 RUN_FIGURES = {"goodfellow2014": with_other_datasets(goodfellow2014_figures),
                "goodfellow2014_conv": dataset_samples_figure, "goodfellow2014_tfd_2stage": dataset_samples_figure}
+RUN_FIGURES["keras_dcgan"] = keras_dcgan.run_figures
 # fn(results_dir) -> [paths]: figures drawn from results/runs/*.json alone (they survive without run folders)
 SUMMARY_FIGURES = [goodfellow2014_summary_figures]
+SUMMARY_FIGURES.append(keras_dcgan.summary_figures)
 
 from repro import figures_seed_models as _seed_models  # noqa: E402  (issue 5: VAE, autoencoder, cGAN, WGAN)
 

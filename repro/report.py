@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from repro.callbacks import atomic_write_text
+from repro.experiments import keras_dcgan
 
 PAPER_TABLE1 = [  # Goodfellow et al. 2014, Table 1, MNIST column (reference.md §1)
     ("DBN", 138, 2),
@@ -92,6 +93,13 @@ def goodfellow2014_section(results_dir):
         p = s["parzen"]
         table.append((f"Adversarial nets, reproduced ({name})", f"{p['ll']:.1f} ± {p['se']:.1f}",
                       f"this suite: {_describe(s)}, σ = {p['sigma']:.3f}"))
+    # other experiments scored by the same protocol: extra rows, not in the paper
+    for name, s in sorted((k, v) for k, v in load_runs(results_dir).items()
+                          if v["experiment"] != "goodfellow2014_mnist" and v.get("parzen")):
+        p = s["parzen"]
+        table.append((f"{s['experiment']} ({name}), **not in the paper**", f"{p['ll']:.1f} ± {p['se']:.1f}",
+                      f"this suite: {s['profile']} profile, {s['recipe']['precision']}, {s['epochs_trained']} epochs "
+                      f"trained, σ = {p['sigma']:.3f}"))
     for key, label, theis in (("true_data", "True data (10,000 training images)", 243),
                               ("kmeans", "k-means, 10,000 centroids", 313)):
         if key in baselines:
@@ -147,7 +155,7 @@ from repro.reports.demos import demos_section  # noqa: E402
 from repro.reports.toy1d import toy1d_section  # noqa: E402
 from repro.report_datasets import datasets_section  # noqa: E402  TFD / CIFAR-10
 
-SECTIONS = [goodfellow2014_section, datasets_section, demos_section, toy1d_section]
+SECTIONS = [goodfellow2014_section, datasets_section, keras_dcgan.report_section, demos_section, toy1d_section]
 
 from repro import report_seed_models as _seed_models  # noqa: E402  (issue 5: VAE, autoencoder, cGAN, WGAN)
 

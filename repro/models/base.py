@@ -42,22 +42,28 @@ class GenerativeModel(keras.Model):
 
     @classmethod
     def make_dataset(cls, cfg, splits, batch, steps_per_epoch, start_epoch=0):
-        """Batches for epochs start_epoch .. epochs-1. Epoch e's order is a function of (seed, e) alone,
-        so a run resumed at epoch e sees exactly the batches an uninterrupted run would."""
+        """Batches for epochs start_epoch .. epochs-1, as one stream of passes over the data: pass p is a
+        permutation that depends on (seed, p) alone (or the data's order, with data.shuffle: false), each pass
+        drops its last partial batch, and an epoch is the next `steps_per_epoch` batches of the stream. So a
+        short epoch (steps_per_epoch below a full pass) continues where the last one stopped, and a run resumed
+        at epoch e sees exactly the batches an uninterrupted run would."""
         import tensorflow as tf
 
         n, seed, shuffle = len(splits.train), int(cfg["seed"]), bool(cfg["data"]["shuffle"])
+        per_pass = n // batch
 
-        def epoch_batches(epoch):
-            idx = tf.range(n, dtype=tf.int64)
+        def batch_indices(b):
+            order = tf.range(n, dtype=tf.int64)
             if shuffle:
-                idx = tf.random.experimental.stateless_shuffle(idx, seed=tf.stack([tf.constant(seed, tf.int64), epoch]))
-            return tf.data.Dataset.from_tensor_slices(idx).batch(batch, drop_remainder=True).take(steps_per_epoch)
+                order = tf.random.experimental.stateless_shuffle(
+                    order, seed=tf.stack([tf.constant(seed, tf.int64), b // per_pass]))
+            start = (b % per_pass) * batch
+            return order[start:start + batch]
 
         x = tf.constant(splits.train)
         y = tf.constant(splits.train_labels) if cls.uses_labels else None
-        ds = tf.data.Dataset.range(start_epoch, cfg["train"]["epochs"]).flat_map(epoch_batches)
-        ds = ds.map(lambda i: (tf.gather(x, i), tf.gather(y, i)) if y is not None else tf.gather(x, i))
+        ds = tf.data.Dataset.range(start_epoch * steps_per_epoch, cfg["train"]["epochs"] * steps_per_epoch)
+        ds = ds.map(batch_indices).map(lambda i: (tf.gather(x, i), tf.gather(y, i)) if y is not None else tf.gather(x, i))
         return ds.prefetch(2)
 
     def extra_metrics(self, splits, data_dir=None) -> dict:
