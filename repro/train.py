@@ -88,11 +88,22 @@ def steps_for(cfg, n_train):
     return steps, per
 
 
+def load_saved_config(path) -> dict:
+    """A run folder's config.yaml, validated again so that keys added to the schema since get their defaults."""
+    from repro.config import resolve_config
+
+    raw = yaml.safe_load(Path(path).read_text())
+    profile = raw.pop("profile", "default")
+    cfg = resolve_config(raw, None, origin=str(path))
+    cfg["profile"] = profile
+    return cfg
+
+
 def check_run_dir(cfg, run_dir: Path, resume: bool):
     """Refuse a run folder made by another config, an existing one without --resume, or a foreign folder."""
     cfg_path = run_dir / "config.yaml"
     if cfg_path.exists():
-        saved = yaml.safe_load(cfg_path.read_text())
+        saved = load_saved_config(cfg_path)
         d = _diff(recipe_fingerprint(saved), recipe_fingerprint(cfg))
         if d:
             raise RunError(f"run folder {run_dir} was made by another config: '{d[0]}' is {d[1]!r} there and "
@@ -168,7 +179,7 @@ def load_run(run_dir, checkpoint="best", data_dir=None, need_data=True):
     cfg_path = run_dir / "config.yaml"
     if not cfg_path.exists():
         raise RunError(f"{run_dir} is not a run folder (no config.yaml). Train one with `python -m repro train`.")
-    cfg = yaml.safe_load(cfg_path.read_text())
+    cfg = load_saved_config(cfg_path)
     ck = run_dir / "checkpoints"
     path = ck / f"{checkpoint}.weights.h5"
     meta = ck / f"{checkpoint}.json"
