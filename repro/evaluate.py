@@ -30,6 +30,14 @@ def read_history(run_dir) -> list[dict]:
     return [rows[k] for k in sorted(rows)]
 
 
+def eval_devices(cfg):
+    """Under train.distribute, the Parzen test points are sharded over the same devices as training."""
+    if cfg["train"]["distribute"] == "none":
+        return None
+    devs = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
+    return [d.name for d in devs] if len(devs) > 1 else None
+
+
 def evaluate_run(run_dir, data_dir=None, checkpoint=None, results_dir="results") -> dict:
     from repro.train import load_run
 
@@ -47,7 +55,8 @@ def evaluate_run(run_dir, data_dir=None, checkpoint=None, results_dir="results")
         valid, test = splits.flat("valid")[: ev["valid_examples"]], splits.flat("test")[: ev["test_examples"]]
         if cfg["data"]["pixel_range"] == "symmetric":  # samples come in [0, 1]; the protocol compares in [0, 1]
             valid, test = (valid + 1.0) / 2.0, (test + 1.0) / 2.0
-        parzen = parzen_protocol(samples.reshape(len(samples), -1), valid, test, parse_sigmas(ev["sigmas"]))
+        parzen = parzen_protocol(samples.reshape(len(samples), -1), valid, test, parse_sigmas(ev["sigmas"]),
+                                 devices=eval_devices(cfg))
     model.run_dir = run_dir  # extra metrics may read the run's own files (e.g. WGAN per-epoch samples)
     extra = model.extra_metrics(splits, data_dir)
     history = read_history(run_dir)

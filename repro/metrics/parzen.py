@@ -57,33 +57,47 @@ def _chunk_ll(points, samples, samples64, sq_samples, inv_two_var, log_norm, ref
     return tf.transpose(lse) - log_norm[None, :]
 
 
-def parzen_log_likelihoods(samples, points, sigmas, batch_size: int = 1000, refine: int = 8) -> np.ndarray:
-    """Log-likelihood of each point under the Parzen window for each sigma: array (M, S), float64."""
+def parzen_log_likelihoods(samples, points, sigmas, batch_size: int = 1000, refine: int = 8,
+                           devices=None) -> np.ndarray:
+    """Log-likelihood of each point under the Parzen window for each sigma: array (M, S), float64.
+
+    Memory is bounded by the chunk of points (batch_size x N distances), not by M x N. With `devices`
+    (e.g. ["/gpu:0", "/gpu:1"]) the chunks of test points are sharded round-robin over them; each device
+    holds its own copy of the samples."""
     samples = _check("samples", samples)
     points = _check("points", points, samples.shape[1])
     sigmas = np.atleast_1d(np.asarray(sigmas, dtype=np.float64))
     n, dim = samples.shape
     refine = int(min(refine, n))
-    s32 = tf.constant(samples, tf.float32)
-    s64 = tf.constant(samples, tf.float64)
-    sq = tf.reduce_sum(tf.square(s32), axis=1)
-    inv = tf.constant(1.0 / (2.0 * sigmas ** 2), tf.float64)
-    log_norm = tf.constant(math.log(n) + dim * np.log(sigmas * math.sqrt(2 * math.pi)), tf.float64)
-    out = []
-    for start in range(0, len(points), batch_size):
-        chunk = tf.constant(points[start:start + batch_size], tf.float32)
-        out.append(_chunk_ll(chunk, s32, s64, sq, inv, log_norm, refine).numpy())
-    return np.concatenate(out, axis=0)
+    devices = list(devices or [None])
+    per_device = []
+    for d in devices:
+        with tf.device(d):
+            s32 = tf.constant(samples, tf.float32)
+            per_device.append((s32, tf.constant(samples, tf.float64), tf.reduce_sum(tf.square(s32), axis=1),
+                               tf.constant(1.0 / (2.0 * sigmas ** 2), tf.float64),
+                               tf.constant(math.log(n) + dim * np.log(sigmas * math.sqrt(2 * math.pi)), tf.float64)))
+    pending = []
+    for i, start in enumerate(range(0, len(points), batch_size)):
+        d = i % len(devices)
+        with tf.device(devices[d]):
+            s32, s64, sq, inv, log_norm = per_device[d]
+            chunk = tf.constant(points[start:start + batch_size], tf.float32)
+            pending.append(_chunk_ll(chunk, s32, s64, sq, inv, log_norm, refine))  # runs asynchronously
+        if len(pending) > 2 * len(devices):  # keep memory bounded: at most two chunks in flight per device
+            pending[-2 * len(devices) - 1] = pending[-2 * len(devices) - 1].numpy()
+    return np.concatenate([np.asarray(p) for p in pending], axis=0)
 
 
-def parzen_protocol(samples, valid, test, sigmas=SIGMAS, sigma: float | None = None, batch_size: int = 1000) -> dict:
+def parzen_protocol(samples, valid, test, sigmas=SIGMAS, sigma: float | None = None, batch_size: int = 1000,
+                    devices=None) -> dict:
     """The paper's protocol: sigma by validation mean log-likelihood, then test mean and standard error."""
     valid_means = None
     if sigma is None:
-        valid_ll = parzen_log_likelihoods(samples, valid, sigmas, batch_size)
+        valid_ll = parzen_log_likelihoods(samples, valid, sigmas, batch_size, devices=devices)
         valid_means = valid_ll.mean(axis=0)
         sigma = float(np.asarray(sigmas)[int(np.argmax(valid_means))])
-    test_ll = parzen_log_likelihoods(samples, test, [sigma], batch_size)[:, 0]
+    test_ll = parzen_log_likelihoods(samples, test, [sigma], batch_size, devices=devices)[:, 0]
     return {
         "ll": float(test_ll.mean()),
         "se": float(test_ll.std() / math.sqrt(len(test_ll))),
