@@ -25,7 +25,7 @@ def read_history(run_dir) -> list[dict]:
     with open(path) as f:
         for row in csv.DictReader(f):
             # a resumed run may log an epoch twice; the later line wins
-            rows[int(row["epoch"])] = {k: (float(v) if v not in ("", None) else None) for k, v in row.items()}
+            rows[int(row["epoch"])] = {k: (float(v) if v not in ("", None, "NA") else None) for k, v in row.items()}
     return [rows[k] for k in sorted(rows)]
 
 
@@ -65,7 +65,8 @@ def evaluate_run(run_dir, data_dir=None, checkpoint=None, results_dir="results")
         "eval_seconds": time.time() - t0,
         "seconds_per_epoch_median": statistics.median(secs) if secs else None,
         "history": [{k: h.get(k) for k in ("epoch", "d_loss", "g_loss", "d_real", "d_fake", "val_parzen", "val_sigma",
-                                           "momentum", "lr", "epoch_seconds")} for h in history],
+                                           "momentum", "lr", "epoch_seconds") + getattr(model, "history_keys", ())}
+                    for h in history],
     }
     text = json.dumps(summary, indent=1)
     atomic_write_text(run_dir / "eval.json", text)

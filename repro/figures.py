@@ -129,6 +129,9 @@ RUN_FIGURES = {"goodfellow2014": goodfellow2014_figures}
 # fn(results_dir) -> [paths]: figures drawn from results/runs/*.json alone (they survive without run folders)
 SUMMARY_FIGURES = [goodfellow2014_summary_figures]
 
+from repro.figures_infogan import infogan_figures, infogan_summary_figures  # noqa: E402
+RUN_FIGURES["infogan"] = infogan_figures; SUMMARY_FIGURES.append(infogan_summary_figures)  # noqa: E702
+
 
 def make_all_figures(runs_root="runs", results_dir="results", data_dir=None):
     """Every figure of every evaluated run folder under `runs_root`, then the summary figures."""

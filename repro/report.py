@@ -145,3 +145,6 @@ def write_report(results_dir="results"):
     atomic_write_text(results_dir / "verification.json", json.dumps(rows, indent=1))
     return [results_dir / "REPORT.md", results_dir / "verification.json", results_dir / "table1.md",
             results_dir / "table1.csv"]
+
+from repro.report_infogan import infogan_section  # noqa: E402
+SECTIONS.append(infogan_section)
