@@ -76,8 +76,11 @@ def infogan_section(results_dir):
                                  for s in partial)
         src_mi, src_err = "paper Fig. 1 / issue 4 (H(c) = ln 10 = 2.303)", "paper §5 (MNIST, categorical code)"
         if not done:
-            why = (f"no complete {profile}-profile run (50 epochs x 100 updates take ~1 h per seed on the shared "
-                   f"2-core CPU); {partial_note or 'none started'}; to run: {TRAIN_CMD}")
+            spe = [s["seconds_per_epoch_median"] for s in runs.values() if s.get("seconds_per_epoch_median")]
+            pace = (f"{statistics.median(spe):.0f} s per epoch measured here, so ~{50 * statistics.median(spe) / 3600:.1f} h "
+                    "per seed" if spe else "no timing yet")
+            why = (f"no complete {profile}-profile run (50 epochs x 100 updates; {pace} on the shared 2-core CPU, "
+                   f"which did not fit the session); {partial_note or 'none started'}; to run: {TRAIN_CMD}")
             rows.append(row(f"infogan.mi_lower_bound.{profile}", src_mi, f">= {MI_TARGET}", None, f">= {MI_TARGET}",
                             "NOT RUN", why))
             rows.append(row(f"infogan.categorical_error.{profile}", src_err, "≈ 5%", None, "<= 5% (mean of seeds)",
