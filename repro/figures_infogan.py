@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from repro.metrics.infogan import code_meaning
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -61,7 +63,7 @@ def categorical_grid(model, summary, path, tag, cols=10):
 
 def describe_code(effect):
     e = effect["effects"]
-    return (f"measured: {effect['meaning']} (angle {e['angle']['slope']:+.1f}°/unit, "
+    return (f"measured: {code_meaning(effect)} (angle {e['angle']['slope']:+.1f}°/unit, "
             f"width {e['width']['slope']:+.2f} px/unit, ink {e['ink']['slope']:+.3f}/unit; standardized "
             f"{e['angle']['standardized']:+.2f}, {e['width']['standardized']:+.2f}, {e['ink']['standardized']:+.2f}; "
             f"{effect['draws']} draws)")

@@ -8,7 +8,7 @@ import statistics
 
 import numpy as np
 
-from repro.metrics.infogan import mutual_info
+from repro.metrics.infogan import code_meaning, mutual_info
 
 EXPERIMENT = "infogan_mnist"
 MI_TARGET = 2.25          # issue 4: the MI lower bound should reach >= 2.25 nats (H(c) = ln 10 = 2.3026)
@@ -61,7 +61,7 @@ def infogan_section(results_dir):
              "| test error (BN batch stats) | c1 | c2 |", "|---|---|---|---|---|---|---|---|"]
     for name, s in sorted(runs.items()):
         m = s["metrics"]
-        codes = [f"{c['meaning']} ({c['effects']['angle']['slope']:+.1f}°/unit, "
+        codes = [f"{code_meaning(c)} ({c['effects']['angle']['slope']:+.1f}°/unit, "
                  f"{c['effects']['width']['slope']:+.2f} px/unit)" for c in m["continuous_codes"]]
         table.append(f"| {name} | {s['epochs_trained']}/{s['epochs_planned']} | {final_mi(s):.3f} | "
                      f"{m['generated']['mi_cat_lower_bound']:.3f} | {100 * m['categorical_error']['error']:.2f}% | "

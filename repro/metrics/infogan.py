@@ -64,6 +64,17 @@ def ink_shape(images) -> dict:
 
 
 PROPERTY_NAMES = {"angle": "rotation/slant", "width": "width", "ink": "stroke thickness"}
+# a code "means" a property when one unit of it moves that property by at least half its spread between digits
+CLEAR_EFFECT = 0.5
+
+
+def code_meaning(effects: dict) -> str:
+    """Words for a `traversal_effects` result: the dominant property, or that none stands out."""
+    name = effects["dominant"]
+    size = effects["effects"][name]["standardized"]
+    if abs(size) >= CLEAR_EFFECT:
+        return PROPERTY_NAMES[name]
+    return f"no clear single property (strongest: {PROPERTY_NAMES[name]}, {size:+.2f} sd/unit)"
 
 
 def traversal_effects(images, values) -> dict:
@@ -85,5 +96,6 @@ def traversal_effects(images, values) -> dict:
                      "standardized": float(slopes.mean() / spread),
                      "mean_at_values": [float(v) for v in p.mean(0)]}
     dominant = max(out, key=lambda k: abs(out[k]["standardized"]))
-    return {"values": [float(v) for v in values], "draws": int(draws), "effects": out, "dominant": dominant,
-            "meaning": PROPERTY_NAMES[dominant]}
+    result = {"values": [float(v) for v in values], "draws": int(draws), "effects": out, "dominant": dominant}
+    result["meaning"] = code_meaning(result)
+    return result
