@@ -151,6 +151,10 @@ def _toy1d_summary_figures(results_dir):  # late import: figures_toy1d imports `
 
 SUMMARY_FIGURES.append(_toy1d_summary_figures)
 
+from repro.figures_infogan import infogan_figures, infogan_summary_figures  # noqa: E402
+RUN_FIGURES["infogan"] = infogan_figures
+SUMMARY_FIGURES.append(infogan_summary_figures)
+
 
 def make_all_figures(runs_root="runs", results_dir="results", data_dir=None):
     """Every figure of every evaluated run folder under `runs_root`, then the summary figures."""

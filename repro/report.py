@@ -161,6 +161,10 @@ from repro import report_seed_models as _seed_models  # noqa: E402  (issue 5: VA
 
 SECTIONS += [_seed_models.vae_autoencoder_section, _seed_models.cgan_wgan_section]
 
+from repro.report_infogan import infogan_section  # noqa: E402
+
+SECTIONS.insert(3, infogan_section)
+
 
 def write_report(results_dir="results"):
     results_dir = Path(results_dir)

@@ -1,0 +1,124 @@
+"""InfoGAN figures: the MI curve (paper Fig. 1), the categorical code (seed 002 Fig. 10-14, paper Fig. 2a)
+and the continuous codes from -2 to 2 (seed 002 Fig. 10-15, paper Fig. 2c-d)."""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from repro.metrics.infogan import code_meaning
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+FIG_SEED = 7  # the same draws as repro.figures
+
+EXPERIMENT = "infogan_mnist"
+
+
+def save(fig, path):
+    from repro.figures import save as save_figure  # late: repro.figures registers this module at its end
+
+    return save_figure(fig, path)
+
+
+def tile(images, rows, cols):
+    from repro.figures import tile as tile_images
+
+    return tile_images(images, rows, cols)
+
+
+def _category_order(summary):
+    """Categories sorted by the digit the Hungarian assignment gave them (row i shows digit i where it worked)."""
+    digits = summary["metrics"]["categorical_error"]["digit_of_category"]
+    return [int(c) for c in np.argsort(digits)], digits
+
+
+def categorical_grid(model, summary, path, tag, cols=10):
+    order, digits = _category_order(summary)
+    p = model.params
+    rng = np.random.default_rng(FIG_SEED)
+    noise = rng.uniform(-1, 1, (cols, p["noise_dim"])).astype(np.float32)
+    rows = []
+    for c in order:
+        z, _, _ = model.latent_numpy(cols, rng, cat=c, cont=np.zeros(p["n_continuous"], np.float32))
+        z[:, :p["noise_dim"]] = noise  # the same noise in every row: only the categorical code changes
+        rows.append(z)
+    images = model.decode_numpy(np.concatenate(rows))
+    err = summary["metrics"]["categorical_error"]["error"]
+    fig, ax = plt.subplots(figsize=(0.7 * cols, 0.7 * len(order)))
+    ax.imshow(tile(images, len(order), cols), cmap="gray", vmin=0, vmax=1)
+    ax.set_yticks([(i + 0.5) * 30 + 1 for i in range(len(order))])
+    ax.set_yticklabels([f"c={c}→{digits[c]}" for c in order], fontsize=6)
+    ax.set_xticks([])
+    ax.set_title(f"Seed 002 Fig. 10-14 / paper Fig. 2(a), {tag}:\nrows = categorical code (labelled with its "
+                 f"Hungarian-matched digit; test error {100 * err:.1f}%), columns = fixed noise, continuous codes 0",
+                 fontsize=7)
+    return save(fig, path)
+
+
+def describe_code(effect):
+    e = effect["effects"]
+    return (f"measured: {code_meaning(effect)} (angle {e['angle']['slope']:+.1f}°/unit, "
+            f"width {e['width']['slope']:+.2f} px/unit, ink {e['ink']['slope']:+.3f}/unit; standardized "
+            f"{e['angle']['standardized']:+.2f}, {e['width']['standardized']:+.2f}, {e['ink']['standardized']:+.2f}; "
+            f"{effect['draws']} draws)")
+
+
+def continuous_grid(model, summary, code, path, tag, steps=9):
+    order, digits = _category_order(summary)
+    values = np.linspace(-2.0, 2.0, steps)
+    images = np.concatenate([model.traversal(code, values, n_draws=1, seed=FIG_SEED + c, cat=c)[0] for c in order])
+    effect = summary["metrics"]["continuous_codes"][code]
+    fig, ax = plt.subplots(figsize=(0.7 * steps, 0.7 * len(order)))
+    ax.imshow(tile(images, len(order), steps), cmap="gray", vmin=0, vmax=1)
+    ax.set_xticks([(i + 0.5) * 30 + 1 for i in range(steps)])
+    ax.set_xticklabels([f"{v:+.1f}" for v in values], fontsize=6)
+    ax.set_yticks([(i + 0.5) * 30 + 1 for i in range(len(order))])
+    ax.set_yticklabels([f"c={c}→{digits[c]}" for c in order], fontsize=6)
+    ax.set_title(f"Seed 002 Fig. 10-15 / paper Fig. 2(c-d), {tag}: continuous code c{code + 1} from -2 to 2 "
+                 f"(trained on [-1, 1]);\n{describe_code(effect)}", fontsize=6)
+    return save(fig, path)
+
+
+def infogan_figures(run_dir, summary, results_dir, data_dir=None):
+    from repro.train import load_run
+
+    figdir = Path(results_dir) / "figures"
+    cfg, model, splits, info = load_run(run_dir, summary["checkpoint"]["checkpoint"], data_dir, need_data=False)
+    tag = f"{run_dir.name}, epoch {info['epoch']}"
+    out = [categorical_grid(model, summary, figdir / f"{run_dir.name}-categorical.png", tag)]
+    for j in range(model.params["n_continuous"]):
+        out.append(continuous_grid(model, summary, j, figdir / f"{run_dir.name}-continuous{j + 1}.png", tag))
+    return out
+
+
+def infogan_summary_figures(results_dir):
+    """Paper Fig. 1: the categorical code's MI lower bound during training, for every InfoGAN run."""
+    runs = sorted(Path(results_dir, "runs").glob(f"{EXPERIMENT}-*.json"))
+    if not runs:
+        return []
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    for p in runs:
+        s = json.loads(p.read_text())
+        pts = [((h["epoch"] + 1) * 100, h["mi_cat"]) for h in s["history"] if h.get("mi_cat") is not None]
+        if pts:
+            x, y = zip(*pts)
+            err = s["metrics"]["categorical_error"]["error"]
+            line, = ax.plot(x, y, lw=1, marker=".", label=f"{s['run']} (test error {100 * err:.1f}%)")
+            last = [((h["epoch"] + 1) * 100, h["mi_cat_step"]) for h in s["history"] if h.get("mi_cat_step") is not None]
+            if last:
+                ax.plot(*zip(*last), lw=0.6, ls=":", color=line.get_color())
+    ax.axhline(math.log(10), color="k", ls="--", lw=1, label="H(c) = ln 10 = 2.303")
+    ax.axhline(2.25, color="grey", ls=":", lw=1, label="issue target 2.25")
+    ax.set_xlabel("generator updates (100 per epoch)")
+    ax.set_ylabel("L_I = H(c) − CE (nats)\nsolid: epoch mean; dotted: last step")
+    ax.set_ylim(0, 2.45)
+    ax.legend(fontsize=6, loc="lower right")
+    ax.set_title("Paper Fig. 1 (InfoGAN): lower bound of I(c; G(z, c)) for the 10-way categorical code, MNIST",
+                 fontsize=8)
+    return [save(fig, Path(results_dir) / "figures" / f"{EXPERIMENT}-mi_curve.png")]
