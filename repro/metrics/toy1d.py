@@ -97,7 +97,6 @@ def theory_checks(model, splits, n_value=100_000, curve_points=250):
     d_end = curves["end"][0]
     dev = np.abs(d_end[support] - 0.5)
 
-    rng = np.random.default_rng(2014)
     real = splits.test[:n_value, 0]
     fake = model.generate(n_value, seed=2015)["samples"]
     d_real = keras.ops.convert_to_numpy(model.d_prob(real))

@@ -58,7 +58,7 @@ class GenerativeModel(keras.Model):
                 order = tf.random.experimental.stateless_shuffle(
                     order, seed=tf.stack([tf.constant(seed, tf.int64), b // per_pass]))
             start = (b % per_pass) * batch
-            return order[start:start + batch]
+            return tf.reshape(order[start:start + batch], [batch])  # a static batch size, as batch(drop_remainder)
 
         x = tf.constant(splits.train)
         y = tf.constant(splits.train_labels) if cls.uses_labels else None

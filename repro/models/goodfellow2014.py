@@ -20,6 +20,7 @@ from keras import layers, ops
 
 from repro.config import ConfigError, Field
 from repro.models.base import GenerativeModel
+from repro.models.losses import bce_from_logits
 from repro.models.initializers import SparseInit
 from repro.models.maxout import Maxout
 from repro.models.replica import ReplicaDropout, own_rows, replicas, scale_for_replicas
@@ -28,10 +29,13 @@ from repro.models.schedules import DividedEveryStep, LinearMomentum, ScheduledMo
 SQRT3 = math.sqrt(3.0)
 
 
-def bce_from_logits(logits, target):
-    """Mean binary cross-entropy against a constant target 0 or 1 (softplus form, stable)."""
-    logits = ops.cast(logits, "float32")
-    return ops.mean(ops.softplus(-logits) if target == 1 else ops.softplus(logits))
+def scheduled_sgd(p, steps_per_epoch, player):
+    """The code's SGD for one player: lr divided every step, momentum rising per epoch (D steps k times a batch)."""
+    return ScheduledMomentumSGD(
+        DividedEveryStep(p["learning_rate"], p["lr_decay_factor"], p["lr_floor"]),
+        LinearMomentum(p["momentum_initial"], p["momentum_final"], p["momentum_start"], p["momentum_saturate"],
+                       steps_per_epoch * (p["k"] if player == "d" else 1)),
+        name=f"{player}_optimizer")
 
 
 class AdversarialNets(GenerativeModel):
@@ -118,14 +122,7 @@ class AdversarialNets(GenerativeModel):
         d_layers.append(layers.Dense(1, kernel_initializer=d_init, kernel_constraint=constraint, dtype="float32"))
         self.discriminator = keras.Sequential(d_layers, name="discriminator")
 
-        def optimizer(name):
-            return ScheduledMomentumSGD(
-                DividedEveryStep(p["learning_rate"], p["lr_decay_factor"], p["lr_floor"]),
-                LinearMomentum(p["momentum_initial"], p["momentum_final"], p["momentum_start"],
-                               p["momentum_saturate"], steps_per_epoch * (p["k"] if name == "d" else 1)),
-                name=f"{name}_optimizer")
-
-        self.d_optimizer, self.g_optimizer = optimizer("d"), optimizer("g")
+        self.d_optimizer, self.g_optimizer = scheduled_sgd(p, steps_per_epoch, "d"), scheduled_sgd(p, steps_per_epoch, "g")
         # the Parzen protocol needs pixels in [0, 1] (MNIST, TFD); GCN'd CIFAR-10 has none (the paper reports none)
         self.parzen = cfg["data"]["gcn_scale"] is None
         self.noise_seed = keras.random.SeedGenerator(self.seed + 100)

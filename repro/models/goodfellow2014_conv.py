@@ -21,9 +21,9 @@ from keras import layers, ops
 
 from repro.config import ConfigError, Field
 from repro.models.base import GenerativeModel
-from repro.models.goodfellow2014 import AdversarialNets
+from repro.models.goodfellow2014 import AdversarialNets, scheduled_sgd
 from repro.models.maxout import Maxout
-from repro.models.schedules import DividedEveryStep, LinearMomentum, ScheduledMomentumSGD
+from repro.models.replica import ReplicaDropout
 
 
 def ceil_pool_size(size, pool, stride):
@@ -148,28 +148,21 @@ class AdversarialNetsConv(AdversarialNets):
 
         d_init = keras.initializers.RandomUniform(-p["d_irange"], p["d_irange"], seed=self.seed + 1)
         d_layers = [keras.Input((dim,)), layers.Reshape(tuple(image_shape)),
-                    layers.Dropout(1 - p["d_input_keep"], seed=self.seed + 2)]
+                    ReplicaDropout(1 - p["d_input_keep"], seed=self.seed + 2)]
         conv_specs = zip(p["d_conv_channels"], p["d_conv_pieces"], p["d_conv_kernels"], p["d_conv_pads"],
                          p["d_pool_shapes"], p["d_pool_strides"])
         for i, (ch, pieces, k, pad, pool, pool_stride) in enumerate(conv_specs):
             d_layers.append(MaxoutConv2D(ch, pieces, k, pad, pool, pool_stride, kernel_initializer=d_init))
-            d_layers.append(layers.Dropout(1 - p["d_hidden_keep"], seed=self.seed + 3 + i))
+            d_layers.append(ReplicaDropout(1 - p["d_hidden_keep"], seed=self.seed + 3 + i))
         d_layers.append(layers.Flatten())
         for i, units in enumerate(p["d_maxout_units"]):
             d_layers.append(Maxout(units, p["d_pieces"], kernel_initializer=d_init))
-            d_layers.append(layers.Dropout(1 - p["d_hidden_keep"], seed=self.seed + 20 + i))
+            d_layers.append(ReplicaDropout(1 - p["d_hidden_keep"], seed=self.seed + 20 + i))
         d_layers.append(layers.Dense(1, kernel_initializer=d_init, dtype="float32"))
         self.discriminator = keras.Sequential(d_layers, name="discriminator")
 
         # the same optimisers and schedules as the MLP model
-        def optimizer(name):
-            return ScheduledMomentumSGD(
-                DividedEveryStep(p["learning_rate"], p["lr_decay_factor"], p["lr_floor"]),
-                LinearMomentum(p["momentum_initial"], p["momentum_final"], p["momentum_start"],
-                               p["momentum_saturate"], steps_per_epoch * (p["k"] if name == "d" else 1)),
-                name=f"{name}_optimizer")
-
-        self.d_optimizer, self.g_optimizer = optimizer("d"), optimizer("g")
+        self.d_optimizer, self.g_optimizer = scheduled_sgd(p, steps_per_epoch, "d"), scheduled_sgd(p, steps_per_epoch, "g")
         self.parzen = cfg["data"]["gcn_scale"] is None
         self.noise_seed = keras.random.SeedGenerator(self.seed + 100)
         self.trackers = {n: keras.metrics.Mean(name=n) for n in ("d_loss", "g_loss", "d_real", "d_fake")}

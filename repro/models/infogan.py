@@ -23,12 +23,7 @@ from keras import layers, ops
 
 from repro.config import ConfigError, Field
 from repro.models.base import GenerativeModel
-
-
-def bce_from_logits(logits, target):
-    """Mean binary cross-entropy against a constant target 0 or 1 (softplus form, stable)."""
-    logits = ops.cast(logits, "float32")
-    return ops.mean(ops.softplus(-logits) if target == 1 else ops.softplus(logits))
+from repro.models.losses import bce_from_logits
 
 
 class InfoGAN(GenerativeModel):
