@@ -70,24 +70,3 @@ def truncate(x: float, decimals: int) -> str:
     return f"{math.trunc(x * f) / f:.{decimals}f}"
 
 
-# seed 002 (InfoGAN section): mutual information of two paired samples, log base 10, and the two printed values
-SEED002_MI_EXAMPLES = (
-    ([0, 0, 5, 6, 0, 4, 4, 3, 1, 2], [3, 4, 5, 5, 3, 7, 7, 6, 5, 1], "0.653"),
-    ([0, 0, 5, 6, 0, 4, 4, 3, 1, 2], [3, 3, 5, 6, 3, 7, 7, 9, 4, 8], "0.796"),
-)
-
-
-def mutual_information(x, y, base=10.0) -> float:
-    """I(X; Y) = sum_xy p(x, y) log(p(x, y) / (p(x) p(y))) from the empirical joint of paired samples
-    (seed 002 uses base 10). Zero for independent variables; H(X) when Y determines X and back."""
-    x, y = np.asarray(x), np.asarray(y)
-    if x.shape != y.shape or x.ndim != 1 or len(x) == 0:
-        raise ValueError(f"x and y must be paired 1-D samples of the same length; got shapes {x.shape} and {y.shape}.")
-    total = 0.0
-    for xv in np.unique(x):
-        px = np.mean(x == xv)
-        for yv in np.unique(y):
-            pxy = np.mean((x == xv) & (y == yv))
-            if pxy > 0:
-                total += pxy * math.log(pxy / (px * np.mean(y == yv)), base)
-    return float(total)
