@@ -32,7 +32,7 @@ def cmd_train(a):
     from repro.train import train
 
     cfg = load_config(a.config, a.profile, _parse_set(a.set))
-    run_dir = train(cfg, a.run_dir, resume=a.resume, data_dir=a.data_dir, verbose=2 if a.verbose else 2)
+    run_dir = train(cfg, a.run_dir, resume=a.resume, data_dir=a.data_dir, verbose=1 if a.verbose else 2)
     print(f"run folder: {run_dir}")
 
 
@@ -145,7 +145,7 @@ def build_parser():
     t.add_argument("--resume", action="store_true", help="continue a killed run from its last backup")
     t.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config value")
     t.add_argument("--data-dir", default=None, help=data_help)
-    t.add_argument("--verbose", action="store_true")
+    t.add_argument("--verbose", action="store_true", help="a progress bar per epoch instead of one line")
     t.set_defaults(fn=cmd_train)
 
     s = sub.add_parser("sample", help="write N samples of a trained run to an .npz")

@@ -39,13 +39,11 @@ def eval_devices(cfg):
 
 
 def evaluate_run(run_dir, data_dir=None, checkpoint=None, results_dir="results") -> dict:
-    from repro.train import load_run
+    from repro.train import load_run, load_saved_config
 
     run_dir = Path(run_dir)
-    import yaml
-
-    cfg0 = yaml.safe_load((run_dir / "config.yaml").read_text()) if (run_dir / "config.yaml").exists() else None
-    checkpoint = checkpoint or (cfg0 or {}).get("eval", {}).get("checkpoint", "best")
+    if checkpoint is None and (run_dir / "config.yaml").exists():
+        checkpoint = load_saved_config(run_dir / "config.yaml")["eval"]["checkpoint"]
     cfg, model, splits, info = load_run(run_dir, checkpoint, data_dir)
     ev = cfg["eval"]
     t0 = time.time()
