@@ -29,6 +29,20 @@ from repro.models.schedules import DividedEveryStep, LinearMomentum, ScheduledMo
 SQRT3 = math.sqrt(3.0)
 
 
+def check_generator_and_updates(p):
+    """Checks shared by the MLP and the convolutional 2014 models: G's layer lists and the update rule."""
+    if len(p["g_hidden"]) != len(p["g_activations"]):
+        raise ConfigError("config keys 'model_params.g_hidden' and 'model_params.g_activations' must have the "
+                          f"same length; got {len(p['g_hidden'])} and {len(p['g_activations'])}.")
+    bad = [a for a in p["g_activations"] if a not in ("relu", "sigmoid", "tanh", "linear")]
+    if bad:
+        raise ConfigError(f"config key 'model_params.g_activations' has {bad[0]!r}; allowed: relu, sigmoid, "
+                          "tanh, linear.")
+    if p["update"] == "simultaneous" and p["k"] != 1:
+        raise ConfigError("config key 'model_params.k' must be 1 with update: simultaneous "
+                          "(k D-steps per G-step only exist in update: alternating).")
+
+
 def scheduled_sgd(p, steps_per_epoch, player):
     """The code's SGD for one player: lr divided every step, momentum rising per epoch (D steps k times a batch)."""
     return ScheduledMomentumSGD(
@@ -72,19 +86,10 @@ class AdversarialNets(GenerativeModel):
     @staticmethod
     def check_config(cfg):
         p = cfg["model_params"]
-        if len(p["g_hidden"]) != len(p["g_activations"]):
-            raise ConfigError("config keys 'model_params.g_hidden' and 'model_params.g_activations' must have the "
-                              f"same length; got {len(p['g_hidden'])} and {len(p['g_activations'])}.")
-        bad = [a for a in p["g_activations"] if a not in ("relu", "sigmoid", "tanh", "linear")]
-        if bad:
-            raise ConfigError(f"config key 'model_params.g_activations' has {bad[0]!r}; allowed: relu, sigmoid, "
-                              "tanh, linear.")
+        check_generator_and_updates(p)
         if p["g_hidden_init_bias"] is not None and len(p["g_hidden_init_bias"]) != len(p["g_hidden"]):
             raise ConfigError("config key 'model_params.g_hidden_init_bias' needs one value per G hidden layer "
                               f"({len(p['g_hidden'])}); got {len(p['g_hidden_init_bias'])}.")
-        if p["update"] == "simultaneous" and p["k"] != 1:
-            raise ConfigError("config key 'model_params.k' must be 1 with update: simultaneous "
-                              "(k D-steps per G-step only exist in update: alternating).")
 
     def __init__(self, cfg, image_shape=(28, 28, 1), pixel_mean=None, steps_per_epoch=500, **kwargs):
         super().__init__(cfg, image_shape, **kwargs)

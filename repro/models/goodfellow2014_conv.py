@@ -21,7 +21,7 @@ from keras import layers, ops
 
 from repro.config import ConfigError, Field
 from repro.models.base import GenerativeModel
-from repro.models.goodfellow2014 import AdversarialNets, scheduled_sgd
+from repro.models.goodfellow2014 import AdversarialNets, check_generator_and_updates, scheduled_sgd
 from repro.models.maxout import Maxout
 from repro.models.replica import ReplicaDropout
 
@@ -107,9 +107,7 @@ class AdversarialNetsConv(AdversarialNets):
     @staticmethod
     def check_config(cfg):
         p = cfg["model_params"]
-        if len(p["g_hidden"]) != len(p["g_activations"]):
-            raise ConfigError("config keys 'model_params.g_hidden' and 'model_params.g_activations' must have the "
-                              f"same length; got {len(p['g_hidden'])} and {len(p['g_activations'])}.")
+        check_generator_and_updates(p)
         if len(p["g_conv_shape"]) != 3 or p["g_hidden"][-1] != int(np.prod(p["g_conv_shape"])):
             raise ConfigError(f"config key 'model_params.g_conv_shape' {p['g_conv_shape']} must be [height, width, "
                               f"channels] with height*width*channels = the last g_hidden ({p['g_hidden'][-1]}).")
@@ -117,8 +115,6 @@ class AdversarialNetsConv(AdversarialNets):
         if len({len(p[k]) for k in conv}) != 1:
             raise ConfigError(f"config keys {', '.join('model_params.' + k for k in conv)} must all have one value per "
                               "convolutional D layer; their lengths differ.")
-        if p["update"] == "simultaneous" and p["k"] != 1:
-            raise ConfigError("config key 'model_params.k' must be 1 with update: simultaneous.")
 
     def __init__(self, cfg, image_shape=(32, 32, 3), pixel_mean=None, steps_per_epoch=None, **kwargs):
         GenerativeModel.__init__(self, cfg, image_shape, **kwargs)
