@@ -18,11 +18,10 @@ import tensorflow as tf
 from keras import ops
 
 from repro.config import ConfigError, Field
-from repro.models.base import GenerativeModel
-from repro.models.vae import EVAL_SEED, bernoulli_log_likelihood, mlp
+from repro.models.vae import EVAL_SEED, DecodesStandardNormal, bernoulli_log_likelihood, mlp
 
 
-class Autoencoder(GenerativeModel):
+class Autoencoder(DecodesStandardNormal):
     PARAMS = {
         "latent_dim": Field(20, int, lo=1),
         "hidden": Field([500], list, doc="hidden layer sizes of the encoder; the decoder mirrors them"),
@@ -79,15 +78,6 @@ class Autoencoder(GenerativeModel):
         self.ae_optimizer.build(self.encoder.trainable_variables + self.decoder.trainable_variables)
         self.built = True
 
-    def noise_numpy(self, n, rng: np.random.Generator):
-        return rng.standard_normal((n, self.latent_dim)).astype(np.float32)
-
-    def decode(self, z):
-        return ops.reshape(ops.sigmoid(self.decoder(z, training=False)), (-1, *self.image_shape))
-
-    def generate(self, n, seed=0, batch_size=1000):
-        z = self.noise_numpy(n, np.random.default_rng(seed))
-        return {"images": self.decode_numpy(z, batch_size), "codes": z}
 
     def encode_numpy(self, images, batch_size=1000):
         flat = np.asarray(images, np.float32).reshape(len(images), -1)

@@ -52,7 +52,22 @@ def mlp(units, activation, out_units, name, seed):
                             + [layers.Dense(out_units, kernel_initializer=init, dtype="float32")], name=name)
 
 
-class VariationalAutoencoder(GenerativeModel):
+class DecodesStandardNormal(GenerativeModel):
+    """Sampling shared by the VAE and the autoencoder: z ~ N(0, I) through a decoder whose sigmoid is the mean image
+    (`self.decoder`, `self.latent_dim`); `generate` returns the decoder's mean image and the codes."""
+
+    def noise_numpy(self, n, rng: np.random.Generator):
+        return rng.standard_normal((n, self.latent_dim)).astype(np.float32)
+
+    def decode(self, z):
+        return ops.reshape(ops.sigmoid(self.decoder(z, training=False)), (-1, *self.image_shape))
+
+    def generate(self, n, seed=0, batch_size=1000):
+        z = self.noise_numpy(n, np.random.default_rng(seed))
+        return {"images": self.decode_numpy(z, batch_size), "codes": z}
+
+
+class VariationalAutoencoder(DecodesStandardNormal):
     PARAMS = {
         "latent_dim": Field(2, int, lo=1),
         "hidden": Field([500], list, doc="hidden layer sizes of the encoder; the decoder mirrors them"),
@@ -123,16 +138,6 @@ class VariationalAutoencoder(GenerativeModel):
         self.elbo_optimizer.build(self.encoder.trainable_variables + self.decoder.trainable_variables)
         self.built = True
 
-    # sampling: z from the prior N(0, I), the decoder's mean image
-    def noise_numpy(self, n, rng: np.random.Generator):
-        return rng.standard_normal((n, self.latent_dim)).astype(np.float32)
-
-    def decode(self, z):
-        return ops.reshape(ops.sigmoid(self.decoder(z, training=False)), (-1, *self.image_shape))
-
-    def generate(self, n, seed=0, batch_size=1000):
-        z = self.noise_numpy(n, np.random.default_rng(seed))
-        return {"images": self.decode_numpy(z, batch_size), "codes": z}
 
     def encode_numpy(self, images, batch_size=1000):
         """Posterior means of images (N, 28, 28, 1) in [0, 1]."""
