@@ -54,6 +54,10 @@ def main():
             float(logs["d_loss"])  # wait for the block to finish
             spent[p] += time.perf_counter() - t0
     n = a.blocks * a.steps
+    from repro.backend import native_bf16, onednn_enabled
+
+    print(f"bfloat16 in hardware (AVX512_BF16 or AMX): {'yes' if native_bf16() else 'no: TensorFlow emulates it'}; "
+          f"oneDNN kernels: {'on' if onednn_enabled() else 'off'}")
     for p in models:
         print(f"{p:>15}: {spent[p] / n * 1e3:.1f} ms/step, {spent[p] / n * 500:.1f} s/epoch (500 steps of 100)")
     print(f"ratio: {spent['float32'] / spent['mixed_bfloat16']:.2f}  (float32 time / mixed_bfloat16 time)")

@@ -68,6 +68,7 @@ def evaluate_run(run_dir, data_dir=None, checkpoint=None, results_dir="results")
                    "distribute": cfg["train"]["distribute"],
                    "precision": cfg["train"]["precision"], "batch_size": cfg["train"]["batch_size"],
                    "train_examples": cfg["train"]["train_examples"] or len(splits.train), "seed": cfg["seed"]},
+        "model_params": cfg["model_params"],
         "epochs_planned": cfg["train"]["epochs"],
         "epochs_trained": len(history),
         "checkpoint": info,

@@ -4,6 +4,8 @@ import pathlib
 
 import pytest
 
+import repro  # noqa: F401  first: it chooses TensorFlow's CPU kernels before anything loads TensorFlow
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 os.environ.setdefault("REPRO_DATA_DIR", str(ROOT.parent / "shared" / "data" / "mnist"))
 os.environ.setdefault("REPRO_CACHE", str(ROOT / ".cache"))  # the MNIST classifier is trained once per checkout

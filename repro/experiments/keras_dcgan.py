@@ -365,7 +365,8 @@ def report_section(results_dir):
         if not cand and profile == "paper":
             rows.append(row("keras_dcgan.mostly_ones.paper", src, "mostly 1s without --nice", None,
                             "share of 1s > 2 × MNIST's 11.35%", "NOT RUN",
-                            "no paper-profile run (46,800 steps: about 26 h at the ~2 s/step float32 measured on this 2-core CPU): "
+                            "no paper-profile run (46,800 steps: 16-22 h at the 1.2-1.7 s/step of float32 under oneDNN "
+                            "measured on a shared 2-core CPU, benchmarks/train_throughput.py; resumable with --resume): "
                             "python -m repro train paper_configs/keras_dcgan_mnist.yaml --profile paper, then evaluate"))
         for s in cand:
             if "final_plain" not in s["metrics"]:

@@ -1,0 +1,44 @@
+"""TensorFlow's CPU backend for the suite, chosen before TensorFlow is imported.
+
+TensorFlow turns its oneDNN kernels on by default only on some Intel CPUs; elsewhere (the AMD EPYC this suite
+is developed on, for one) it runs Eigen's. For these conv GANs oneDNN is about twice as fast on such a CPU
+(benchmarks/train_throughput.py measures it), and it only changes float rounding. So the suite asks for it,
+unless the user has said otherwise with TF_ENABLE_ONEDNN_OPTS (0 = TensorFlow's Eigen kernels).
+"""
+from __future__ import annotations
+
+import os
+import sys
+from functools import lru_cache
+
+
+def request_onednn():
+    # read once, when TensorFlow loads: setting it later would silently do nothing
+    if "tensorflow" not in sys.modules:
+        os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
+
+
+def onednn_enabled() -> bool:
+    from tensorflow.python.util import _pywrap_util_port
+
+    return bool(_pywrap_util_port.IsMklEnabled())
+
+
+@lru_cache(maxsize=None)
+def cpu_flags() -> frozenset:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return frozenset(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return frozenset()
+
+
+def native_bf16() -> bool | None:
+    """Whether this CPU computes in bfloat16 natively (AVX512_BF16 or AMX); None where it cannot be told."""
+    flags = cpu_flags()
+    if not flags:
+        return None
+    return bool({"avx512_bf16", "amx_bf16"} & flags)
