@@ -38,3 +38,16 @@ def test_bf16_warning_only_where_bf16_is_emulated(configs, monkeypatch):
         warn_slow_precision(cfg)
         warn_slow_precision(load_config(configs / "keras_dcgan_mnist.yaml", "smoke"))
 
+
+
+def test_throughput_benchmark_runs_and_ends_with_its_ratio(mnist_dir):
+    """One round of one step per variant: the benchmark's two workers start, the original loop keeps D frozen
+    inside the combined model, and the last line is the ratio (its value is the benchmark's business)."""
+    bench = os.path.join(os.path.dirname(__file__), "..", "benchmarks", "train_throughput.py")
+    out = subprocess.run([sys.executable, bench, "--rounds", "1", "--steps", "1", "--data-dir", str(mnist_dir)],
+                         capture_output=True, text=True, timeout=900)
+    assert out.returncode == 0, out.stderr[-2000:]
+    lines = out.stdout.strip().splitlines()
+    assert "stock worker: oneDNN" in lines[0] and "frozen inside d_on_g: True" in lines[0]
+    assert "suite worker: oneDNN on" in lines[1] and "frozen inside d_on_g: True" in lines[1]
+    assert lines[-1].startswith("ratio: ") and float(lines[-1].split()[1]) > 0
