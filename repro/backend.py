@@ -42,3 +42,21 @@ def native_bf16() -> bool | None:
     if not flags:
         return None
     return bool({"avx512_bf16", "amx_bf16"} & flags)
+
+
+def describe() -> dict:
+    """What a run was computed with: TensorFlow's version and kernels, and the CPU (recorded per training session)."""
+    import platform
+
+    import tensorflow as tf
+
+    model = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "")
+    except OSError:
+        pass
+    flags = cpu_flags()
+    return {"tensorflow": tf.__version__, "onednn": onednn_enabled(), "cpu": model or platform.processor(),
+            "cores": os.cpu_count(), "avx512": "avx512f" in flags, "native_bf16": native_bf16(),
+            "gpus": len(tf.config.list_physical_devices("GPU"))}

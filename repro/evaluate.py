@@ -69,6 +69,7 @@ def evaluate_run(run_dir, data_dir=None, checkpoint=None, results_dir="results")
                    "precision": cfg["train"]["precision"], "batch_size": cfg["train"]["batch_size"],
                    "train_examples": cfg["train"]["train_examples"] or len(splits.train), "seed": cfg["seed"]},
         "model_params": cfg["model_params"],
+        "environment": json.loads(env.read_text()) if (env := run_dir / "environment.json").exists() else None,
         "epochs_planned": cfg["train"]["epochs"],
         "epochs_trained": len(history),
         "checkpoint": info,

@@ -109,7 +109,9 @@ def infogan_summary_figures(results_dir):
         if pts:
             x, y = zip(*pts)
             err = s["metrics"]["categorical_error"]["error"]
-            line, = ax.plot(x, y, lw=1, marker=".", label=f"{s['run']} (test error {100 * err:.1f}%)")
+            name = s["run"].removeprefix(f"{EXPERIMENT}-")
+            line, = ax.plot(x, y, lw=1.2 if s["profile"] == "paper" else 0.8, marker="." if s["profile"] == "paper" else None,
+                            label=f"{name} (test error {100 * err:.1f}%)")
             last = [((h["epoch"] + 1) * 100, h["mi_cat_step"]) for h in s["history"] if h.get("mi_cat_step") is not None]
             if last:
                 ax.plot(*zip(*last), lw=0.6, ls=":", color=line.get_color())
@@ -118,7 +120,7 @@ def infogan_summary_figures(results_dir):
     ax.set_xlabel("generator updates (100 per epoch)")
     ax.set_ylabel("L_I = H(c) − CE (nats)\nsolid: epoch mean; dotted: last step")
     ax.set_ylim(0, 2.45)
-    ax.legend(fontsize=6, loc="lower right")
+    ax.legend(fontsize=5.5, loc="lower right", ncol=2)
     ax.set_title("Paper Fig. 1 (InfoGAN): lower bound of I(c; G(z, c)) for the 10-way categorical code, MNIST",
                  fontsize=8)
     return [save(fig, Path(results_dir) / "figures" / f"{EXPERIMENT}-mi_curve.png")]

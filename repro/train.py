@@ -126,6 +126,17 @@ def check_run_dir(cfg, run_dir: Path, resume: bool):
         raise RunError(f"cannot resume {run_dir}: it has no config.yaml, so it is not a run folder of this suite.")
 
 
+def record_environment(run_dir: Path):
+    """Append this training session's TensorFlow kernels and CPU to environment.json (a resumed run may span
+    machines; the kernels change float rounding, and the CPU the speed)."""
+    from repro.backend import describe
+
+    path = run_dir / "environment.json"
+    sessions = json.loads(path.read_text()) if path.exists() else []
+    sessions.append({"started": time.strftime("%Y-%m-%dT%H:%M:%S"), **describe()})
+    atomic_write_text(path, json.dumps(sessions, indent=1))
+
+
 def prepare_run_dir(cfg, run_dir: Path):
     run_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_text(run_dir / "config.yaml", dump_config(cfg))
@@ -145,6 +156,7 @@ def train(cfg, run_dir=None, resume=False, data_dir=None, verbose=2):
     cls = REGISTRY[cfg["model"]]
     splits = cls.load_splits(cfg, data_dir)  # before the run folder exists: missing data leaves nothing behind
     prepare_run_dir(cfg, run_dir)
+    record_environment(run_dir)
     keras.utils.set_random_seed(cfg["seed"])
     steps, per_step = steps_for(cfg, len(splits.train))
     if strategy is not None:

@@ -30,6 +30,8 @@ def test_train_writes_a_run_folder(smoke_run):
     for f in ("config.yaml", "history.csv", "checkpoints/last.weights.h5", "checkpoints/best.weights.h5", "done.json"):
         assert (run / f).exists(), f
     assert list((run / "logs").rglob("events.out.tfevents*"))
+    env = json.loads((run / "environment.json").read_text())
+    assert len(env) == 1 and env[0]["onednn"] is True and env[0]["tensorflow"] and env[0]["cores"] >= 1
     header = (run / "history.csv").read_text().splitlines()[0]
     for col in ("d_loss", "g_loss", "lr", "momentum", "val_parzen", "val_sigma", "epoch_seconds"):
         assert col in header
@@ -56,6 +58,7 @@ def test_evaluate_figures_report(smoke_run):
     assert repro("evaluate", run, cwd=work).returncode == 0
     summary = json.loads((work / "results" / "runs" / "goodfellow2014_mnist-smoke.json").read_text())
     assert summary["parzen"]["n_samples"] == 500 and summary["epochs_trained"] == 1
+    assert summary["environment"][0]["onednn"] is True and summary["model_params"]["update"] == "simultaneous"
     r = repro("figures", cwd=work)
     assert r.returncode == 0, r.stderr
     for f in ("goodfellow2014_mnist-smoke-fig2.png", "goodfellow2014_mnist-smoke-fig3.png"):
