@@ -25,15 +25,23 @@ def onednn_enabled() -> bool:
 
 
 @lru_cache(maxsize=None)
-def cpu_flags() -> frozenset:
+def _cpuinfo() -> dict:
+    """The first processor's fields of /proc/cpuinfo ({} where there is none)."""
+    fields = {}
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
-                if line.startswith("flags"):
-                    return frozenset(line.split(":", 1)[1].split())
+                if not line.strip():
+                    break
+                key, _, value = line.partition(":")
+                fields[key.strip()] = value.strip()
     except OSError:
         pass
-    return frozenset()
+    return fields
+
+
+def cpu_flags() -> frozenset:
+    return frozenset(_cpuinfo().get("flags", "").split())
 
 
 def native_bf16() -> bool | None:
@@ -50,13 +58,8 @@ def describe() -> dict:
 
     import tensorflow as tf
 
-    model = ""
-    try:
-        with open("/proc/cpuinfo") as f:
-            model = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "")
-    except OSError:
-        pass
     flags = cpu_flags()
-    return {"tensorflow": tf.__version__, "onednn": onednn_enabled(), "cpu": model or platform.processor(),
+    return {"tensorflow": tf.__version__, "onednn": onednn_enabled(),
+            "cpu": _cpuinfo().get("model name") or platform.processor(),
             "cores": os.cpu_count(), "avx512": "avx512f" in flags, "native_bf16": native_bf16(),
             "gpus": len(tf.config.list_physical_devices("GPU"))}

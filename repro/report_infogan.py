@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 import statistics
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -40,14 +42,17 @@ def _describe(s):
     return f"{s['profile']} profile, seed {s['recipe']['seed']}, {s['epochs_trained']} of {s['epochs_planned']} epochs"
 
 
+@lru_cache(maxsize=None)
+def _recipe_params() -> dict:
+    from repro.config import load_config
+
+    return load_config(Path(__file__).resolve().parents[1] / "paper_configs" / f"{EXPERIMENT}.yaml")["model_params"]
+
+
 def variant(s) -> str:
     """The model_params in which a run differs from paper_configs/infogan_mnist.yaml ('' for the code's recipe).
     Runs evaluated before model_params were recorded used the config's values."""
-    from pathlib import Path
-
-    from repro.config import load_config
-
-    base = load_config(Path(__file__).resolve().parents[1] / "paper_configs" / f"{EXPERIMENT}.yaml")["model_params"]
+    base = _recipe_params()
     params = s.get("model_params") or base
     return ", ".join(f"{k}={params[k]:g}" if isinstance(params[k], float) else f"{k}={params[k]}"
                      for k in sorted(params) if params.get(k) != base.get(k))
@@ -61,6 +66,7 @@ def infogan_section(results_dir):
     from repro.report import load_runs
 
     runs = {k: v for k, v in load_runs(results_dir).items() if v["experiment"] == EXPERIMENT}
+    var_of = {name: variant(s) for name, s in runs.items()}
     rows = []
     for key, a, b, reported in SEED_DEMO:
         value = mutual_info(np.array(a), np.array(b))
@@ -76,15 +82,16 @@ def infogan_section(results_dir):
         m = s["metrics"]
         codes = [f"{code_meaning(c)} ({c['effects']['angle']['slope']:+.1f}°/unit, "
                  f"{c['effects']['width']['slope']:+.2f} px/unit)" for c in m["continuous_codes"]]
-        table.append(f"| {name}{f' ({variant(s)})' if variant(s) else ''} | {s['epochs_trained']}/{s['epochs_planned']} | {final_mi(s):.3f} | "
+        table.append(f"| {name}{f' ({var_of[name]})' if var_of[name] else ''} | {s['epochs_trained']}/{s['epochs_planned']} | {final_mi(s):.3f} | "
                      f"{m['generated']['mi_cat_lower_bound']:.3f} | {100 * m['categorical_error']['error']:.2f}% | "
                      f"{100 * m['categorical_error_batch_stats']['error']:.2f}% | " + " | ".join(codes) + " |")
 
     summary_lines = []
-    groups = [("paper", ""), ("quick", "")] + sorted({(s["profile"], variant(s)) for s in runs.values() if variant(s)})
+    groups = [("paper", ""), ("quick", "")] + sorted({(s["profile"], var_of[n]) for n, s in runs.items() if var_of[n]})
     for profile, var in groups:
-        done = [s for s in runs.values() if s["profile"] == profile and variant(s) == var and complete(s)]
-        partial = [s for s in runs.values() if s["profile"] == profile and variant(s) == var and not complete(s)]
+        group = [s for n, s in runs.items() if s["profile"] == profile and var_of[n] == var]
+        done = [s for s in group if complete(s)]
+        partial = [s for s in group if not complete(s)]
         key = profile + (f".{var.replace(', ', ',')}" if var else "")
         what = f"{profile} profile" + (f", variant {var}" if var else ", the code's recipe")
         partial_note = "; ".join(f"{s['run']} stopped at epoch {s['epochs_trained']}/{s['epochs_planned']}: "
