@@ -50,7 +50,12 @@ class ParzenMonitor(keras.callbacks.Callback):
         self.valid, self.n, self.sigmas, self.every, self.seed = valid_flat, n_samples, sigmas, every, seed
 
     def on_epoch_end(self, epoch, logs=None):
-        if logs is None or self.every <= 0 or (epoch + 1) % self.every:
+        if logs is None or self.every <= 0:
+            return
+        if (epoch + 1) % self.every:
+            # NaN on the epochs between: CSVLogger fixes its columns at the first epoch, so a key missing
+            # there would never be written (the checkpoint ignores non-finite values; evaluate reads them as None)
+            logs["val_parzen"] = logs["val_sigma"] = float("nan")
             return
         from repro.metrics.parzen import parzen_log_likelihoods
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import statistics
 import time
 from pathlib import Path
@@ -17,6 +18,11 @@ from repro.metrics.parzen import parzen_protocol
 EVAL_SEED = 2014  # samples for the test-set estimate; the monitor during training uses another seed
 
 
+def _number(text):
+    value = float(text) if text not in ("", None, "NA") else None
+    return value if value is not None and math.isfinite(value) else None
+
+
 def read_history(run_dir) -> list[dict]:
     path = Path(run_dir) / "history.csv"
     if not path.exists():
@@ -26,7 +32,8 @@ def read_history(run_dir) -> list[dict]:
         for row in csv.DictReader(f):
             # a resumed run may log an epoch twice; the later line wins. Keras' CSVLogger writes "NA" in the
             # val_* columns it adds when a model logs no validation metrics (e.g. the 1-D toy)
-            rows[int(row["epoch"])] = {k: (float(v) if v not in ("", None, "NA") else None) for k, v in row.items()}
+            # (and "nan" where a value was not measured that epoch, e.g. val_parzen between monitored epochs)
+            rows[int(row["epoch"])] = {k: _number(v) for k, v in row.items()}
     return [rows[k] for k in sorted(rows)]
 
 

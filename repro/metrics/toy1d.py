@@ -39,9 +39,10 @@ def train_optimal_d(sample_real, sample_fake, steps, hidden, batch, seed):
     returns a numpy function x -> D(x). Fresh samples every step, so it cannot overfit a finite set."""
     import tensorflow as tf
 
-    init = keras.initializers.GlorotUniform(seed=seed)
-    d = keras.Sequential([keras.Input((1,))] + [keras.layers.Dense(u, "tanh", kernel_initializer=init)
-                                                for u in hidden] + [keras.layers.Dense(1, kernel_initializer=init)])
+    init = lambda i: keras.initializers.GlorotUniform(seed=seed * 1000 + i)  # noqa: E731  fresh numbers per layer
+    d = keras.Sequential([keras.Input((1,))] + [keras.layers.Dense(u, "tanh", kernel_initializer=init(i))
+                                                for i, u in enumerate(hidden)]
+                         + [keras.layers.Dense(1, kernel_initializer=init(len(hidden)))])
     lr = keras.optimizers.schedules.CosineDecay(1e-2, steps, alpha=0.01)
     opt = keras.optimizers.Adam(lr)
     rng = np.random.default_rng(seed)

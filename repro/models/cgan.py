@@ -16,6 +16,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
+from repro.models.initializers import LayerSeeds
 from repro.config import ConfigError, Field
 from repro.models.base import GenerativeModel
 from repro.models.goodfellow2014 import bce_from_logits
@@ -50,15 +51,16 @@ def conditional_mlp(input_dim, hidden, out_units, label_mode, embedding_dim, lea
     """A functional MLP taking [features, label]: the label is mapped by LabelInput and concatenated."""
     features, label = keras.Input((input_dim,)), keras.Input((), dtype="int32")
     h = layers.Concatenate()([features, LabelInput(label_mode, embedding_dim, seed)(label)])
-    init = keras.initializers.GlorotUniform(seed=seed)
+    seeds = LayerSeeds(seed + 7)  # fresh numbers for every layer (the label embedding has `seed` itself)
+    init = lambda: keras.initializers.GlorotUniform(seed=seeds())  # noqa: E731
     for i, units in enumerate(hidden):
-        h = layers.Dense(units, kernel_initializer=init)(h)
+        h = layers.Dense(units, kernel_initializer=init())(h)
         if batchnorm:
             h = layers.BatchNormalization(momentum=0.8)(h)
         h = layers.LeakyReLU(leak)(h)
         if dropout:
             h = layers.Dropout(dropout, seed=seed + 1 + i)(h)
-    out = layers.Dense(out_units, activation=out_activation, kernel_initializer=init, dtype="float32")(h)
+    out = layers.Dense(out_units, activation=out_activation, kernel_initializer=init(), dtype="float32")(h)
     return keras.Model([features, label], out, name=name)
 
 

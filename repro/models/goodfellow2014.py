@@ -21,7 +21,7 @@ from keras import layers, ops
 from repro.config import ConfigError, Field
 from repro.models.base import GenerativeModel
 from repro.models.losses import bce_from_logits
-from repro.models.initializers import SparseInit
+from repro.models.initializers import LayerSeeds, SparseInit
 from repro.models.maxout import Maxout
 from repro.models.replica import ReplicaDropout, own_rows, replicas, scale_for_replicas
 from repro.models.schedules import DividedEveryStep, LinearMomentum, ScheduledMomentumSGD
@@ -98,33 +98,35 @@ class AdversarialNets(GenerativeModel):
         dim = int(np.prod(image_shape))
         constraint = keras.constraints.MaxNorm(p["max_col_norm"], axis=0) if p["max_col_norm"] else None
 
-        g_init = keras.initializers.RandomUniform(-p["g_irange"], p["g_irange"], seed=self.seed)
+        g_seeds, d_seeds = LayerSeeds(self.seed), LayerSeeds(self.seed + 1)  # fresh numbers for every layer
+        g_init = lambda: keras.initializers.RandomUniform(-p["g_irange"], p["g_irange"], seed=g_seeds())  # noqa: E731
         g_layers = [keras.Input((p["noise_dim"],))]
         hidden_bias = p["g_hidden_init_bias"] or [0.0] * len(p["g_hidden"])
         for units, act, b in zip(p["g_hidden"], p["g_activations"], hidden_bias):
-            g_layers.append(layers.Dense(units, activation=act, kernel_initializer=g_init,
+            g_layers.append(layers.Dense(units, activation=act, kernel_initializer=g_init(),
                                          bias_initializer=keras.initializers.Constant(float(b)),
                                          kernel_constraint=constraint))
         bias = "zeros"
         if p["g_output_bias"] == "pixel_mean_logit" and pixel_mean is not None:
             m = np.clip(np.asarray(pixel_mean, np.float64).reshape(-1), 1e-7, 1 - 1e-7)
             bias = keras.initializers.Constant(np.log(m / (1 - m)).astype(np.float32))
-        out_init = g_init
         if p["g_output_sparse_init"]:
-            out_init = SparseInit(p["g_output_sparse_init"], seed=self.seed)
+            out_init = SparseInit(p["g_output_sparse_init"], seed=g_seeds())
         elif p["g_output_irange"] is not None:
-            out_init = keras.initializers.RandomUniform(-p["g_output_irange"], p["g_output_irange"], seed=self.seed)
+            out_init = keras.initializers.RandomUniform(-p["g_output_irange"], p["g_output_irange"], seed=g_seeds())
+        else:
+            out_init = g_init()
         g_layers.append(layers.Dense(dim, kernel_initializer=out_init, bias_initializer=bias,
                                      kernel_constraint=constraint))
         g_layers.append(layers.Activation(p["g_output"], dtype="float32"))
         self.generator = keras.Sequential(g_layers, name="generator")
 
-        d_init = keras.initializers.RandomUniform(-p["d_irange"], p["d_irange"], seed=self.seed + 1)
+        d_init = lambda: keras.initializers.RandomUniform(-p["d_irange"], p["d_irange"], seed=d_seeds())  # noqa: E731
         d_layers = [keras.Input((dim,)), ReplicaDropout(1 - p["d_input_keep"], seed=self.seed + 2)]
         for i, units in enumerate(p["d_maxout_units"]):
-            d_layers.append(Maxout(units, p["d_pieces"], kernel_initializer=d_init, kernel_constraint=constraint))
+            d_layers.append(Maxout(units, p["d_pieces"], kernel_initializer=d_init(), kernel_constraint=constraint))
             d_layers.append(ReplicaDropout(1 - p["d_hidden_keep"], seed=self.seed + 3 + i))
-        d_layers.append(layers.Dense(1, kernel_initializer=d_init, kernel_constraint=constraint, dtype="float32"))
+        d_layers.append(layers.Dense(1, kernel_initializer=d_init(), kernel_constraint=constraint, dtype="float32"))
         self.discriminator = keras.Sequential(d_layers, name="discriminator")
 
         self.d_optimizer, self.g_optimizer = scheduled_sgd(p, steps_per_epoch, "d"), scheduled_sgd(p, steps_per_epoch, "g")

@@ -19,6 +19,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
+from repro.models.initializers import LayerSeeds
 from repro.config import ConfigError, Field
 from repro.models.base import GenerativeModel
 from repro.models.goodfellow2014 import AdversarialNets, check_generator_and_updates, scheduled_sgd
@@ -129,11 +130,12 @@ class AdversarialNetsConv(AdversarialNets):
                               f"+ kernel) does not match the images, {tuple(image_shape)}; fix "
                               "model_params.g_conv_shape / g_deconv_kernel / g_deconv_stride.")
 
-        g_init = keras.initializers.RandomUniform(-p["g_irange"], p["g_irange"], seed=self.seed)
+        g_seeds, d_seeds = LayerSeeds(self.seed), LayerSeeds(self.seed + 1)  # fresh numbers for every layer
+        g_init = lambda: keras.initializers.RandomUniform(-p["g_irange"], p["g_irange"], seed=g_seeds())  # noqa: E731
         g_layers = [keras.Input((p["noise_dim"],))]
         for units, act in zip(p["g_hidden"], p["g_activations"]):
-            g_layers.append(layers.Dense(units, activation=act, kernel_initializer=g_init))
-        deconv_init = keras.initializers.RandomUniform(-p["g_deconv_irange"], p["g_deconv_irange"], seed=self.seed + 5)
+            g_layers.append(layers.Dense(units, activation=act, kernel_initializer=g_init()))
+        deconv_init = keras.initializers.RandomUniform(-p["g_deconv_irange"], p["g_deconv_irange"], seed=g_seeds())
         g_layers += [layers.Reshape((h, w, c)),
                      layers.Conv2DTranspose(image_shape[2], kernel, strides=stride, padding="valid", use_bias=False,
                                             kernel_initializer=deconv_init),
@@ -142,19 +144,19 @@ class AdversarialNetsConv(AdversarialNets):
                      layers.Activation("linear", dtype="float32")]
         self.generator = keras.Sequential(g_layers, name="generator")
 
-        d_init = keras.initializers.RandomUniform(-p["d_irange"], p["d_irange"], seed=self.seed + 1)
+        d_init = lambda: keras.initializers.RandomUniform(-p["d_irange"], p["d_irange"], seed=d_seeds())  # noqa: E731
         d_layers = [keras.Input((dim,)), layers.Reshape(tuple(image_shape)),
                     ReplicaDropout(1 - p["d_input_keep"], seed=self.seed + 2)]
         conv_specs = zip(p["d_conv_channels"], p["d_conv_pieces"], p["d_conv_kernels"], p["d_conv_pads"],
                          p["d_pool_shapes"], p["d_pool_strides"])
         for i, (ch, pieces, k, pad, pool, pool_stride) in enumerate(conv_specs):
-            d_layers.append(MaxoutConv2D(ch, pieces, k, pad, pool, pool_stride, kernel_initializer=d_init))
+            d_layers.append(MaxoutConv2D(ch, pieces, k, pad, pool, pool_stride, kernel_initializer=d_init()))
             d_layers.append(ReplicaDropout(1 - p["d_hidden_keep"], seed=self.seed + 3 + i))
         d_layers.append(layers.Flatten())
         for i, units in enumerate(p["d_maxout_units"]):
-            d_layers.append(Maxout(units, p["d_pieces"], kernel_initializer=d_init))
+            d_layers.append(Maxout(units, p["d_pieces"], kernel_initializer=d_init()))
             d_layers.append(ReplicaDropout(1 - p["d_hidden_keep"], seed=self.seed + 20 + i))
-        d_layers.append(layers.Dense(1, kernel_initializer=d_init, dtype="float32"))
+        d_layers.append(layers.Dense(1, kernel_initializer=d_init(), dtype="float32"))
         self.discriminator = keras.Sequential(d_layers, name="discriminator")
 
         # the same optimisers and schedules as the MLP model

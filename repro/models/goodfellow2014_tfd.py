@@ -17,6 +17,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
+from repro.models.initializers import LayerSeeds
 from repro.config import ConfigError, Field
 from repro.models.goodfellow2014 import AdversarialNets
 from repro.models.maxout import Maxout
@@ -83,11 +84,12 @@ class AdversarialNetsTwoStage(AdversarialNets):
     def __init__(self, cfg, image_shape=(48, 48, 1), pixel_mean=None, steps_per_epoch=500, **kwargs):
         super().__init__(cfg, image_shape, pixel_mean, steps_per_epoch, **kwargs)
         p = self.params
-        init = keras.initializers.RandomUniform(-p["g_irange"], p["g_irange"], seed=self.seed + 50)
+        seeds = LayerSeeds(self.seed + 50)  # fresh numbers for every layer
+        init = lambda: keras.initializers.RandomUniform(-p["g_irange"], p["g_irange"], seed=seeds())  # noqa: E731
         constraint = keras.constraints.MaxNorm(p["max_col_norm"], axis=0) if p["max_col_norm"] else None
         stack = [keras.Input((p["noise_dim"],))]
         for units, act, b in zip(p["g_stack_hidden"], p["g_stack_activations"], p["g_stack_init_bias"]):
-            stack.append(layers.Dense(units, activation=act, kernel_initializer=init, kernel_constraint=constraint,
+            stack.append(layers.Dense(units, activation=act, kernel_initializer=init(), kernel_constraint=constraint,
                                       bias_initializer=keras.initializers.Constant(float(b))))
         self.generator = StackedGenerator(self.generator, keras.Sequential(stack, name="new_stack"), name="generator")
         self.generator.stack.trainable = False  # until stage 2 (SecondStage keeps this in step with `stage`)

@@ -25,3 +25,19 @@ class SparseInit(keras.initializers.Initializer):
 
     def get_config(self):
         return {"n_nonzero": self.n_nonzero, "stddev": self.stddev, "seed": self.seed}
+
+
+class LayerSeeds:
+    """A different seed for every layer, all drawn from one base seed.
+
+    A seeded Keras initializer returns the same numbers on every call, so one initializer object shared by
+    several layers gives them the same weights (the first layer's kernel equals a slice of the next one's).
+    pylearn2 drew each layer from one RandomState per MLP: fresh numbers per layer. Call once per layer.
+    """
+
+    def __init__(self, base):
+        self.base, self.count = int(base), 0
+
+    def __call__(self):
+        self.count += 1
+        return int(np.random.SeedSequence([abs(self.base), self.count]).generate_state(1)[0] >> 1)

@@ -25,6 +25,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
+from repro.models.initializers import LayerSeeds
 from repro.config import ConfigError, Field
 from repro.data import Splits
 from repro.models.base import GenerativeModel
@@ -99,9 +100,10 @@ class Toy1DGAN(GenerativeModel):
         p = self.params
 
         def mlp(name, seed, output):
-            init = keras.initializers.RandomNormal(0.0, p["init_stddev"], seed=seed)
-            net = [keras.Input((1,))] + [layers.Dense(u, "tanh", kernel_initializer=init) for u in p["hidden"]]
-            return keras.Sequential(net + [layers.Dense(1, output, kernel_initializer=init)], name=name)
+            seeds = LayerSeeds(seed)  # fresh numbers for every layer
+            init = lambda: keras.initializers.RandomNormal(0.0, p["init_stddev"], seed=seeds())  # noqa: E731
+            net = [keras.Input((1,))] + [layers.Dense(u, "tanh", kernel_initializer=init()) for u in p["hidden"]]
+            return keras.Sequential(net + [layers.Dense(1, output, kernel_initializer=init())], name=name)
 
         # G: tanh output scaled to [-g_scale, g_scale]; D: tanh (clipped later) or a logit for the sigmoid
         self.generator = mlp("generator", self.seed, "tanh")

@@ -21,6 +21,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
+from repro.models.initializers import LayerSeeds
 from repro.config import ConfigError, Field
 from repro.models.base import GenerativeModel
 
@@ -47,9 +48,10 @@ def standard_normal_log_density(z):
 
 
 def mlp(units, activation, out_units, name, seed):
-    init = keras.initializers.GlorotUniform(seed=seed)
-    return keras.Sequential([layers.Dense(u, activation=activation, kernel_initializer=init) for u in units]
-                            + [layers.Dense(out_units, kernel_initializer=init, dtype="float32")], name=name)
+    seeds = LayerSeeds(seed)  # fresh numbers for every layer
+    init = lambda: keras.initializers.GlorotUniform(seed=seeds())  # noqa: E731
+    return keras.Sequential([layers.Dense(u, activation=activation, kernel_initializer=init()) for u in units]
+                            + [layers.Dense(out_units, kernel_initializer=init(), dtype="float32")], name=name)
 
 
 class DecodesStandardNormal(GenerativeModel):

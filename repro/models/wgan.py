@@ -23,6 +23,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
+from repro.models.initializers import LayerSeeds
 from repro.config import ConfigError, Field
 from repro.models.base import GenerativeModel
 
@@ -64,10 +65,11 @@ def monitor_metrics(folder, data_dir=None):
 
 
 def relu_mlp(input_dim, hidden, out_units, out_activation, name, seed):
-    init = keras.initializers.GlorotUniform(seed=seed)
+    seeds = LayerSeeds(seed)  # fresh numbers for every layer
+    init = lambda: keras.initializers.GlorotUniform(seed=seeds())  # noqa: E731
     return keras.Sequential([keras.Input((input_dim,))]
-                            + [layers.Dense(u, activation="relu", kernel_initializer=init) for u in hidden]
-                            + [layers.Dense(out_units, activation=out_activation, kernel_initializer=init,
+                            + [layers.Dense(u, activation="relu", kernel_initializer=init()) for u in hidden]
+                            + [layers.Dense(out_units, activation=out_activation, kernel_initializer=init(),
                                             dtype="float32")], name=name)
 
 
