@@ -1,0 +1,124 @@
+"""A trained generator in one small file, so that a user can sample, re-score and redraw without training.
+
+`results/generators/RUN.npz` holds the generator's weights (float16 when that moves the test Parzen estimate by
+less than 0.1 nat, else float32), the run's resolved config, and where the weights came from (run, checkpoint,
+epoch, commit, the float32 and the stored-precision test estimates). `load_run` accepts such a file wherever it
+accepts a run folder, so `python -m repro sample results/generators/RUN.npz ...` then `parzen` re-scores Table 1,
+and `python -m repro figures` redraws Figs. 2-3 from it when the run folder itself is not on this machine.
+The discriminator is not stored: sampling never needs it.
+"""
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+FLOAT16_TOLERANCE_NATS = 0.1  # issue 11: float16 only if it moves the test estimate by less than this
+
+
+class GeneratorFileError(ValueError):
+    pass
+
+
+def is_generator_file(path) -> bool:
+    return Path(path).suffix == ".npz" and Path(path).is_file()
+
+
+def _commit():
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                              cwd=Path(__file__).resolve().parents[1], timeout=10).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def write_generator_file(path, cfg, model, info, parzen_float32=None, parzen_stored=None, dtype="float16"):
+    """Store `model.generator`'s weights in `dtype` with the config and provenance; written atomically."""
+    from repro.callbacks import atomic_write_bytes
+    from repro.config import dump_config
+
+    weights = [np.asarray(w, np.float32) for w in model.generator.get_weights()]
+    meta = {"config_yaml": dump_config(cfg), "image_shape": list(model.image_shape), "dtype": dtype,
+            "source": {**info, "commit": _commit()}, "parzen_test_float32": parzen_float32,
+            "parzen_test_stored": parzen_stored}
+    buf = io.BytesIO()
+    np.savez_compressed(buf, meta=np.array(json.dumps(meta)), **{f"w{i}": w.astype(dtype) for i, w in enumerate(weights)})
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(path, buf.getvalue())
+    return Path(path)
+
+
+def read_generator_file(path):
+    """(cfg, weights as float32 arrays, meta) of a generator file, or one clear error."""
+    from repro.config import ConfigError, resolve_config
+
+    path = Path(path)
+    try:
+        data = np.load(path)
+        meta = json.loads(str(data["meta"]))
+        weights = [np.asarray(data[f"w{i}"], np.float32) for i in range(sum(k.startswith("w") for k in data.files))]
+    except Exception as e:  # a truncated or foreign file: say what it is not
+        raise GeneratorFileError(f"{path} is not a generator file of this suite ({type(e).__name__}: {e}); "
+                                 "such files are written by `python -m repro export-generator RUN_DIR`.") from None
+    raw = yaml.safe_load(meta["config_yaml"])
+    profile = raw.pop("profile", "default")
+    try:
+        cfg = resolve_config(raw, None, origin=str(path))
+    except ConfigError as e:
+        raise GeneratorFileError(f"{path}: its config no longer validates ({e}).") from None
+    cfg["profile"] = profile
+    return cfg, weights, meta
+
+
+def load_generator_file(path, data_dir=None, need_data=True):
+    """Like `train.load_run`: (cfg, model, splits, info) with the stored generator in place."""
+    from repro.train import build_model
+    from repro.models import REGISTRY
+
+    cfg, weights, meta = read_generator_file(path)
+    cls = REGISTRY[cfg["model"]]
+    splits = cls.load_splits(cfg, data_dir) if need_data else None
+    model = build_model(cfg, splits)
+    model.generator.set_weights(weights)
+    info = {"checkpoint": meta["source"].get("checkpoint"), "epoch": meta["source"].get("epoch"),
+            "generator_file": str(path), "dtype": meta["dtype"]}
+    return cfg, model, splits, info
+
+
+def export_generator(run_dir, out=None, checkpoint=None, data_dir=None):
+    """Write RUN_DIR's generator (its evaluated checkpoint by default) to results/generators/RUN.npz.
+
+    The test Parzen estimate is computed with the float32 weights and with the weights rounded to float16, on
+    the same samples' noise; float16 is kept if the two differ by less than FLOAT16_TOLERANCE_NATS."""
+    from repro.config import parse_sigmas
+    from repro.evaluate import EVAL_SEED
+    from repro.metrics.parzen import parzen_protocol
+    from repro.train import load_run, load_saved_config
+
+    run_dir = Path(run_dir)
+    if checkpoint is None and (run_dir / "config.yaml").exists():
+        checkpoint = load_saved_config(run_dir / "config.yaml")["eval"]["checkpoint"]
+    cfg, model, splits, info = load_run(run_dir, checkpoint or "best", data_dir)
+    if not model.parzen or cfg["data"]["dataset"] != "mnist":
+        raise GeneratorFileError(f"{run_dir}: only MNIST runs scored by the Parzen protocol can be exported.")
+    ev = cfg["eval"]
+    valid, test = splits.flat("valid")[: ev["valid_examples"]], splits.flat("test")[: ev["test_examples"]]
+
+    def score():
+        samples = model.generate(ev["n_samples"], seed=EVAL_SEED)["images"]
+        return parzen_protocol(samples.reshape(len(samples), -1), valid, test, parse_sigmas(ev["sigmas"]))
+
+    full = score()
+    weights = model.generator.get_weights()
+    model.generator.set_weights([w.astype(np.float16).astype(np.float32) for w in weights])
+    half = score()
+    model.generator.set_weights(weights)
+    dtype = "float16" if abs(half["ll"] - full["ll"]) < FLOAT16_TOLERANCE_NATS else "float32"
+    out = Path(out) if out else Path("results") / "generators" / f"{run_dir.name}.npz"
+    write_generator_file(out, cfg, model, {**info, "run": run_dir.name}, parzen_float32=full,
+                         parzen_stored=half if dtype == "float16" else full, dtype=dtype)
+    return out, dtype, full, half
