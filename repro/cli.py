@@ -120,7 +120,7 @@ def cmd_figures(a):
 
 def cmd_check_data(a):
     from repro.config import load_config
-    from repro.models import REGISTRY
+    from repro.experiments import REGISTRY
 
     cfg = load_config(a.config)
     REGISTRY[cfg["model"]].load_splits(cfg, a.data_dir)

@@ -47,7 +47,7 @@ PROFILE_KEYS = {
 
 COMMON_SCHEMA = {
     "experiment": Field(None, str, doc="name of the experiment, used for run folders and results"),
-    "model": Field(None, str, doc="model key in repro.models.REGISTRY"),
+    "model": Field(None, str, doc="model key in repro.experiments.REGISTRY"),
     "description": Field("", str),
     "source": Field("", str, doc="where the recipe comes from"),
     "seed": Field(0, int, lo=0),
@@ -179,7 +179,7 @@ def load_config(path, profile: str | None = None, overrides: dict | None = None)
 
 
 def resolve_config(raw: dict, profile: str | None = None, overrides: dict | None = None, origin="config") -> dict:
-    from repro.models import REGISTRY  # late import: models import keras
+    from repro.experiments import REGISTRY  # late import: models import keras
 
     raw = copy.deepcopy(raw)
     model_key = raw.get("model")

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from repro.experiments import keras_dcgan  # noqa: E402
+from repro.experiments.keras_dcgan import experiment as keras_dcgan  # noqa: E402
 
 FIG_SEED = 7
 
@@ -127,7 +127,7 @@ def goodfellow2014_summary_figures(results_dir):
 
 
 # model key -> fn(run_dir, summary, results_dir, data_dir) -> [paths]: figures that need the trained run
-from repro.figures_datasets import dataset_samples_figure, with_other_datasets  # noqa: E402  TFD / CIFAR-10 runs
+from repro.experiments.goodfellow2014.datasets_figures import dataset_samples_figure, with_other_datasets  # noqa: E402  TFD / CIFAR-10 runs
 
 RUN_FIGURES = {"goodfellow2014": with_other_datasets(goodfellow2014_figures),
                "goodfellow2014_conv": dataset_samples_figure, "goodfellow2014_tfd_2stage": dataset_samples_figure}
@@ -136,7 +136,7 @@ RUN_FIGURES["keras_dcgan"] = keras_dcgan.run_figures
 SUMMARY_FIGURES = [goodfellow2014_summary_figures]
 SUMMARY_FIGURES.append(keras_dcgan.summary_figures)
 
-from repro import figures_seed_models as _seed_models  # noqa: E402  (issue 5: VAE, autoencoder, cGAN, WGAN)
+from repro.experiments.seed_models import figures as _seed_models  # noqa: E402  (issue 5: VAE, autoencoder, cGAN, WGAN)
 
 RUN_FIGURES.update(vae=_seed_models.vae_figures, autoencoder=_seed_models.autoencoder_figures,
                    cgan=_seed_models.cgan_figures, wgan=_seed_models.wgan_figures)
@@ -144,14 +144,14 @@ SUMMARY_FIGURES.append(_seed_models.wgan_curves)
 
 
 def _toy1d_summary_figures(results_dir):  # late import: figures_toy1d imports `save` from this module
-    from repro.figures_toy1d import toy1d_summary_figures
+    from repro.experiments.toy1d.figures import toy1d_summary_figures
 
     return toy1d_summary_figures(results_dir)
 
 
 SUMMARY_FIGURES.append(_toy1d_summary_figures)
 
-from repro.figures_infogan import infogan_figures, infogan_summary_figures  # noqa: E402
+from repro.experiments.infogan.figures import infogan_figures, infogan_summary_figures  # noqa: E402
 RUN_FIGURES["infogan"] = infogan_figures
 SUMMARY_FIGURES.append(infogan_summary_figures)
 

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from repro.callbacks import atomic_write_text
-from repro.experiments import keras_dcgan
+from repro.experiments.keras_dcgan import experiment as keras_dcgan
 
 PAPER_TABLE1 = [  # Goodfellow et al. 2014, Table 1, MNIST column (reference.md §1)
     ("DBN", 138, 2),
@@ -151,17 +151,17 @@ def goodfellow2014_section(results_dir):
     return "\n".join(text), rows
 
 
-from repro.reports.demos import demos_section  # noqa: E402
-from repro.reports.toy1d import toy1d_section  # noqa: E402
-from repro.report_datasets import datasets_section  # noqa: E402  TFD / CIFAR-10
+from repro.experiments.demos.report import demos_section  # noqa: E402
+from repro.experiments.toy1d.report import toy1d_section  # noqa: E402
+from repro.experiments.goodfellow2014.datasets_report import datasets_section  # noqa: E402  TFD / CIFAR-10
 
 SECTIONS = [goodfellow2014_section, datasets_section, keras_dcgan.report_section, demos_section, toy1d_section]
 
-from repro import report_seed_models as _seed_models  # noqa: E402  (issue 5: VAE, autoencoder, cGAN, WGAN)
+from repro.experiments.seed_models import report as _seed_models  # noqa: E402  (issue 5: VAE, autoencoder, cGAN, WGAN)
 
 SECTIONS += [_seed_models.vae_autoencoder_section, _seed_models.cgan_wgan_section]
 
-from repro.report_infogan import infogan_section  # noqa: E402
+from repro.experiments.infogan.report import infogan_section  # noqa: E402
 
 SECTIONS.insert(3, infogan_section)
 

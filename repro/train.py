@@ -13,7 +13,7 @@ import yaml
 from repro.callbacks import (AtomicCheckpoint, EpochTimer, EveryNEpochs, ParzenMonitor, RNGStateBackup,
                              StopOnNonFinite, atomic_write_text)
 from repro.config import dump_config, parse_sigmas, recipe_fingerprint
-from repro.models import REGISTRY
+from repro.experiments import REGISTRY
 
 
 class RunError(RuntimeError):

@@ -217,7 +217,7 @@ def test_maxout_conv_matches_a_direct_computation():
     border (10 -> ceil((10 - 3) / 2) + 1 = 5 outputs, not 4) and never sees padding values."""
     import keras
 
-    from repro.models.goodfellow2014_conv import MaxoutConv2D
+    from repro.experiments.goodfellow2014.model_conv import MaxoutConv2D
 
     layer = MaxoutConv2D(2, 3, kernel=3, pad=1, pool=3, pool_stride=2)
     x = np.random.default_rng(0).normal(size=(2, 10, 10, 2)).astype(np.float32)
@@ -242,7 +242,7 @@ def test_maxout_conv_matches_a_direct_computation():
 
 
 def test_conv_model_paper_shapes(configs):
-    from repro.models import REGISTRY
+    from repro.experiments import REGISTRY
 
     cfg = load_config(configs / "goodfellow2014_cifar10_conv.yaml", "smoke")
     model = REGISTRY[cfg["model"]](cfg, image_shape=(32, 32, 3))
@@ -304,7 +304,7 @@ def test_configs_train_and_evaluate_on_synthetic_data(tmp_path, configs, experim
         assert np.isfinite(summary["parzen"]["ll"])
         folds = summary["metrics"]["tfd_parzen_5_folds"]
         assert len(folds["folds"]) == 5 and np.isfinite(folds["ll"])
-        from repro.report_datasets import datasets_section
+        from repro.experiments.goodfellow2014.datasets_report import datasets_section
 
         _, rows = datasets_section(tmp_path / "results")
         (r,) = rows

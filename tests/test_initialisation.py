@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from repro.config import load_config
-from repro.models import REGISTRY
+from repro.experiments import REGISTRY
 
 SHAPES = {"mnist": (28, 28, 1), "tfd": (48, 48, 1), "cifar10": (32, 32, 3)}
 CONFIGS = sorted(p.stem for p in (__import__("pathlib").Path(__file__).resolve().parents[1] / "paper_configs").glob("*.yaml"))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from repro.metrics.infogan import code_meaning, mutual_info
+from repro.experiments.infogan.metrics import code_meaning, mutual_info
 
 EXPERIMENT = "infogan_mnist"
 MI_TARGET = 2.25          # issue 4: the MI lower bound should reach >= 2.25 nats (H(c) = ln 10 = 2.3026)
@@ -46,7 +46,7 @@ def _describe(s):
 def _recipe_params() -> dict:
     from repro.config import load_config
 
-    return load_config(Path(__file__).resolve().parents[1] / "paper_configs" / f"{EXPERIMENT}.yaml")["model_params"]
+    return load_config(Path(__file__).resolve().parents[3] / "paper_configs" / f"{EXPERIMENT}.yaml")["model_params"]
 
 
 def variant(s) -> str:

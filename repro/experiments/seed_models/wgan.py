@@ -174,7 +174,7 @@ class WassersteinGAN(GenerativeModel):
 
     def extra_metrics(self, splits, data_dir=None) -> dict:
         from repro.metrics.classifier import sample_metrics
-        from repro.models.vae import EVAL_SEED
+        from repro.experiments.seed_models.vae import EVAL_SEED
         from repro.train import steps_for
 
         images = self.generate(self.cfg["eval"]["classifier_samples"], seed=EVAL_SEED)["images"]

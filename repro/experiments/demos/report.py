@@ -1,7 +1,7 @@
 """Report section: the seeds' numeric demos, computed at report time (they take milliseconds)."""
 from __future__ import annotations
 
-from repro.demos import sampling
+from repro.experiments.demos import sampling
 from repro.metrics import divergences as dv
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from repro.metrics.infogan import code_meaning
+from repro.experiments.infogan.metrics import code_meaning
 
 import matplotlib
 
