@@ -1,24 +1,13 @@
-"""Model registry: the `model:` key of a config names one of these classes (each experiment's folder holds its model)."""
-from repro.experiments.seed_models.autoencoder import Autoencoder
-from repro.experiments.seed_models.cgan import ConditionalGAN
-from repro.experiments.keras_dcgan.model import KerasDCGAN
-from repro.experiments.goodfellow2014.model import AdversarialNets
-from repro.experiments.goodfellow2014.model_conv import AdversarialNetsConv
-from repro.experiments.goodfellow2014.model_tfd import AdversarialNetsTwoStage
-from repro.experiments.infogan.model import InfoGAN
-from repro.experiments.toy1d.model import Toy1DGAN
-from repro.experiments.seed_models.vae import VariationalAutoencoder
-from repro.experiments.seed_models.wgan import WassersteinGAN
+"""Every experiment of the suite, one package per paper or family. Each registers its models, figures and
+report sections in repro.registry when imported; the engines (train, evaluate, figures, report) and the CLI
+import this package, which imports them all.
 
-REGISTRY = {
-    "goodfellow2014": AdversarialNets,
-    "goodfellow2014_conv": AdversarialNetsConv,
-    "goodfellow2014_tfd_2stage": AdversarialNetsTwoStage,
-    "keras_dcgan": KerasDCGAN,
-    "infogan": InfoGAN,
-    "toy1d": Toy1DGAN,
-    "vae": VariationalAutoencoder,
-    "autoencoder": Autoencoder,
-    "cgan": ConditionalGAN,
-    "wgan": WassersteinGAN,
-}
+The order of the imports below is the order of REPORT.md's sections and verification.json's rows.
+"""
+# isort: skip_file
+from repro.experiments import goodfellow2014  # noqa: F401  Goodfellow et al. 2014 (MNIST, TFD, CIFAR-10)
+from repro.experiments import keras_dcgan  # noqa: F401  seed 002's DC-GAN
+from repro.experiments import infogan  # noqa: F401  Chen et al. 2016
+from repro.experiments import demos  # noqa: F401  the seeds' numeric demos
+from repro.experiments import toy1d  # noqa: F401  the 1-D GAN of seed 004
+from repro.experiments import seed_models  # noqa: F401  VAE, autoencoder, cGAN, WGAN

@@ -3,12 +3,7 @@ from __future__ import annotations
 
 from repro.experiments.demos import sampling
 from repro.metrics import divergences as dv
-
-
-def _row(id, source, reported, reproduced, tolerance, status, note):
-    from repro.report import row
-
-    return row(id, source, reported, reproduced, tolerance, status, note)
+from repro.results import row as _row
 
 
 def kl_js_rows():
