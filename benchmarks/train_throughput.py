@@ -45,7 +45,7 @@ class OriginalLoop:
     def __init__(self, images):
         import keras
 
-        from repro.models.dcgan import build_discriminator, build_generator
+        from repro.experiments.keras_dcgan.model import build_discriminator, build_generator
 
         keras.mixed_precision.set_global_policy("float32")
         self.x = images

@@ -119,11 +119,12 @@ def cmd_figures(a):
 
 
 def cmd_check_data(a):
+    import repro.experiments  # noqa: F401  registers every experiment's models
     from repro.config import load_config
-    from repro.models import REGISTRY
+    from repro.registry import MODELS
 
     cfg = load_config(a.config)
-    REGISTRY[cfg["model"]].load_splits(cfg, a.data_dir)
+    MODELS[cfg["model"]].load_splits(cfg, a.data_dir)
 
 
 def cmd_report(a):

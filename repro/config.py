@@ -47,7 +47,7 @@ PROFILE_KEYS = {
 
 COMMON_SCHEMA = {
     "experiment": Field(None, str, doc="name of the experiment, used for run folders and results"),
-    "model": Field(None, str, doc="model key in repro.models.REGISTRY"),
+    "model": Field(None, str, doc="model key, as an experiment registers it in repro.registry"),
     "description": Field("", str),
     "source": Field("", str, doc="where the recipe comes from"),
     "seed": Field(0, int, lo=0),
@@ -179,13 +179,14 @@ def load_config(path, profile: str | None = None, overrides: dict | None = None)
 
 
 def resolve_config(raw: dict, profile: str | None = None, overrides: dict | None = None, origin="config") -> dict:
-    from repro.models import REGISTRY  # late import: models import keras
+    from repro.registry import registered_models
 
+    models = registered_models()  # each experiment registers its models (repro/experiments/)
     raw = copy.deepcopy(raw)
     model_key = raw.get("model")
-    if model_key not in REGISTRY:
-        raise ConfigError(f"{origin}: 'model' is {model_key!r}; known models: {', '.join(sorted(REGISTRY))}.")
-    model_cls = REGISTRY[model_key]
+    if model_key not in models:
+        raise ConfigError(f"{origin}: 'model' is {model_key!r}; known models: {', '.join(sorted(models))}.")
+    model_cls = models[model_key]
     schema = dict(COMMON_SCHEMA)
     schema["model_params"] = model_cls.PARAMS
     profiles = raw.get("profiles") or {}

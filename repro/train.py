@@ -10,10 +10,11 @@ import keras
 import tensorflow as tf
 import yaml
 
+import repro.experiments  # noqa: F401  registers every experiment's models
 from repro.callbacks import (AtomicCheckpoint, EpochTimer, EveryNEpochs, ParzenMonitor, RNGStateBackup,
                              StopOnNonFinite, atomic_write_text)
 from repro.config import dump_config, parse_sigmas, recipe_fingerprint
-from repro.models import REGISTRY
+from repro.registry import MODELS as REGISTRY
 
 
 class RunError(RuntimeError):
@@ -90,10 +91,7 @@ def build_model(cfg, splits, steps_per_epoch=None):
 
 def steps_for(cfg, n_train):
     t = cfg["train"]
-    per = t["batch_size"] * REGISTRY[cfg["model"]].batches_per_step(cfg)
-    steps = n_train // per
-    if t["steps_per_epoch"]:
-        steps = min(steps, t["steps_per_epoch"])
+    steps, per = REGISTRY[cfg["model"]].steps_for(cfg, n_train)
     if steps < 1:
         raise RunError(f"train.batch_size {t['batch_size']} is larger than the {n_train} training examples.")
     return steps, per

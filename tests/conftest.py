@@ -5,6 +5,7 @@ import pathlib
 import pytest
 
 import repro  # noqa: F401  first: it chooses TensorFlow's CPU kernels before anything loads TensorFlow
+import repro.experiments  # noqa: F401  registers every experiment's models (config validation looks them up)
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 os.environ.setdefault("REPRO_DATA_DIR", str(ROOT.parent / "shared" / "data" / "mnist"))

@@ -217,7 +217,7 @@ def test_maxout_conv_matches_a_direct_computation():
     border (10 -> ceil((10 - 3) / 2) + 1 = 5 outputs, not 4) and never sees padding values."""
     import keras
 
-    from repro.models.goodfellow2014_conv import MaxoutConv2D
+    from repro.experiments.goodfellow2014.model_conv import MaxoutConv2D
 
     layer = MaxoutConv2D(2, 3, kernel=3, pad=1, pool=3, pool_stride=2)
     x = np.random.default_rng(0).normal(size=(2, 10, 10, 2)).astype(np.float32)
@@ -242,10 +242,10 @@ def test_maxout_conv_matches_a_direct_computation():
 
 
 def test_conv_model_paper_shapes(configs):
-    from repro.models import REGISTRY
+    from repro.registry import MODELS
 
     cfg = load_config(configs / "goodfellow2014_cifar10_conv.yaml", "smoke")
-    model = REGISTRY[cfg["model"]](cfg, image_shape=(32, 32, 3))
+    model = MODELS[cfg["model"]](cfg, image_shape=(32, 32, 3))
     shapes = [tuple(layer.output.shape[1:]) for layer in model.discriminator.layers if "maxout_conv" in layer.name]
     assert shapes == [(16, 16, 32), (7, 7, 32), (5, 5, 192)]  # 33 -> 16, 15 -> 7, 9 -> 5 as the yaml's partial_sums
     deconv = [layer for layer in model.generator.layers if "conv2d_transpose" in layer.name][0]
@@ -296,15 +296,15 @@ def test_configs_train_and_evaluate_on_synthetic_data(tmp_path, configs, experim
     images = model.generate(7, seed=0)["images"]
     assert images.shape == (7, *splits.image_shape) and images.dtype == np.float32
     assert 0.0 <= images.min() and images.max() <= 1.0
-    from repro.figures import RUN_FIGURES
+    from repro.figures import run_figures
 
-    (figure,) = RUN_FIGURES[cfg["model"]](run_dir, summary, tmp_path / "results", data_dir)
+    (figure,) = run_figures(run_dir, summary, tmp_path / "results", data_dir)
     assert figure.name == "run-fig2.png" and figure.stat().st_size > 0
     if "tfd" in experiment:
         assert np.isfinite(summary["parzen"]["ll"])
         folds = summary["metrics"]["tfd_parzen_5_folds"]
         assert len(folds["folds"]) == 5 and np.isfinite(folds["ll"])
-        from repro.report_datasets import datasets_section
+        from repro.experiments.goodfellow2014.datasets_report import datasets_section
 
         _, rows = datasets_section(tmp_path / "results")
         (r,) = rows

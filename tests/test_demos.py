@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from repro.demos import sampling as sp
+from repro.experiments.demos import sampling as sp
 from repro.metrics import divergences as dv
 
 
@@ -34,7 +34,7 @@ def test_kl_js_properties():
 
 
 def test_mutual_information_properties():
-    from repro.metrics.infogan import mutual_info
+    from repro.experiments.infogan.metrics import mutual_info
 
     x = np.array([0, 1, 2, 3] * 25)
     assert mutual_info(x, x, base=2) == pytest.approx(2.0)  # I(X; X) = H(X) = 2 bits
@@ -77,7 +77,7 @@ def test_goodness_of_fit_passes_for_right_and_fails_for_wrong_distribution():
 
 
 def test_report_section_rows_all_pass():
-    from repro.reports.demos import demos_section
+    from repro.experiments.demos.report import demos_section
 
     md, rows = demos_section(None)
     ids = {r["id"]: r for r in rows}

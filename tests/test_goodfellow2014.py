@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 from repro.config import load_config
-from repro.models.goodfellow2014 import AdversarialNets
+from repro.experiments.goodfellow2014.model import AdversarialNets
 from repro.models.schedules import DividedEveryStep, LinearMomentum, ScheduledMomentumSGD
 
 

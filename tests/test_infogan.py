@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from repro.config import ConfigError, load_config
-from repro.metrics.infogan import ink_shape, mutual_info, traversal_effects, unsupervised_error
+from repro.experiments.infogan.metrics import ink_shape, mutual_info, traversal_effects, unsupervised_error
 
 
 def test_mutual_info_reproduces_seed_002_demo():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from repro.config import load_config
-from repro.models import REGISTRY
+from repro.registry import MODELS
 
 SHAPES = {"mnist": (28, 28, 1), "tfd": (48, 48, 1), "cifar10": (32, 32, 3)}
 CONFIGS = sorted(p.stem for p in (__import__("pathlib").Path(__file__).resolve().parents[1] / "paper_configs").glob("*.yaml"))
@@ -26,7 +26,7 @@ def random_weights(model):
 @pytest.mark.parametrize("name", CONFIGS)
 def test_no_two_layers_share_their_initial_values(configs, name):
     cfg = load_config(configs / f"{name}.yaml", "smoke")
-    cls = REGISTRY[cfg["model"]]
+    cls = MODELS[cfg["model"]]
     kwargs = {"image_shape": SHAPES[cfg["data"]["dataset"]]} if cfg["data"]["dataset"] in SHAPES else {}
     model = cls(cfg, **kwargs)
     model.compile()

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from repro.config import ConfigError, load_config
-from repro.experiments.keras_dcgan import PAPER_STEPS, evolution_points
-from repro.models.dcgan import D_PARAMS, G_PARAMS, keras_bce
+from repro.experiments.keras_dcgan.experiment import PAPER_STEPS, evolution_points
+from repro.experiments.keras_dcgan.model import D_PARAMS, G_PARAMS, keras_bce
 from repro.train import build_model, steps_for
 
 
@@ -52,7 +52,7 @@ def test_config_rejects_unit_pixels(configs):
 
 
 def test_unshuffled_batches_are_the_training_images_in_order(smoke_cfg, mnist_dir):
-    from repro.models.dcgan import KerasDCGAN
+    from repro.experiments.keras_dcgan.model import KerasDCGAN
 
     splits = KerasDCGAN.load_splits(smoke_cfg, mnist_dir)
     cfg = {**smoke_cfg, "train": {**smoke_cfg["train"], "epochs": 2}}
@@ -132,7 +132,7 @@ def test_nice_keeps_the_best_by_d_per_group(smoke_cfg):
 def test_fused_upsampling_is_the_same_function():
     import tensorflow as tf
 
-    from repro.models.dcgan import build_generator
+    from repro.experiments.keras_dcgan.model import build_generator
 
     keras.utils.set_random_seed(0)
     plain, fused = build_generator(100, "plain"), build_generator(100, "fused")

@@ -76,7 +76,7 @@ def test_vae_history_and_bounds(smoke_runs):
 def test_kl_closed_form_matches_monte_carlo():
     from keras import ops
 
-    from repro.models.vae import kl_closed_form
+    from repro.experiments.seed_models.vae import kl_closed_form
 
     rng = np.random.default_rng(0)
     mean = rng.normal(0, 1.5, (3, 4)).astype(np.float32)

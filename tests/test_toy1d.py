@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 
 from repro.config import ConfigError, load_config
-from repro.metrics import toy1d as th
+from repro.experiments.toy1d import metrics as th
 
 
 def test_config_rules(configs):
@@ -57,8 +57,8 @@ def test_trained_d_approaches_optimal_d_for_a_known_g():
 def test_smoke_run_end_to_end(configs, tmp_path, capsys):
     from repro.cli import main
     from repro.evaluate import evaluate_run
-    from repro.figures_toy1d import toy1d_summary_figures
-    from repro.reports.toy1d import toy1d_section
+    from repro.experiments.toy1d.figures import toy1d_summary_figures
+    from repro.experiments.toy1d.report import toy1d_section
     from repro.train import train
 
     cfg = load_config(configs / "toy1d_gaussian.yaml", "smoke", {"model_params": {"theory_d_steps": 300}})

@@ -1,32 +1,8 @@
 """Datasets as float32 arrays, split the way each experiment's source split them."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import numpy as np
-
 from repro.data.errors import DataError
-
-
-@dataclass
-class Splits:
-    train: np.ndarray          # (N, H, W, C) float32, in the config's pixel range
-    valid: np.ndarray
-    test: np.ndarray
-    train_labels: np.ndarray | None
-    valid_labels: np.ndarray | None
-    test_labels: np.ndarray | None
-    image_shape: tuple
-    name: str
-
-    def flat(self, which):
-        a = getattr(self, which)
-        return a.reshape(len(a), -1)
-
-
-def _scale(x_uint8, pixel_range):
-    x = x_uint8.astype(np.float32) / 255.0
-    return x * 2.0 - 1.0 if pixel_range == "symmetric" else x
+from repro.data.splits import Splits, _scale
 
 
 def load_splits(cfg: dict, data_dir=None) -> Splits:

@@ -136,7 +136,7 @@ def load_cifar10_splits(cfg: dict, data_dir=None):
 
     With data.gcn_scale set (the 2014 configs: 55) images are GCN'd as pylearn2 did; otherwise scaled to the
     config's pixel range."""
-    from repro.data import Splits, _scale
+    from repro.data.splits import Splits, _scale
 
     d = cfg["data"]
     m = load_cifar10(data_dir)

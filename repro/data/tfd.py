@@ -103,7 +103,7 @@ def tfd_set(data: dict, which: str, fold: int) -> np.ndarray:
 
 def load_tfd_splits(cfg: dict, data_dir=None):
     """train = the unlabelled images, valid/test = fold `data.fold`'s sets; (N, 48, 48, 1) in the pixel range."""
-    from repro.data import Splits, _scale
+    from repro.data.splits import Splits, _scale
 
     d = cfg["data"]
     if d["gcn_scale"] is not None:

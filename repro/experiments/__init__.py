@@ -1,0 +1,13 @@
+"""Every experiment of the suite, one package per paper or family. Each registers its models, figures and
+report sections in repro.registry when imported; the engines (train, evaluate, figures, report) and the CLI
+import this package, which imports them all.
+
+The order of the imports below is the order of REPORT.md's sections and verification.json's rows.
+"""
+# isort: skip_file
+from repro.experiments import goodfellow2014  # noqa: F401  Goodfellow et al. 2014 (MNIST, TFD, CIFAR-10)
+from repro.experiments import keras_dcgan  # noqa: F401  seed 002's DC-GAN
+from repro.experiments import infogan  # noqa: F401  Chen et al. 2016
+from repro.experiments import demos  # noqa: F401  the seeds' numeric demos
+from repro.experiments import toy1d  # noqa: F401  the 1-D GAN of seed 004
+from repro.experiments import seed_models  # noqa: F401  VAE, autoencoder, cGAN, WGAN

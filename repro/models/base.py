@@ -17,7 +17,7 @@ class GenerativeModel(keras.Model):
       `self.run_dir` is the run folder when train/load_run made the model;
     - `training_callbacks(run_dir)`: extra callbacks during `fit` (e.g. samples saved during training);
     - `history_keys`: extra history.csv columns kept in results/runs/*.json;
-    - `batches_per_step(cfg)`: how many minibatches one train_step consumes.
+    - `batches_per_step(cfg)`: how many minibatches one train_step consumes (`steps_for` counts the steps).
     """
 
     PARAMS: dict = {}
@@ -76,6 +76,18 @@ class GenerativeModel(keras.Model):
     @classmethod
     def batches_per_step(cls, cfg) -> int:
         return 1
+
+    @classmethod
+    def steps_for(cls, cfg, n_train) -> tuple[int, int]:
+        """(train steps per epoch, examples per step) over `n_train` training examples: whole steps of
+        train.batch_size x batches_per_step examples, at most train.steps_per_epoch (0 when one step needs more
+        examples than there are)."""
+        t = cfg["train"]
+        per = t["batch_size"] * cls.batches_per_step(cfg)
+        steps = n_train // per
+        if t["steps_per_epoch"]:
+            steps = min(steps, t["steps_per_epoch"])
+        return steps, per
 
     def compile(self, **kwargs):
         # the players' optimisers are attributes; Keras' own `optimizer` slot is left unused but built

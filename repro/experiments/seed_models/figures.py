@@ -7,33 +7,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+from repro.plotting import FIG_SEED, save, tile
 
 DIGIT_COLOURS = plt.get_cmap("tab10")
-FIG_SEED = 7  # = repro.figures.FIG_SEED
 
 
-def save(fig, path):
-    from repro.figures import save as save_atomically  # late: repro.figures registers this module at its end
-
-    return save_atomically(fig, path)
-
-
-def tile(images, rows, cols):
-    from repro.figures import tile as tile_images
-
-    return tile_images(images, rows, cols)
-
-
-def _load(run_dir, summary, data_dir):
-    from repro.train import load_run
-
-    cfg, model, splits, info = load_run(run_dir, summary["checkpoint"]["checkpoint"], data_dir)
-    return cfg, model, splits, f"{Path(run_dir).name}, epoch {info['epoch']}"
+def _load(run):
+    return run.cfg, run.model, run.splits, f"{run.run_dir.name}, epoch {run.info['epoch']}"
 
 
 def _grid_figure(images, rows, cols, title, path, scale=0.55):
@@ -68,9 +51,9 @@ def codes_scatter(codes, labels, path, title, prior=None, xlabel="z"):
     return save(fig, path)
 
 
-def vae_figures(run_dir, summary, results_dir, data_dir=None):
-    cfg, model, splits, tag = _load(run_dir, summary, data_dir)
-    figdir, name = Path(results_dir) / "figures", Path(run_dir).name
+def vae_figures(run, summary, results_dir):
+    cfg, model, splits, tag = _load(run)
+    figdir, name = Path(results_dir) / "figures", run.run_dir.name
     out = [_grid_figure(model.generate(100, seed=FIG_SEED)["images"], 10, 10,
                         f"Seed 002 fig. 10-2: VAE samples (decoder means at z ~ N(0, I)), {tag}",
                         figdir / f"{name}-samples.png")]
@@ -92,9 +75,9 @@ def vae_figures(run_dir, summary, results_dir, data_dir=None):
     return out
 
 
-def autoencoder_figures(run_dir, summary, results_dir, data_dir=None):
-    cfg, model, splits, tag = _load(run_dir, summary, data_dir)
-    figdir, name = Path(results_dir) / "figures", Path(run_dir).name
+def autoencoder_figures(run, summary, results_dir):
+    cfg, model, splits, tag = _load(run)
+    figdir, name = Path(results_dir) / "figures", run.run_dir.name
     test = splits.test[:12]
     recon = model.decode_numpy(model.encode_numpy(test))
     out = [_grid_figure(np.concatenate([test, recon]), 2, 12,
@@ -118,9 +101,9 @@ def autoencoder_figures(run_dir, summary, results_dir, data_dir=None):
     return out
 
 
-def cgan_figures(run_dir, summary, results_dir, data_dir=None):
-    cfg, model, splits, tag = _load(run_dir, summary, data_dir)
-    figdir, name = Path(results_dir) / "figures", Path(run_dir).name
+def cgan_figures(run, summary, results_dir):
+    cfg, model, splits, tag = _load(run)
+    figdir, name = Path(results_dir) / "figures", run.run_dir.name
     cols = 12
     labels = np.repeat(np.arange(10), cols)
     images = model.generate(10 * cols, seed=FIG_SEED, labels=labels)["images"]
@@ -138,9 +121,9 @@ def cgan_figures(run_dir, summary, results_dir, data_dir=None):
     return [save(fig, figdir / f"{name}-rows_by_label.png")]
 
 
-def wgan_figures(run_dir, summary, results_dir, data_dir=None):
-    cfg, model, splits, tag = _load(run_dir, summary, data_dir)
-    figdir, name = Path(results_dir) / "figures", Path(run_dir).name
+def wgan_figures(run, summary, results_dir):
+    cfg, model, splits, tag = _load(run)
+    figdir, name = Path(results_dir) / "figures", run.run_dir.name
     return [_grid_figure(model.generate(100, seed=FIG_SEED)["images"], 10, 10,
                          f"WGAN (weight clipping, Arjovsky et al. 2017) samples, {tag}", figdir / f"{name}-samples.png")]
 

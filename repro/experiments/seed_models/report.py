@@ -4,19 +4,7 @@ Numbers come from results/runs/*.json (written by `python -m repro evaluate`); n
 """
 from __future__ import annotations
 
-
-
-
-def load_runs(results_dir):
-    from repro.report import load_runs as load  # late: repro.report registers this module at its end
-
-    return load(results_dir)
-
-
-def row(*args):
-    from repro.report import row as make_row
-
-    return make_row(*args)
+from repro.results import load_runs, row
 
 TRAIN = "python -m repro train paper_configs/{}.yaml --profile quick, then python -m repro evaluate runs/{}-quick"
 

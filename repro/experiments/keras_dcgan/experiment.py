@@ -22,6 +22,8 @@ import keras
 import numpy as np
 
 from repro.callbacks import atomic_write_bytes, atomic_write_text
+from repro.plotting import FIG_SEED, save, tile
+from repro.results import load_runs, row
 
 PAPER_STEPS_PER_EPOCH, PAPER_EPOCHS = 468, 100
 PAPER_STEPS = PAPER_STEPS_PER_EPOCH * PAPER_EPOCHS
@@ -207,8 +209,6 @@ def final_metrics(model, data_dir=None) -> dict:
 # ---- figures ----------------------------------------------------------------------------------------------
 def _grid(images01, cols=11):
     """The original's combine_images layout: 128 images in rows of int(sqrt(128)) = 11."""
-    from repro.figures import tile
-
     rows = -(-len(images01) // cols)
     return tile(images01, rows, cols)
 
@@ -227,15 +227,11 @@ def _run_length(run_dir):
     return max(steps, default=0)
 
 
-def run_figures(run_dir, summary, results_dir, data_dir=None):
+def run_figures(run, summary, results_dir):
     import matplotlib.pyplot as plt
 
-    from repro.figures import FIG_SEED, save
-    from repro.train import load_run
-
-    run_dir = Path(run_dir)
+    run_dir, cfg, model, info = run.run_dir, run.cfg, run.model, run.info
     figdir = Path(results_dir) / "figures"
-    cfg, model, _, info = load_run(run_dir, summary["checkpoint"]["checkpoint"], data_dir, need_data=False)
     tag = f"{run_dir.name} ({cfg['profile']} profile, {cfg['train']['precision']}, {info['checkpoint']} " \
           f"checkpoint = epoch {info['epoch']})"
     m = summary.get("metrics", {})
@@ -310,8 +306,6 @@ def summary_figures(results_dir):
     """Share of each digit among the classifier's labels over training, plain and --nice, per run."""
     import matplotlib.pyplot as plt
 
-    from repro.figures import save
-
     out = []
     for p in sorted(Path(results_dir, "runs").glob("*.json")):
         s = json.loads(p.read_text())
@@ -342,8 +336,6 @@ def _hist_cells(h):
 
 
 def report_section(results_dir):
-    from repro.report import load_runs, row
-
     runs = {k: v for k, v in load_runs(results_dir).items() if v.get("model") == "keras_dcgan"}
     src = "seed 002 (DC-GAN, Fig. 10-11) and keras-dcgan users (reference.md §3)"
     text = ["## keras-dcgan (seed 002, Figs. 10-6 to 10-12): architecture, samples, mode collapse", ""]

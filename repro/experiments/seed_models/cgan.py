@@ -19,8 +19,8 @@ from keras import layers, ops
 from repro.models.initializers import LayerSeeds
 from repro.config import ConfigError, Field
 from repro.models.base import GenerativeModel
-from repro.models.goodfellow2014 import bce_from_logits
-from repro.models.vae import EVAL_SEED
+from repro.models.losses import bce_from_logits
+from repro.experiments.seed_models.vae import EVAL_SEED
 
 N_CLASSES = 10
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import math
 
+from repro.results import load_runs, row
+
 LOG4 = math.log(4.0)
 SRC = "Goodfellow et al. 2014, Prop. 1 / Thm. 1 (seeds 002-004); toy of seed 004"
 D_HALF_TOL = 0.05      # max |D(x) - 1/2| on mu +- 2 sigma at the end
@@ -15,8 +17,6 @@ CMD = "python -m repro train paper_configs/toy1d_gaussian.yaml --profile quick &
 
 
 def _rows_for(s):
-    from repro.report import row
-
     m, run = s["metrics"], s["run"]
     lo, hi = m["support"]
     where = f"x in [{lo:g}, {hi:g}] (mu ± 2 sigma)"
@@ -57,8 +57,6 @@ def _rows_for(s):
 
 
 def toy1d_section(results_dir):
-    from repro.report import load_runs, row
-
     runs = [s for s in load_runs(results_dir).values() if s.get("model") == "toy1d" and s.get("metrics")]
     lines = ["## Toy GAN on a 1-D Gaussian (seed 004; Goodfellow et al. 2014, Fig. 1)", ""]
     if not runs:

@@ -14,7 +14,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from repro.figures import save  # noqa: E402
+from repro.plotting import save  # noqa: E402
 
 STATES = (("start", "(a) at the start"), ("pretrained", "(b) after pre-training D"),
           ("end", "(c) after {n:,} iterations"))

@@ -174,14 +174,13 @@ class WassersteinGAN(GenerativeModel):
 
     def extra_metrics(self, splits, data_dir=None) -> dict:
         from repro.metrics.classifier import sample_metrics
-        from repro.models.vae import EVAL_SEED
-        from repro.train import steps_for
+        from repro.experiments.seed_models.vae import EVAL_SEED
 
         images = self.generate(self.cfg["eval"]["classifier_samples"], seed=EVAL_SEED)["images"]
         critic_weights = np.concatenate([keras.ops.convert_to_numpy(v).ravel() for v in self.critic.trainable_variables])
         return {"samples": sample_metrics(images, data_dir), "clip": self.params["clip"],
                 "critic_max_abs_weight": float(np.abs(critic_weights).max()),
-                "generator_steps_per_epoch": steps_for(self.cfg, len(splits.train))[0],
+                "generator_steps_per_epoch": self.steps_for(self.cfg, len(splits.train))[0],
                 "monitor_samples": self.params["monitor_samples"],
                 # per-epoch sample quality, from the samples SampleMonitor kept in the run folder
                 "monitor": monitor_metrics(Path(self.run_dir) / "monitor", data_dir) if hasattr(self, "run_dir")

@@ -1,14 +1,9 @@
 """Report section: the seeds' numeric demos, computed at report time (they take milliseconds)."""
 from __future__ import annotations
 
-from repro.demos import sampling
+from repro.experiments.demos import sampling
 from repro.metrics import divergences as dv
-
-
-def _row(id, source, reported, reproduced, tolerance, status, note):
-    from repro.report import row
-
-    return row(id, source, reported, reproduced, tolerance, status, note)
+from repro.results import row as _row
 
 
 def kl_js_rows():
@@ -74,9 +69,11 @@ def demos_section(results_dir):
              "decimals; its second line (\"2.0 0.01\") is garbled in the seed text.", "", *kl_table, "",
              "KL blows up when q misses mass that p has (call 3: 9.66) but hardly moves when p misses mass "
              "(call 4: 0.74); JS is symmetric, bounded by ln 2 = 0.693, and gives calls 3 and 4 the same value.", "",
-             "Seed 002's mutual-information demo is verified with the InfoGAN section (`repro.metrics.infogan.mutual_info`).",
+             "Seed 002's mutual-information demo is verified with the InfoGAN section "
+             "(`repro.experiments.infogan.metrics.mutual_info`).",
              "",
-             f"**Seed 000, sampling** (`repro/demos/sampling.py`). Lehmer generator X(n+1) = 16807·X(n) mod "
+             f"**Seed 000, sampling** (`repro/experiments/demos/sampling.py`). Lehmer generator X(n+1) = "
+             f"16807·X(n) mod "
              f"(2^31 − 1) from X0 = 1: X10000 = {demo['x10000']} (expected {sampling.LEHMER_X10000}). "
              f"{demo['n']:,} uniforms U = X/m per use, from disjoint stretches of the stream. Goodness of fit against "
              f"scipy.stats; a test passes when p > {thr}:", "",

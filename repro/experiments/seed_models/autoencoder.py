@@ -18,7 +18,7 @@ import tensorflow as tf
 from keras import ops
 
 from repro.config import ConfigError, Field
-from repro.models.vae import EVAL_SEED, DecodesStandardNormal, bernoulli_log_likelihood, mlp
+from repro.experiments.seed_models.vae import EVAL_SEED, DecodesStandardNormal, bernoulli_log_likelihood, mlp
 
 
 class Autoencoder(DecodesStandardNormal):

@@ -1,6 +1,6 @@
 """Report section for InfoGAN on MNIST (reference.md §4, seed 002 InfoGAN part): MI, digit error, code meanings,
 and seed 002's `mutual_info` demo. Numbers come from results/runs/infogan_mnist-*.json and from
-repro.metrics.infogan.mutual_info computed here."""
+repro.experiments.infogan.metrics.mutual_info computed here."""
 from __future__ import annotations
 
 import math
@@ -10,7 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
-from repro.metrics.infogan import code_meaning, mutual_info
+from repro.config import load_config
+from repro.experiments.infogan.metrics import code_meaning, mutual_info
+from repro.results import load_runs, row
 
 EXPERIMENT = "infogan_mnist"
 MI_TARGET = 2.25          # issue 4: the MI lower bound should reach >= 2.25 nats (H(c) = ln 10 = 2.3026)
@@ -21,12 +23,6 @@ SEED_DEMO = [  # seed 002: mutual_info(a, b) printed to 3 decimals (base 10)
 ]
 TRAIN_CMD = ("python -m repro train paper_configs/infogan_mnist.yaml --profile paper --set seed=N "
               "--run-dir runs/infogan_mnist-paper-seedN, then python -m repro evaluate runs/infogan_mnist-paper-seedN")
-
-
-def row(*args):
-    from repro.report import row as make_row  # late: repro.report registers this module at its end
-
-    return make_row(*args)
 
 
 def final_mi(s):
@@ -44,9 +40,7 @@ def _describe(s):
 
 @lru_cache(maxsize=None)
 def _recipe_params() -> dict:
-    from repro.config import load_config
-
-    return load_config(Path(__file__).resolve().parents[1] / "paper_configs" / f"{EXPERIMENT}.yaml")["model_params"]
+    return load_config(Path(__file__).resolve().parents[3] / "paper_configs" / f"{EXPERIMENT}.yaml")["model_params"]
 
 
 def variant(s) -> str:
@@ -63,8 +57,6 @@ def _mean_sd(xs):
 
 
 def infogan_section(results_dir):
-    from repro.report import load_runs
-
     runs = {k: v for k, v in load_runs(results_dir).items() if v["experiment"] == EXPERIMENT}
     var_of = {name: variant(s) for name, s in runs.items()}
     rows = []

@@ -1,4 +1,4 @@
-"""Fig. 2 b-d of Goodfellow et al. (2014) for runs on TFD and CIFAR-10 (the MNIST panel is figures.py's).
+"""Fig. 2 b-d of Goodfellow et al. (2014) for runs on TFD and CIFAR-10 (the MNIST panel is in figures.py).
 
 Laid out as the code's show_samples_cifar_full_paper.py / show_samples_cifar_conv_paper.py: 4 rows of 5
 samples, and after each row the training example nearest (squared Euclidean, in the data's own space:
@@ -10,9 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import yaml
 
-from repro.figures import FIG_SEED, nearest_training_example, save
+from repro.plotting import FIG_SEED, nearest_training_example, save
 
 PANELS = {("goodfellow2014_tfd_2stage", "tfd"): "Fig. 2 b (TFD)", ("goodfellow2014", "tfd"): "Fig. 2 b (TFD)",
           ("goodfellow2014", "cifar10"): "Fig. 2 c (CIFAR-10, fully connected model)",
@@ -48,11 +47,8 @@ def samples_with_neighbours(model, splits, gcn, rows=4, cols=5):
     return np.clip(grid, 0.0, 1.0)
 
 
-def dataset_samples_figure(run_dir, summary, results_dir, data_dir=None):
-    from repro.train import load_run
-
-    run_dir = Path(run_dir)
-    cfg, model, splits, info = load_run(run_dir, summary["checkpoint"]["checkpoint"], data_dir)
+def dataset_samples_figure(run, summary, results_dir):
+    run_dir, cfg, model, splits, info = run.run_dir, run.cfg, run.model, run.splits, run.info
     rows, cols = 4, 5
     grid = samples_with_neighbours(model, splits, cfg["data"]["gcn_scale"] is not None, rows, cols)
     img = tile_rgb(grid, rows, cols + 1)
@@ -72,10 +68,9 @@ def dataset_samples_figure(run_dir, summary, results_dir, data_dir=None):
 
 def with_other_datasets(mnist_figures):
     """Runs of the 2014 models on TFD / CIFAR-10 get `dataset_samples_figure`; MNIST runs `mnist_figures`."""
-    def figures(run_dir, summary, results_dir, data_dir=None):
-        dataset = yaml.safe_load((Path(run_dir) / "config.yaml").read_text())["data"]["dataset"]
-        if dataset == "mnist":
-            return mnist_figures(run_dir, summary, results_dir, data_dir)
-        return dataset_samples_figure(run_dir, summary, results_dir, data_dir)
+    def figures(run, summary, results_dir):
+        if run.cfg["data"]["dataset"] == "mnist":
+            return mnist_figures(run, summary, results_dir)
+        return dataset_samples_figure(run, summary, results_dir)
 
     return figures

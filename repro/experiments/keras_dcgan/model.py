@@ -217,11 +217,11 @@ class KerasDCGAN(GenerativeModel):
 
     # ---- training-time monitoring and the numbers for results/runs/*.json ----------------------------------
     def training_callbacks(self, run_dir):
-        from repro.experiments.keras_dcgan import DCGANMonitor
+        from repro.experiments.keras_dcgan.experiment import DCGANMonitor
 
         return [DCGANMonitor(run_dir, self.cfg)]
 
     def extra_metrics(self, splits, data_dir=None) -> dict:
-        from repro.experiments.keras_dcgan import final_metrics
+        from repro.experiments.keras_dcgan.experiment import final_metrics
 
         return final_metrics(self, data_dir)

@@ -6,30 +6,13 @@ import json
 import math
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 
-from repro.metrics.infogan import code_meaning
-
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-FIG_SEED = 7  # the same draws as repro.figures
+from repro.experiments.infogan.metrics import code_meaning
+from repro.plotting import FIG_SEED, save, tile
 
 EXPERIMENT = "infogan_mnist"
-
-
-def save(fig, path):
-    from repro.figures import save as save_figure  # late: repro.figures registers this module at its end
-
-    return save_figure(fig, path)
-
-
-def tile(images, rows, cols):
-    from repro.figures import tile as tile_images
-
-    return tile_images(images, rows, cols)
 
 
 def _category_order(summary):
@@ -85,11 +68,9 @@ def continuous_grid(model, summary, code, path, tag, steps=9):
     return save(fig, path)
 
 
-def infogan_figures(run_dir, summary, results_dir, data_dir=None):
-    from repro.train import load_run
-
+def infogan_figures(run, summary, results_dir):
     figdir = Path(results_dir) / "figures"
-    cfg, model, splits, info = load_run(run_dir, summary["checkpoint"]["checkpoint"], data_dir, need_data=False)
+    run_dir, model, info = run.run_dir, run.model, run.info
     tag = f"{run_dir.name}, epoch {info['epoch']}"
     out = [categorical_grid(model, summary, figdir / f"{run_dir.name}-categorical.png", tag)]
     for j in range(model.params["n_continuous"]):

@@ -206,7 +206,7 @@ class InfoGAN(GenerativeModel):
 
     # --- evaluation -----------------------------------------------------------------------------
     def extra_metrics(self, splits, data_dir=None) -> dict:
-        from repro.metrics.infogan import traversal_effects, unsupervised_error
+        from repro.experiments.infogan.metrics import traversal_effects, unsupervised_error
 
         n_test = self.cfg["eval"]["test_examples"]
         test_x, test_y = splits.test[:n_test], splits.test_labels[:n_test]

@@ -242,6 +242,6 @@ class Toy1DGAN(GenerativeModel):
         return out
 
     def extra_metrics(self, splits, data_dir=None) -> dict:
-        from repro.metrics.toy1d import theory_checks
+        from repro.experiments.toy1d.metrics import theory_checks
 
         return theory_checks(self, splits)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from repro.results import load_runs, parzen_check
+
 PAPER_TABLE1_TFD = [("DBN", 1909, 66), ("Stacked CAE", 2110, 50), ("Deep GSN", 1890, 29),
                     ("Adversarial nets", 2057, 26)]
 SOURCE = "Goodfellow et al. 2014, Table 1 (TFD, adversarial nets; SE over 5 folds)"
@@ -14,8 +16,6 @@ TFD_COMMANDS = ("python -m repro train paper_configs/goodfellow2014_tfd.yaml --p
 
 
 def datasets_section(results_dir):
-    from repro.report import load_runs, parzen_check  # late: repro.report registers this section
-
     runs = load_runs(results_dir)
     tfd = {k: s for k, s in runs.items()
            if s["experiment"] == "goodfellow2014_tfd" and "tfd_parzen_5_folds" in (s.get("metrics") or {})}

@@ -19,7 +19,7 @@ from keras import layers, ops
 
 from repro.models.initializers import LayerSeeds
 from repro.config import ConfigError, Field
-from repro.models.goodfellow2014 import AdversarialNets
+from repro.experiments.goodfellow2014.model import AdversarialNets
 from repro.models.maxout import Maxout
 
 

@@ -22,7 +22,7 @@ from keras import layers, ops
 from repro.models.initializers import LayerSeeds
 from repro.config import ConfigError, Field
 from repro.models.base import GenerativeModel
-from repro.models.goodfellow2014 import AdversarialNets, check_generator_and_updates, scheduled_sgd
+from repro.experiments.goodfellow2014.model import AdversarialNets, check_generator_and_updates, scheduled_sgd
 from repro.models.maxout import Maxout
 from repro.models.replica import ReplicaDropout
 

@@ -1,1 +1,0 @@
-"""The seeds' small numeric demos (sampling, divergences), computed at report time and tested."""

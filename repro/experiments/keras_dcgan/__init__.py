@@ -1,0 +1,14 @@
+"""keras-dcgan (jacobgil), the DC-GAN of seed 002 on MNIST (Figs. 10-6 to 10-12): model.py is the model;
+experiment.py what is recorded during training, the numbers for results/runs/*.json, the figures and the
+report section."""
+from repro.experiments.keras_dcgan import experiment
+from repro.experiments.keras_dcgan.model import KerasDCGAN
+from repro.registry import Experiment, RunFigures, register
+
+register(Experiment(
+    "keras_dcgan",
+    models={"keras_dcgan": KerasDCGAN},
+    run_figures={"keras_dcgan": RunFigures(experiment.run_figures, need_data=False)},
+    summary_figures=(experiment.summary_figures,),
+    report_sections=(experiment.report_section,),
+))

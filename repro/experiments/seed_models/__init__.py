@@ -1,0 +1,19 @@
+"""The seeds' other MNIST models (issue 5): the VAE (Kingma & Welling 2014; seeds 002, 003), the autoencoder
+(seed 000), the conditional GAN (Mirza & Osindero 2014; seeds 001, 003) and the WGAN with weight clipping
+(Arjovsky et al. 2017; seed 003). One file per model; figures.py and report.py for all four."""
+from repro.experiments.seed_models import figures, report
+from repro.experiments.seed_models.autoencoder import Autoencoder
+from repro.experiments.seed_models.cgan import ConditionalGAN
+from repro.experiments.seed_models.vae import VariationalAutoencoder
+from repro.experiments.seed_models.wgan import WassersteinGAN
+from repro.registry import Experiment, RunFigures, register
+
+register(Experiment(
+    "seed_models",
+    models={"vae": VariationalAutoencoder, "autoencoder": Autoencoder, "cgan": ConditionalGAN,
+            "wgan": WassersteinGAN},
+    run_figures={"vae": RunFigures(figures.vae_figures), "autoencoder": RunFigures(figures.autoencoder_figures),
+                 "cgan": RunFigures(figures.cgan_figures), "wgan": RunFigures(figures.wgan_figures)},
+    summary_figures=(figures.wgan_curves,),
+    report_sections=(report.vae_autoencoder_section, report.cgan_wgan_section),
+))

@@ -1,0 +1,83 @@
+"""What each experiment provides, where the engines and config validation look it up.
+
+Core knows no experiment: each package under repro/experiments/ registers itself here, in its own
+`__init__.py`, and importing `repro.experiments` (the engines and the CLI do) registers them all. Then
+- config validation finds a model's `PARAMS` by the config's `model:` key (`registered_models`);
+- train and evaluate build that model and call its hooks (`repro.models.base.GenerativeModel`);
+- figures draws each evaluated run with its experiment's `RunFigures`, then every `summary_figures`;
+- report writes every `report_sections` entry, in registration order, into REPORT.md and verification.json.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+
+@dataclass(frozen=True)
+class LoadedRun:
+    """A trained run folder rebuilt from its checkpoint (what `repro.train.load_run` returns); the figures engine
+    hands it to an experiment's run figures."""
+    run_dir: Path
+    cfg: dict
+    model: Any
+    splits: Any  # the dataset's splits; None when the figures were registered with need_data=False
+    info: dict  # {"checkpoint": "best" or "last", "epoch": the checkpoint's epoch}
+
+
+@dataclass(frozen=True)
+class RunFigures:
+    """Figures of one trained run: draw(run: LoadedRun, summary: its results/runs/*.json, results_dir) -> [paths]."""
+    draw: Callable
+    need_data: bool = True  # False: the figures need only the model (the run loads faster, without the dataset)
+
+
+@dataclass(frozen=True)
+class Experiment:
+    name: str
+    models: dict = field(default_factory=dict)  # config `model:` key -> GenerativeModel subclass
+    run_figures: dict = field(default_factory=dict)  # config `model:` key -> RunFigures
+    summary_figures: tuple = ()  # fn(results_dir) -> [paths]: drawn from results/runs/*.json alone
+    report_sections: tuple = ()  # fn(results_dir) -> (markdown, rows of verification.json)
+
+
+EXPERIMENTS: dict[str, Experiment] = {}  # by name, in registration order (the order of REPORT.md's sections)
+MODELS: dict = {}  # every registered model class by its config `model:` key
+
+
+def register(experiment: Experiment) -> Experiment:
+    """Add an experiment; a name or model key registered twice is a programming error."""
+    if experiment.name in EXPERIMENTS:
+        raise ValueError(f"experiment {experiment.name!r} is registered twice")
+    for key in experiment.models:
+        if key in MODELS:
+            raise ValueError(f"model key {key!r} of experiment {experiment.name!r} is registered already")
+    unknown = set(experiment.run_figures) - set(experiment.models)
+    if unknown:
+        raise ValueError(f"experiment {experiment.name!r} has run figures for models it does not register: "
+                         f"{', '.join(sorted(unknown))}")
+    EXPERIMENTS[experiment.name] = experiment
+    MODELS.update(experiment.models)
+    return experiment
+
+
+def registered_models() -> dict:
+    """Model classes by config key. Empty only when nothing imported repro.experiments: say so, not 'unknown model'."""
+    if not MODELS:
+        raise RuntimeError("no experiment is registered: import repro.experiments first (the engines and the CLI do)")
+    return MODELS
+
+
+def run_figures(model_key) -> RunFigures | None:
+    for experiment in EXPERIMENTS.values():
+        if model_key in experiment.run_figures:
+            return experiment.run_figures[model_key]
+    return None
+
+
+def summary_figures() -> list:
+    return [fn for experiment in EXPERIMENTS.values() for fn in experiment.summary_figures]
+
+
+def report_sections() -> list:
+    return [fn for experiment in EXPERIMENTS.values() for fn in experiment.report_sections]

@@ -1,1 +1,0 @@
-"""Report sections of the experiments, each fn(results_dir) -> (markdown, rows); registered in repro.report."""
