@@ -76,11 +76,11 @@ def read_generator_file(path):
 
 def load_generator_file(path, data_dir=None, need_data=True):
     """Like `train.load_run`: (cfg, model, splits, info) with the stored generator in place."""
+    from repro.registry import registered_models
     from repro.train import build_model
-    from repro.models import REGISTRY
 
     cfg, weights, meta = read_generator_file(path)
-    cls = REGISTRY[cfg["model"]]
+    cls = registered_models()[cfg["model"]]
     splits = cls.load_splits(cfg, data_dir) if need_data else None
     model = build_model(cfg, splits)
     model.generator.set_weights(weights)
