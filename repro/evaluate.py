@@ -45,6 +45,18 @@ def eval_devices(cfg):
     return [d.name for d in devs] if len(devs) > 1 else None
 
 
+def code_commit():
+    """The checkout's commit, if this is a git checkout (None otherwise)."""
+    import subprocess
+
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=10,
+                             cwd=Path(__file__).resolve().parents[1])
+        return out.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
 def evaluate_run(run_dir, data_dir=None, checkpoint=None, results_dir="results") -> dict:
     from repro.train import load_run, load_saved_config
 
@@ -69,6 +81,7 @@ def evaluate_run(run_dir, data_dir=None, checkpoint=None, results_dir="results")
     summary = {
         "run": run_dir.name,
         "experiment": cfg["experiment"],
+        "commit": code_commit(),  # the code that evaluated it (summaries before 2026-12-02 have none)
         "model": cfg["model"],
         "profile": cfg["profile"],
         "recipe": {"update": cfg["model_params"].get("update"), "k": cfg["model_params"].get("k"),

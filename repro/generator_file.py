@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -28,22 +27,15 @@ def is_generator_file(path) -> bool:
     return Path(path).suffix == ".npz" and Path(path).is_file()
 
 
-def _commit():
-    try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                              cwd=Path(__file__).resolve().parents[1], timeout=10).stdout.strip() or None
-    except (OSError, subprocess.SubprocessError):
-        return None
-
-
 def write_generator_file(path, cfg, model, info, parzen_float32=None, parzen_stored=None, dtype="float16"):
     """Store `model.generator`'s weights in `dtype` with the config and provenance; written atomically."""
     from repro.callbacks import atomic_write_bytes
     from repro.config import dump_config
+    from repro.evaluate import code_commit
 
     weights = [np.asarray(w, np.float32) for w in model.generator.get_weights()]
     meta = {"config_yaml": dump_config(cfg), "image_shape": list(model.image_shape), "dtype": dtype,
-            "source": {**info, "commit": _commit()}, "parzen_test_float32": parzen_float32,
+            "source": {**info, "commit": code_commit()}, "parzen_test_float32": parzen_float32,
             "parzen_test_stored": parzen_stored}
     buf = io.BytesIO()
     np.savez_compressed(buf, meta=np.array(json.dumps(meta)), **{f"w{i}": w.astype(dtype) for i, w in enumerate(weights)})

@@ -2,9 +2,10 @@
 its two-stage G on TFD and its fully connected and convolutional CIFAR-10 models (Table 1 TFD column, Fig. 2 b-d).
 
 model.py, model_conv.py, model_tfd.py: the models; figures.py, report.py: MNIST's figures and Table 1;
-datasets_figures.py, datasets_report.py: TFD and CIFAR-10.
+longrun.py: the long runs and the seed study of issue 11; datasets_figures.py, datasets_report.py: TFD
+and CIFAR-10.
 """
-from repro.experiments.goodfellow2014 import datasets_figures, datasets_report, figures, report
+from repro.experiments.goodfellow2014 import datasets_figures, datasets_report, figures, longrun, report
 from repro.experiments.goodfellow2014.model import AdversarialNets
 from repro.experiments.goodfellow2014.model_conv import AdversarialNetsConv
 from repro.experiments.goodfellow2014.model_tfd import AdversarialNetsTwoStage
@@ -17,6 +18,6 @@ register(Experiment(
     run_figures={"goodfellow2014": RunFigures(datasets_figures.with_other_datasets(figures.run_figures)),
                  "goodfellow2014_conv": RunFigures(datasets_figures.dataset_samples_figure),
                  "goodfellow2014_tfd_2stage": RunFigures(datasets_figures.dataset_samples_figure)},
-    summary_figures=(figures.summary_figures,),
-    report_sections=(report.goodfellow2014_section, datasets_report.datasets_section),
+    summary_figures=(figures.summary_figures, longrun.longrun_figure),
+    report_sections=(report.goodfellow2014_section, longrun.section, datasets_report.datasets_section),
 ))
