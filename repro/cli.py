@@ -41,12 +41,12 @@ def _parse_set(items):
 
 def cmd_train(a):
     from repro.config import load_config
-    from repro.train import train
+    from repro.train import is_chief, train
 
     cfg = load_config(a.config, a.profile, _parse_set(a.set))
     run_dir = train(cfg, a.run_dir, resume=a.resume, data_dir=a.data_dir, verbose=1 if a.verbose else 2,
                     argv=a.argv)
-    print(f"run folder: {run_dir}")
+    print(f"run folder: {run_dir}" if is_chief(cfg) else f"done (a worker; the chief wrote the run folder {run_dir})")
 
 
 def cmd_sample(a):

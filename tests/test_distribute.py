@@ -93,3 +93,13 @@ def test_multiworker_without_tf_config_is_a_clear_error(tmp_path):
     r = subprocess.run(cmd, env={**env, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=600)
     assert r.returncode == 2 and "TF_CONFIG" in r.stderr and "Traceback" not in r.stderr
     assert not (tmp_path / "mw").exists()
+
+
+def test_multiworker_is_refused_for_models_that_do_not_follow_one_process(tmp_path):
+    cmd = [sys.executable, "-m", "repro", "train", str(ROOT / "paper_configs" / "vae_mnist.yaml"), "--profile", "smoke",
+           "--set", "train.distribute=multiworker", "--run-dir", str(tmp_path / "vae")]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CONFIG": '{"cluster": {"worker": ["localhost:1"]}, '
+                                                               '"task": {"type": "worker", "index": 0}}'}
+    r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 2 and "multiworker is supported for the goodfellow2014 model only" in r.stderr
+    assert not (tmp_path / "vae").exists()
