@@ -150,7 +150,7 @@ def _sha256(path):
 
 # Fault injection for tests: called with a step name between the writes of a backup. A test sets it to raise
 # (or kill) at one step; REPRO_BACKUP_FAULT=EPOCH:STEP does the same from outside with SIGKILL.
-BACKUP_STEPS = ("weights", "rng", "manifest", "rename", "prune")
+BACKUP_STEPS = ("start", "weights", "rng", "manifest", "rename", "prune")
 FAULT_HOOK = None
 
 
@@ -196,6 +196,7 @@ def write_backup(model, folder, epoch):
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir()
+    _fault_point("start", epoch)  # (as a kill in the middle of writing the weights would leave it)
     model.save_weights(tmp / BACKUP_WEIGHTS)
     fsync_path(tmp / BACKUP_WEIGHTS)
     _fault_point("weights", epoch)

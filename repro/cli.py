@@ -120,8 +120,10 @@ def cmd_parzen(a):
     if not (math.isfinite(r["ll"]) and math.isfinite(r["se"])):
         raise ValueError(f"the Parzen estimate is not a finite number (ll = {r['ll']}, se = {r['se']}, sigma = "
                          f"{r['sigma']}); no result written.")
+    if r.get("valid_ll_by_sigma"):  # a sigma far too small for the samples can score -inf: not a number in JSON
+        r["valid_ll_by_sigma"] = {k: v if math.isfinite(v) else None for k, v in r["valid_ll_by_sigma"].items()}
     if a.json:
-        print(json.dumps(r))
+        print(json.dumps(r, allow_nan=False))
     else:
         print(f"Parzen log-likelihood: {r['ll']:.2f} ± {r['se']:.2f} nats (sigma = {r['sigma']:.4f}, "
               f"{r['n_samples']} samples, {r['n_test']} test images)")

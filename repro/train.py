@@ -328,10 +328,10 @@ def train(cfg, run_dir=None, resume=False, data_dir=None, verbose=2, argv=None):
     done_path = run_dir / "done.json"
     if run_dir.exists() and not run_dir.is_dir():
         raise RunError(f"--run-dir {run_dir} is a file, not a folder; choose another --run-dir.")
+    check_tf_config(cfg)
     if is_chief(cfg):
         RunFolderLock.check_free(run_dir)
     check_run_dir(cfg, run_dir, resume)
-    check_tf_config(cfg)
     cls = REGISTRY[cfg["model"]]
     if cfg["train"]["distribute"] == "multiworker" and cfg["model"] not in MULTIWORKER_MODELS:
         raise RunError(f"train.distribute: multiworker is supported for the {', '.join(sorted(MULTIWORKER_MODELS))} "
