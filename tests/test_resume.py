@@ -107,7 +107,9 @@ def test_one_writer_per_run_folder(tmp_path):
                              stderr=subprocess.DEVNULL)
     try:
         deadline = time.time() + 600
-        while time.time() < deadline and first.poll() is None and not list((run / "backup").glob("epoch-*")):
+        history = run / "history.csv"
+        while time.time() < deadline and first.poll() is None and not (
+                history.exists() and len(history.read_text().splitlines()) > 2):  # two epochs done (one backed up)
             time.sleep(0.1)
         assert first.poll() is None
         header_before = (run / "history.csv").read_text().splitlines()[0]
