@@ -1,9 +1,11 @@
 """The few callbacks Keras does not have: validation Parzen, atomic checkpoints, a NaN guard."""
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -23,6 +25,41 @@ def atomic_write_bytes(path, data: bytes):
 
 def atomic_write_text(path, text: str):
     atomic_write_bytes(path, text.encode())
+
+
+def write_file_set(folder, files: dict):
+    """Writes {name: text} into `folder` as one set: all of them into folder/.set.tmp/ (flushed), then a COMPLETE
+    marker, then each renamed into place. The next call first finishes a set interrupted after its marker (rolls it
+    forward) or discards one interrupted before it, and removes `*.tmp` files a killed atomic_write left; so a kill
+    never leaves files of two different calls side by side once the next call has run."""
+    folder = Path(folder)
+    staging = folder / ".set.tmp"
+    recover_file_set(folder)
+    staging.mkdir(parents=True)
+    for name, text in files.items():
+        atomic_write_text(staging / name, text)
+    atomic_write_text(staging / "COMPLETE", json.dumps(sorted(files)))
+    fsync_path(staging)
+    _fault_point("set-staged", 0)
+    recover_file_set(folder)
+
+
+def recover_file_set(folder):
+    folder = Path(folder)
+    staging = folder / ".set.tmp"
+    for stale in folder.glob("*.tmp"):
+        if stale.is_file():
+            stale.unlink()
+    if not staging.exists():
+        return
+    marker = staging / "COMPLETE"
+    if marker.exists():
+        for name in json.loads(marker.read_text()):
+            if (staging / name).exists():
+                os.replace(staging / name, folder / name)
+                _fault_point("set-renamed", 0)
+        fsync_path(folder)
+    shutil.rmtree(staging)
 
 
 def atomic_save_weights(model, path):
@@ -94,39 +131,211 @@ class AtomicCheckpoint(keras.callbacks.Callback):
                                                            "value": self.best}))
 
 
-class RNGStateBackup(keras.callbacks.Callback):
-    """Keras' weight files leave out SeedGenerator states (noise, dropout masks). They are kept here,
-    one file per finished epoch (the last two), and restored for the epoch BackupAndRestore resumes
-    from, so a resumed run draws the same random numbers as an uninterrupted one."""
+def fsync_path(path):
+    """Flush a file's or a folder's entry to disk (a folder: so a rename inside it survives a power cut)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
-    def __init__(self, folder, resume_epoch=None):
-        super().__init__()
-        self.folder, self.resume_epoch = Path(folder), resume_epoch
 
-    def _path(self, epoch):
-        return self.folder / f"rng-epoch{epoch:05d}.npz"
+def _sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
-    def on_train_begin(self, logs=None):
-        if not self.resume_epoch:
-            return
-        path = self._path(self.resume_epoch)
-        if not path.exists():
-            raise RuntimeError(f"cannot resume exactly: {path} is missing (the random-number state of epoch "
-                               f"{self.resume_epoch}); start a new run folder instead.")
-        states = np.load(path)
-        for i, gen in enumerate(self.model.seed_generators()):
+
+# Fault injection for tests: called with a step name between the writes of a backup. A test sets it to raise
+# (or kill) at one step; REPRO_BACKUP_FAULT=EPOCH:STEP does the same from outside with SIGKILL.
+BACKUP_STEPS = ("start", "weights", "rng", "manifest", "rename", "prune")
+FAULT_HOOK = None
+
+
+def _fault_point(step, epoch):
+    if FAULT_HOOK is not None:
+        FAULT_HOOK(step, epoch)
+    if os.environ.get("REPRO_BACKUP_FAULT") == f"{epoch}:{step}":
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+BACKUP_WEIGHTS, BACKUP_RNG, BACKUP_MANIFEST = "model.weights.h5", "rng.npz", "manifest.json"
+
+
+def seed_generator_states(model) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    np.savez(buf, **{f"g{i}": keras.ops.convert_to_numpy(g.state.value) for i, g in enumerate(model.seed_generators())})
+    return buf.getvalue()
+
+
+def restore_seed_generator_states(model, path):
+    """Keras' weight files leave out SeedGenerator states (noise, dropout masks); they are kept beside them."""
+    gens = model.seed_generators()
+    with np.load(path) as states:
+        if len(states.files) != len(gens):
+            raise ValueError(f"{path} holds {len(states.files)} random-number states, the model has {len(gens)}")
+        for i, gen in enumerate(gens):
             gen.state.assign(states[f"g{i}"])
 
-    def on_epoch_end(self, epoch, logs=None):
-        import io
 
-        self.folder.mkdir(parents=True, exist_ok=True)
-        buf = io.BytesIO()
-        np.savez(buf, **{f"g{i}": keras.ops.convert_to_numpy(g.state.value)
-                         for i, g in enumerate(self.model.seed_generators())})
-        atomic_write_bytes(self._path(epoch + 1), buf.getvalue())
-        for old in sorted(self.folder.glob("rng-epoch*.npz"))[:-2]:
-            old.unlink()
+def write_backup(model, folder, epoch):
+    """The resumable state after `epoch` finished epochs as one unit: weights with both optimisers' state and step
+    counters, the random-number state, and a manifest (epoch, each file's size and sha256), written into a
+    temporary folder, flushed, and renamed to backup/epoch-NNNNN. A kill at any moment leaves either the new
+    backup complete or none of it; the previous one is removed only after the new one is in place."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"epoch-{epoch:05d}"
+    tmp, final = folder / f".tmp-{name}", folder / name
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir()
+    _fault_point("start", epoch)  # (as a kill in the middle of writing the weights would leave it)
+    model.save_weights(tmp / BACKUP_WEIGHTS)
+    fsync_path(tmp / BACKUP_WEIGHTS)
+    _fault_point("weights", epoch)
+    atomic_write_bytes(tmp / BACKUP_RNG, seed_generator_states(model))
+    _fault_point("rng", epoch)
+    files = {f: {"bytes": (tmp / f).stat().st_size, "sha256": _sha256(tmp / f)} for f in (BACKUP_WEIGHTS, BACKUP_RNG)}
+    atomic_write_text(tmp / BACKUP_MANIFEST, json.dumps({"epoch": epoch, "files": files}, indent=1))
+    fsync_path(tmp)
+    _fault_point("manifest", epoch)
+    if final.exists():  # a backup of this epoch that was found bad on resume and set aside: replace it
+        shutil.rmtree(final)
+    os.rename(tmp, final)
+    fsync_path(folder)
+    _fault_point("rename", epoch)
+    for old in [b for b in complete_backups(folder) if b.name != name][1:]:  # keep this one and the one before
+        shutil.rmtree(old)
+    # the earlier layout's files, backups set aside as damaged (the resume said so), stale temporary folders
+    for legacy in [*folder.glob("rng-epoch*.npz"), *folder.glob("*.weights.h5"), *folder.glob("training_metadata*.json"),
+                   *folder.glob("bad-epoch-*"), *folder.glob(".tmp-epoch-*")]:
+        shutil.rmtree(legacy) if legacy.is_dir() else legacy.unlink()
+    _fault_point("prune", epoch)
+
+
+def complete_backups(folder):
+    """The backup folders that were renamed into place (complete when written), newest first."""
+    return sorted(Path(folder).glob("epoch-[0-9]*"), key=lambda p: p.name, reverse=True)
+
+
+def verify_backup(path) -> int:
+    """Checks a backup against its manifest; returns its epoch or raises ValueError saying what is wrong."""
+    manifest = path / BACKUP_MANIFEST
+    try:
+        meta = json.loads(manifest.read_text())
+        epoch, files = int(meta["epoch"]), meta["files"]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise ValueError(f"its manifest is unreadable ({e})") from None
+    for f in (BACKUP_WEIGHTS, BACKUP_RNG):
+        if f not in files:
+            raise ValueError(f"its manifest does not list {f}")
+        p = path / f
+        if not p.exists():
+            raise ValueError(f"{f} is missing")
+        if p.stat().st_size != files[f]["bytes"] or _sha256(p) != files[f]["sha256"]:
+            raise ValueError(f"{f} does not match its checksum (changed or cut short after it was written)")
+    return epoch
+
+
+def legacy_backups(folder, checkpoints):
+    """Resume points of a run folder written before backups were atomic (Keras' BackupAndRestore:
+    backup/latest.weights.h5 and training_metadata.json, plus backup/rng-epochNNNNN.npz), newest first, as
+    (epoch, weights, rng). Keras wrote the weights and then the metadata in place, so a kill between the two
+    left the weights of epoch e+1 under metadata saying e. checkpoints/last.weights.h5 (written atomically,
+    earlier in the same epoch end) tells which: it is a resume point of its own where the random-number state
+    of its epoch exists, and the backup's weights are trusted for the metadata's epoch only if they are not
+    those of a later epoch."""
+    folder, checkpoints = Path(folder), Path(checkpoints)
+    out = []
+    last_epoch = None
+    try:
+        last_epoch = int(json.loads((checkpoints / "last.json").read_text())["epoch"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    rng = lambda e: folder / f"rng-epoch{e:05d}.npz"  # noqa: E731
+    if last_epoch is not None and (checkpoints / "last.weights.h5").exists() and rng(last_epoch).exists():
+        out.append((last_epoch, checkpoints / "last.weights.h5", rng(last_epoch)))
+    try:
+        meta_epoch = int(json.loads((folder / "training_metadata.json").read_text())["epoch"])
+    except (OSError, ValueError, KeyError, TypeError):
+        meta_epoch = None
+    weights = folder / "latest.weights.h5"
+    if meta_epoch and weights.exists() and rng(meta_epoch).exists() and meta_epoch != last_epoch:
+        later = last_epoch is not None and last_epoch > meta_epoch and (checkpoints / "last.weights.h5").exists() \
+            and _same_weights(weights, checkpoints / "last.weights.h5")
+        if not later:
+            out.append((meta_epoch, weights, rng(meta_epoch)))
+    return sorted(out, key=lambda t: -t[0])
+
+
+def _same_weights(a, b):
+    import h5py
+
+    try:
+        with h5py.File(a, "r") as fa, h5py.File(b, "r") as fb:
+            da, db = {}, {}
+            fa.visititems(lambda k, v: da.__setitem__(k, v[()]) if isinstance(v, h5py.Dataset) else None)
+            fb.visititems(lambda k, v: db.__setitem__(k, v[()]) if isinstance(v, h5py.Dataset) else None)
+    except OSError:
+        return False
+    return da.keys() == db.keys() and all(np.array_equal(da[k], db[k]) for k in da)
+
+
+def restore_backup(model, folder, checkpoints, log=print, set_aside=True) -> int:
+    """Loads the newest backup that verifies and loads (falling back to older ones, saying so); returns its epoch,
+    0 where there is none. A run folder of the earlier, non-atomic layout is read too (`legacy_backups`)."""
+    folder = Path(folder)
+    candidates = [(None, b) for b in complete_backups(folder)]
+    if not candidates:
+        candidates = [(e, (w, r)) for e, w, r in legacy_backups(folder, checkpoints)]
+    problems = []
+    for epoch, c in candidates:
+        try:
+            if epoch is None:
+                epoch = verify_backup(c)
+                weights, rng = c / BACKUP_WEIGHTS, c / BACKUP_RNG
+            else:
+                weights, rng = c
+            model.load_weights(weights)
+            restore_seed_generator_states(model, rng)
+        except Exception as e:  # noqa: BLE001  any unreadable backup: say so, try the one before
+            where = c if epoch is None or isinstance(c, Path) else c[0]
+            problems.append(f"{where}: {e}")
+            log(f"backup {where} cannot be used ({e}); trying the one before it.")
+            if isinstance(c, Path) and set_aside:
+                bad = c.with_name(f"bad-{c.name}")
+                if bad.exists():
+                    shutil.rmtree(bad)
+                os.rename(c, bad)  # kept for inspection; a new backup of this epoch will be written
+            continue
+        if problems:
+            log(f"resuming from the backup of epoch {epoch} ({weights}).")
+        return epoch
+    if problems:
+        raise BackupError("no usable backup in " f"{folder}: " + "; ".join(problems))
+    return 0
+
+
+class BackupError(RuntimeError):
+    pass
+
+
+class AtomicBackup(keras.callbacks.Callback):
+    """`write_backup` at the end of each epoch it is called for (wrap in EveryNEpochs for an interval)."""
+
+    def __init__(self, folder):
+        super().__init__()
+        self.folder = Path(folder)
+
+    def on_epoch_end(self, epoch, logs=None):
+        write_backup(self.model, self.folder, epoch + 1)
 
 
 class EveryNEpochs(keras.callbacks.Callback):
@@ -152,11 +361,14 @@ class EveryNEpochs(keras.callbacks.Callback):
 
 
 class NonFiniteLoss(RuntimeError):
-    pass
+    def __init__(self, key, epoch, step, value):
+        super().__init__(f"{key} became {value} at epoch {epoch}, step {step}. Training stopped.")
+        self.key, self.epoch, self.step, self.value = key, epoch, step, value
 
 
 class StopOnNonFinite(keras.callbacks.Callback):
-    """Stops at the first NaN/inf in any logged loss, naming the step; checkpoints written so far stay."""
+    """Stops at the first NaN/inf in any logged loss, naming the step; checkpoints written so far stay
+    (train() adds what exists and what to do)."""
 
     def __init__(self):
         super().__init__()
@@ -169,8 +381,4 @@ class StopOnNonFinite(keras.callbacks.Callback):
         for k, v in (logs or {}).items():
             if "loss" in k and v is not None and not math.isfinite(float(v)):
                 self.model.stop_training = True
-                self.model.nonfinite = (k, self.epoch + 1, batch + 1, float(v))
-                raise NonFiniteLoss(
-                    f"{k} became {float(v)} at epoch {self.epoch + 1}, step {batch + 1}. Training stopped; the last "
-                    f"good checkpoint (end of epoch {self.epoch}) is kept in the run folder. Lower the learning "
-                    "rate or check the data, then rerun with --resume.")
+                raise NonFiniteLoss(k, self.epoch + 1, batch + 1, float(v))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from pathlib import Path
@@ -14,26 +15,38 @@ def _parse_set(items):
     """--set a.b=value pairs into a nested override dict (values parsed as YAML)."""
     import yaml
 
+    from repro.config import ConfigError
+
     out = {}
     for item in items or []:
         if "=" not in item:
-            raise SystemExit(f"error: --set takes key=value (e.g. train.precision=mixed_bfloat16), got {item!r}")
+            raise ConfigError(f"--set takes key=value (e.g. train.precision=mixed_bfloat16), got {item!r}.")
         key, value = item.split("=", 1)
+        if not key or any(not p for p in key.split(".")):
+            raise ConfigError(f"--set {item!r}: the key must be a dotted config key, e.g. train.epochs=5.")
         node = out
         parts = key.split(".")
         for p in parts[:-1]:
             node = node.setdefault(p, {})
-        node[parts[-1]] = yaml.safe_load(value)
+            if not isinstance(node, dict):
+                raise ConfigError(f"--set {item!r}: '{p}' was set to a value above, it cannot also be a section.")
+        try:
+            node[parts[-1]] = yaml.safe_load(value)
+        except yaml.YAMLError as e:
+            first = str(e).splitlines()[0]
+            raise ConfigError(f"--set {item!r}: the value is not valid YAML ({first}); e.g. train.epochs=5, "
+                              "model_params.g_hidden=[1200,1200], or quote text.") from None
     return out
 
 
 def cmd_train(a):
     from repro.config import load_config
-    from repro.train import train
+    from repro.train import is_chief, train
 
     cfg = load_config(a.config, a.profile, _parse_set(a.set))
-    run_dir = train(cfg, a.run_dir, resume=a.resume, data_dir=a.data_dir, verbose=1 if a.verbose else 2)
-    print(f"run folder: {run_dir}")
+    run_dir = train(cfg, a.run_dir, resume=a.resume, data_dir=a.data_dir, verbose=1 if a.verbose else 2,
+                    argv=a.argv)
+    print(f"run folder: {run_dir}" if is_chief(cfg) else f"done (a worker; the chief wrote the run folder {run_dir})")
 
 
 def cmd_sample(a):
@@ -43,6 +56,8 @@ def cmd_sample(a):
     from repro.train import load_run
     import io
 
+    if a.n < 1:
+        raise ValueError(f"--n is {a.n}; the number of samples must be at least 1.")
     _, model, _, info = load_run(a.run_dir, a.checkpoint, a.data_dir, need_data=True)
     if a.nice and not hasattr(model, "discriminate_numpy"):
         raise ValueError(f"--nice ranks samples by the discriminator, which only keras_dcgan keeps; "
@@ -61,13 +76,19 @@ def load_samples_npz(path):
     if not p.exists():
         raise ValueError(f"{p} does not exist; write samples with `python -m repro sample RUN_DIR --out {p}`.")
     try:
-        data = np.load(p)
+        data = np.load(p, allow_pickle=False)
     except Exception as e:
         raise ValueError(f"{p} is not a readable .npz file ({e}).") from None
+    if not hasattr(data, "files"):
+        raise ValueError(f"{p} is a single .npy array, not an .npz archive; save samples as "
+                         "np.savez(path, images=x) with x of shape (n, 28, 28, 1) or (n, 784) in [0, 1].")
     if "images" not in data.files:
         raise ValueError(f"{p} has no 'images' array (it has: {', '.join(data.files) or 'nothing'}); "
                          "the suite's samples are float32 images in [0,1] under the key 'images'.")
     x = np.asarray(data["images"], np.float32)
+    if x.ndim < 2 or len(x) == 0:
+        raise ValueError(f"{p}: 'images' has shape {x.shape}; expected at least one image, shape (n, 28, 28, 1) or "
+                         "(n, 784).")
     if not np.all(np.isfinite(x)):
         raise ValueError(f"{p}: 'images' contains NaN or inf.")
     if x.min() < 0 or x.max() > 1:
@@ -83,6 +104,11 @@ def cmd_parzen(a):
     from repro.data.mnist import load_mnist
     from repro.metrics.parzen import parzen_protocol
 
+    if a.sigma is not None and not (math.isfinite(a.sigma) and a.sigma > 0):
+        raise ValueError(f"--sigma is {a.sigma}; the Parzen window width must be a positive number (e.g. 0.2).")
+    for name, n in (("--valid", a.valid), ("--test", a.test)):
+        if n < 1:
+            raise ValueError(f"{name} is {n}; it must be at least 1 image.")
     x = load_samples_npz(a.samples)
     x = x.reshape(len(x), -1)
     if x.shape[1] != 784:
@@ -91,8 +117,13 @@ def cmd_parzen(a):
     valid = m["train_x"][50000:50000 + a.valid].reshape(-1, 784).astype(np.float32) / 255.0
     test = m["test_x"][: a.test].reshape(-1, 784).astype(np.float32) / 255.0
     r = parzen_protocol(x, valid, test, parse_sigmas("logspace(-1,0,10)"), sigma=a.sigma)
+    if not (math.isfinite(r["ll"]) and math.isfinite(r["se"])):
+        raise ValueError(f"the Parzen estimate is not a finite number (ll = {r['ll']}, se = {r['se']}, sigma = "
+                         f"{r['sigma']}); no result written.")
+    if r.get("valid_ll_by_sigma"):  # a sigma far too small for the samples can score -inf: not a number in JSON
+        r["valid_ll_by_sigma"] = {k: v if math.isfinite(v) else None for k, v in r["valid_ll_by_sigma"].items()}
     if a.json:
-        print(json.dumps(r))
+        print(json.dumps(r, allow_nan=False))
     else:
         print(f"Parzen log-likelihood: {r['ll']:.2f} ± {r['se']:.2f} nats (sigma = {r['sigma']:.4f}, "
               f"{r['n_samples']} samples, {r['n_test']} test images)")
@@ -199,15 +230,26 @@ def build_parser():
 
 
 def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
-    from repro.callbacks import NonFiniteLoss
-    from repro.config import ConfigError
-    from repro.data.errors import DataError
-    from repro.train import RunError
-
+    args.argv = argv
     try:
+        from repro.callbacks import BackupError, NonFiniteLoss
+        from repro.config import ConfigError
+        from repro.data.errors import DataError
+        from repro.train import Interrupted, RunError
+
         args.fn(args)
-    except (ConfigError, DataError, RunError, NonFiniteLoss, ValueError) as e:
+    except KeyboardInterrupt:
+        print("interrupted; nothing half-written is kept (files are written whole, then renamed).", file=sys.stderr)
+        return 130
+    except Interrupted as e:
+        print(str(e), file=sys.stderr)
+        return 130
+    except (ConfigError, DataError, RunError, NonFiniteLoss, BackupError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:  # a path that cannot be read or written: the OS's words name the file
         print(f"error: {e}", file=sys.stderr)
         return 2
     return 0

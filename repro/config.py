@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import copy
 import difflib
+import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,6 +92,9 @@ def _close(key, options):
     return f" Did you mean {', '.join(repr(x) for x in m)}?" if m else ""
 
 
+_NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+
+
 def _check_value(path, f: Field, value):
     name = ".".join(path)
     if value is None:
@@ -97,8 +102,12 @@ def _check_value(path, f: Field, value):
             return None
         raise ConfigError(f"config key '{name}' may not be empty; expected {_kind_name(f.kind)}.")
     kinds = f.kind if isinstance(f.kind, tuple) else (f.kind,)
+    if float in kinds and isinstance(value, str) and _NUMBER.match(value.strip()):
+        value = float(value)  # YAML 1.1 (PyYAML) reads 1e-3 (no dot) as text; it is a number here
     if float in kinds and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"config key '{name}' is {value!r}; it must be a finite number.")
     if object not in kinds:
         if isinstance(value, bool) and bool not in kinds:
             raise ConfigError(f"config key '{name}' is {value!r}; expected {_kind_name(f.kind)}.")
@@ -169,10 +178,15 @@ def load_config(path, profile: str | None = None, overrides: dict | None = None)
     path = Path(path)
     if not path.exists():
         raise ConfigError(f"config file {path} does not exist; configs live in paper_configs/.")
+    if path.is_dir():
+        raise ConfigError(f"config file {path} is a folder; give a YAML file from paper_configs/.")
     try:
         raw = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as e:
         raise ConfigError(f"config file {path} is not valid YAML: {e}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"config file {path} is not a text file (not UTF-8); give a YAML file from "
+                          "paper_configs/.") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"config file {path} must be a mapping at the top level.")
     return resolve_config(raw, profile, overrides, origin=str(path))

@@ -34,3 +34,39 @@ def load_runs(results_dir):
         s = json.loads(p.read_text())
         out[s["run"]] = s
     return out
+
+
+# while a report is being written: the files of that report, written together at its end (None: write at once)
+_pending: dict | None = None
+
+
+def emit(results_dir, name, text):
+    """A results file of a report section (table1.md, ...): joins the report's set while one is being written."""
+    from repro.callbacks import atomic_write_text
+
+    if _pending is not None:
+        _pending[name] = text
+    else:
+        atomic_write_text(Path(results_dir, name), text)
+
+
+class collect_files:
+    """`with collect_files(results_dir) as files:` — every `emit` inside, plus whatever the block puts in `files`,
+    is written as one set (`write_file_set`) when the block ends without an error; nothing is written otherwise."""
+
+    def __init__(self, results_dir):
+        self.results_dir, self.files = Path(results_dir), {}
+
+    def __enter__(self):
+        global _pending
+        _pending = self.files
+        return self.files
+
+    def __exit__(self, exc_type, exc, tb):
+        global _pending
+        _pending = None
+        if exc_type is None:
+            from repro.callbacks import write_file_set
+
+            write_file_set(self.results_dir, self.files)
+        return False

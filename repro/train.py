@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import sys
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -11,14 +15,21 @@ import tensorflow as tf
 import yaml
 
 import repro.experiments  # noqa: F401  registers every experiment's models
-from repro.callbacks import (AtomicCheckpoint, EpochTimer, EveryNEpochs, ParzenMonitor, RNGStateBackup,
-                             StopOnNonFinite, atomic_write_text)
+from repro.callbacks import (AtomicCheckpoint, EpochTimer, EveryNEpochs, ParzenMonitor, StopOnNonFinite,
+                             atomic_write_text)
 from repro.config import dump_config, parse_sigmas, recipe_fingerprint
 from repro.registry import MODELS as REGISTRY
 
 
 class RunError(RuntimeError):
     pass
+
+
+# Models that train under train.distribute: multiworker. The 2014 MLP draws noise and dropout masks for the global
+# batch and keeps its replica's rows, and scales its losses over replicas, so N workers follow one process
+# (tests/test_distribute.py, two worker processes). The convolutional and TFD variants share that code but their
+# datasets are not available to the tests, so they are not claimed; the other models draw noise per replica.
+MULTIWORKER_MODELS = {"goodfellow2014"}
 
 
 def default_run_dir(cfg) -> Path:
@@ -101,7 +112,12 @@ def load_saved_config(path) -> dict:
     """A run folder's config.yaml, validated again so that keys added to the schema since get their defaults."""
     from repro.config import resolve_config
 
-    raw = yaml.safe_load(Path(path).read_text())
+    try:
+        raw = yaml.safe_load(Path(path).read_text())
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
+        raise RunError(f"{path} cannot be read as a run folder's config ({type(e).__name__}: {e}).") from None
+    if not isinstance(raw, dict):
+        raise RunError(f"{path} is not a run folder's config (not a mapping).")
     profile = raw.pop("profile", "default")
     cfg = resolve_config(raw, None, origin=str(path))
     cfg["profile"] = profile
@@ -120,7 +136,7 @@ def check_run_dir(cfg, run_dir: Path, resume: bool):
         if not resume:
             raise RunError(f"run folder {run_dir} already exists. Pass --resume to continue it, or choose "
                            "another --run-dir.")
-    elif resume and run_dir.exists() and any(run_dir.iterdir()):
+    elif resume and run_dir.exists() and any(p.name != RunFolderLock.NAME for p in run_dir.iterdir()):
         raise RunError(f"cannot resume {run_dir}: it has no config.yaml, so it is not a run folder of this suite.")
 
 
@@ -135,15 +151,190 @@ def record_environment(run_dir: Path):
     atomic_write_text(path, json.dumps(sessions, indent=1))
 
 
-def prepare_run_dir(cfg, run_dir: Path):
-    run_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(run_dir / "config.yaml", dump_config(cfg))
+class RunFolderLock:
+    """One writer per run folder: `run.lock` holds the PID and host of the process training into it, and an
+    advisory lock (flock) on it lives exactly as long as that process. A second `train` (or a `--resume` while
+    the run is alive) is refused and changes nothing; the lock of a process that died (the file is there but
+    nobody holds the flock) is taken over with a message."""
+
+    NAME = "run.lock"
+
+    def __init__(self, run_dir: Path, log=print):
+        self.path, self.log, self.file = Path(run_dir) / self.NAME, log, None
+
+    def _refuse(self, f):
+        f.seek(0)
+        holder = f.read().strip() or "{}"
+        f.close()
+        try:
+            h = json.loads(holder)
+        except ValueError:
+            h = {}
+        raise RunError(f"run folder {self.path.parent} is in use: process {h.get('pid', '?')} on "
+                       f"{h.get('host', '?')} (started {h.get('started', '?')}) is training into it. Wait for it "
+                       "to finish (or stop it), or choose another --run-dir.") from None
+
+    @classmethod
+    def check_free(cls, run_dir: Path):
+        """Refuses a run folder another process is training into, without writing anything."""
+        import fcntl
+
+        path = Path(run_dir) / cls.NAME
+        try:
+            f = open(path)
+        except OSError:
+            return
+        try:
+            fcntl.flock(f, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            cls(run_dir)._refuse(f)
+        f.close()
+
+    def __enter__(self):
+        import fcntl
+        import socket
+
+        f = open(self.path, "a+")
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self._refuse(f)
+        f.seek(0)
+        old = f.read().strip()
+        if old:
+            try:
+                h = json.loads(old)
+                self.log(f"note: taking over the lock of process {h.get('pid')} on {h.get('host')} (started "
+                         f"{h.get('started')}), which is no longer running.")
+            except ValueError:
+                self.log(f"note: taking over a stale lock file {self.path}.")
+        f.seek(0)
+        f.truncate()
+        f.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
+                            "started": time.strftime("%Y-%m-%dT%H:%M:%S")}))
+        f.flush()
+        os.fsync(f.fileno())
+        self.file = f
+        return self
+
+    def __exit__(self, *exc):
+        # emptied, then unlocked: a crash between the two leaves an empty, unlocked file, which is not stale
+        self.file.seek(0)
+        self.file.truncate()
+        self.file.close()
+        return False
 
 
-def train(cfg, run_dir=None, resume=False, data_dir=None, verbose=2):
+class Interrupted(RunError):
+    """Ctrl-C during training: where the run stands and how to continue it."""
+
+
+def is_chief(cfg) -> bool:
+    """Under multiworker, the worker that writes the run folder (TF_CONFIG's chief, else worker 0)."""
+    if cfg["train"]["distribute"] != "multiworker":
+        return True
+    tf_config = json.loads(os.environ.get("TF_CONFIG") or "{}")
+    task = tf_config.get("task", {})
+    kind, index = task.get("type", "worker"), int(task.get("index", 0))
+    return kind == "chief" or (kind == "worker" and index == 0 and "chief" not in tf_config.get("cluster", {}))
+
+
+def check_tf_config(cfg):
+    if cfg["train"]["distribute"] != "multiworker":
+        return
+    raw = os.environ.get("TF_CONFIG")
+    try:
+        tf_config = json.loads(raw) if raw else None
+        ok = isinstance(tf_config, dict) and isinstance(tf_config.get("cluster"), dict) and "task" in tf_config
+    except ValueError:
+        ok = False
+    if not ok:
+        raise RunError("train.distribute is multiworker, but TF_CONFIG is not set (or is not valid JSON with "
+                       "'cluster' and 'task'). Set it on every machine, e.g. TF_CONFIG='{\"cluster\": {\"worker\": "
+                       "[\"host1:23456\", \"host2:23456\"]}, \"task\": {\"type\": \"worker\", \"index\": 0}}', "
+                       "or use train.distribute: none / mirrored on one machine.")
+
+
+def prepare_run_dir(run_dir: Path):
+    """Creates the run folder (validation is over by now); a path that cannot be a folder is a clear error."""
+    if run_dir.exists() and not run_dir.is_dir():
+        raise RunError(f"--run-dir {run_dir} is a file, not a folder; choose another --run-dir.")
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        probe = run_dir / f".write-test-{os.getpid()}"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as e:
+        raise RunError(f"cannot write into the run folder {run_dir} ({e.strerror}); choose a --run-dir you can "
+                       "write to.") from None
+
+
+def _command(argv, resume=False, run_dir=None, extra=()):
+    """A `python -m repro ...` command line from this process's arguments, for messages."""
+    import shlex
+
+    if argv is None:
+        return None
+    args, skip = [], False
+    for a in argv:
+        if skip:
+            skip = False
+            continue
+        if a == "--resume" or (run_dir is not None and a.startswith("--run-dir=")):
+            continue
+        if run_dir is not None and a == "--run-dir":
+            skip = True
+            continue
+        args.append(a)
+    if run_dir is not None:
+        args += ["--run-dir", str(run_dir)]
+    args += list(extra)
+    if resume:
+        args.append("--resume")
+    return "python -m repro " + shlex.join(args)
+
+
+def _last_backup_epoch(run_dir: Path):
+    from repro.callbacks import complete_backups
+
+    b = complete_backups(run_dir / "backup")
+    return int(b[0].name.split("-")[1]) if b else None
+
+
+def _nonfinite_advice(e, cfg, run_dir, argv):
+    done = _last_backup_epoch(run_dir)
+    if done:
+        exists = (f"The run folder keeps the backup of epoch {done} and checkpoints/ up to the last finished "
+                  f"epoch; `evaluate`/`sample` use them.")
+    else:
+        exists = "Nothing resumable was saved (no epoch finished with a backup)."
+    lrs = {k: v for k, v in cfg["model_params"].items() if "learning_rate" in k and isinstance(v, (int, float))}
+    # --resume repeats the same steps (same config, same seed): the fix is a new run with another setting
+    sets = [f"--set=model_params.{k}={v / 10:g}" for k, v in lrs.items()]
+    new_dir = run_dir.with_name(run_dir.name + "-lower-lr")
+    cmd = _command(argv, run_dir=new_dir, extra=sets) if argv is not None and sets else None
+    advice = (f" Resuming would repeat the same steps; start a new run with a lower learning rate"
+              + (f" ({', '.join(f'{k} = {v:g} now' for k, v in lrs.items())}), e.g.\n  {cmd}" if cmd else "")
+              + "\nor check the data.")
+    return f"{e} {exists}{advice}"
+
+
+def train(cfg, run_dir=None, resume=False, data_dir=None, verbose=2, argv=None):
+    """Trains `cfg` into `run_dir` (resuming its last backup with `resume`). Everything that can be refused is
+    checked before the run folder is created or touched; `argv` (the command's arguments) is used in messages."""
     run_dir = Path(run_dir) if run_dir else default_run_dir(cfg)
     done_path = run_dir / "done.json"
+    if run_dir.exists() and not run_dir.is_dir():
+        raise RunError(f"--run-dir {run_dir} is a file, not a folder; choose another --run-dir.")
+    check_tf_config(cfg)
+    if is_chief(cfg):
+        RunFolderLock.check_free(run_dir)
     check_run_dir(cfg, run_dir, resume)
+    cls = REGISTRY[cfg["model"]]
+    if cfg["train"]["distribute"] == "multiworker" and cfg["model"] not in MULTIWORKER_MODELS:
+        raise RunError(f"train.distribute: multiworker is supported for the {', '.join(sorted(MULTIWORKER_MODELS))} "
+                       f"model only (tested: two workers follow the one-process run); {cfg['model']!r} draws its noise "
+                       "per replica and does not scale its losses over replicas. Use train.distribute: none.")
     if resume and done_path.exists():
         done = json.loads(done_path.read_text())
         if done.get("epochs", 0) >= cfg["train"]["epochs"]:
@@ -151,48 +342,141 @@ def train(cfg, run_dir=None, resume=False, data_dir=None, verbose=2):
             return run_dir
     strategy = make_strategy(cfg)  # first: logical devices must be set up before TensorFlow starts
     warn_slow_precision(cfg)
-    cls = REGISTRY[cfg["model"]]
     splits = cls.load_splits(cfg, data_dir)  # before the run folder exists: missing data leaves nothing behind
-    prepare_run_dir(cfg, run_dir)
-    record_environment(run_dir)
-    keras.utils.set_random_seed(cfg["seed"])
     steps, per_step = steps_for(cfg, len(splits.train))
+    if strategy is not None and cfg["train"]["batch_size"] % strategy.num_replicas_in_sync:
+        raise RunError(f"train.batch_size {cfg['train']['batch_size']} does not split evenly over "
+                       f"{strategy.num_replicas_in_sync} devices; choose a multiple.")
+    chief = is_chief(cfg)
+    if not chief:  # a multiworker worker other than the chief: trains in step with it, writes nothing
+        if resume and not (run_dir / "config.yaml").exists():
+            raise RunError(f"this worker cannot see the run folder {run_dir}: to --resume under multiworker, every "
+                           "worker must read the chief's run folder (a shared file system), to start from its backup.")
+        return _train_in_folder(cfg, cls, strategy, splits, steps, per_step, run_dir, resume, verbose, argv,
+                                writer=False)
+    prepare_run_dir(run_dir)
+    with RunFolderLock(run_dir, log=lambda m: print(m, file=sys.stderr)):
+        check_run_dir(cfg, run_dir, resume)  # again, now that no other process can be writing it
+        return _train_in_folder(cfg, cls, strategy, splits, steps, per_step, run_dir, resume, verbose, argv,
+                                writer=True)
+
+
+def _train_in_folder(cfg, cls, strategy, splits, steps, per_step, run_dir, resume, verbose, argv, writer):
+    from repro.callbacks import AtomicBackup, BackupError, NonFiniteLoss, restore_backup
+
+    if writer:
+        atomic_write_text(run_dir / "config.yaml", dump_config(cfg))
+        record_environment(run_dir)
+    keras.utils.set_random_seed(cfg["seed"])
     if strategy is not None:
-        if cfg["train"]["batch_size"] % strategy.num_replicas_in_sync:
-            raise RunError(f"train.batch_size {cfg['train']['batch_size']} does not split evenly over "
-                           f"{strategy.num_replicas_in_sync} devices; choose a multiple.")
         with strategy.scope():
             model = build_model(cfg, splits, steps_per_epoch=steps)
     else:
         model = build_model(cfg, splits, steps_per_epoch=steps)
-    meta = run_dir / "backup" / "training_metadata.json"
-    start_epoch = json.loads(meta.read_text())["epoch"] if resume and meta.exists() else 0
+    start_epoch = 0
+    if resume:
+        try:
+            start_epoch = restore_backup(model, run_dir / "backup", run_dir / "checkpoints",
+                                         log=lambda m: print(m, file=sys.stderr), set_aside=writer)
+        except BackupError as e:
+            raise RunError(f"cannot resume {run_dir}: {e}. Start a new run folder.") from None
+        if start_epoch == 0 and writer:
+            print(f"{run_dir}: no backup yet; training from the start.", file=sys.stderr)
+    if start_epoch >= cfg["train"]["epochs"]:  # killed after the last backup, before done.json
+        print(f"{run_dir}: the backup is from epoch {start_epoch}; nothing left to train.")
+        if writer:
+            atomic_write_text(run_dir / "done.json", json.dumps({"epochs": start_epoch, "seconds_this_session": 0.0,
+                                                                 "steps_per_epoch": steps, "batch": per_step}))
+        return run_dir
     ds = cls.make_dataset(cfg, splits, per_step, steps, start_epoch)
+    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        ds = distribute_global_batches(strategy, ds)
+        _reduce_logs_as_vectors(model)
 
     model.run_dir = run_dir
-    callbacks = [EpochTimer(), *model.training_callbacks(run_dir)]
-    ev = cfg["eval"]
-    if ev["monitor_every"] > 0 and cls.parzen:
-        valid = splits.flat("valid")[: ev["valid_examples"]]
-        if cfg["data"]["pixel_range"] == "symmetric":  # generate's samples are in [0, 1]
-            valid = (valid + 1.0) / 2.0
-        callbacks.append(ParzenMonitor(valid, ev["monitor_samples"], parse_sigmas(ev["sigmas"]), ev["monitor_every"]))
-    callbacks += [
-        StopOnNonFinite(),
-        AtomicCheckpoint(run_dir / "checkpoints", monitor="val_parzen" if ev["monitor_every"] > 0 and cls.parzen else None),
-        keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
-        keras.callbacks.TensorBoard(str(run_dir / "logs"), write_graph=False, profile_batch=0),
-        # last: the backup marks an epoch done only after everything above has been written; the random-number
-        # state is saved with it, for the same epochs
-        EveryNEpochs(RNGStateBackup(run_dir / "backup", resume_epoch=start_epoch), cfg["train"]["checkpoint_every"]),
-        EveryNEpochs(keras.callbacks.BackupAndRestore(str(run_dir / "backup"), save_freq="epoch",
-                                                      delete_checkpoint=False), cfg["train"]["checkpoint_every"]),
-    ]
+    # the model's own callbacks run on every worker (they may change training, e.g. a second stage); a worker
+    # other than the chief gives them a throwaway folder to write into
+    scratch = None if writer else Path(tempfile.mkdtemp(prefix="repro-worker-"))
+    callbacks = [EpochTimer(), *model.training_callbacks(run_dir if writer else scratch)]
+    if writer:
+        ev = cfg["eval"]
+        if ev["monitor_every"] > 0 and cls.parzen:
+            valid = splits.flat("valid")[: ev["valid_examples"]]
+            if cfg["data"]["pixel_range"] == "symmetric":  # generate's samples are in [0, 1]
+                valid = (valid + 1.0) / 2.0
+            callbacks.append(ParzenMonitor(valid, ev["monitor_samples"], parse_sigmas(ev["sigmas"]),
+                                           ev["monitor_every"]))
+    callbacks.append(StopOnNonFinite())
+    if writer:
+        ev = cfg["eval"]
+        callbacks += [
+            AtomicCheckpoint(run_dir / "checkpoints",
+                             monitor="val_parzen" if ev["monitor_every"] > 0 and cls.parzen else None),
+            keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
+            keras.callbacks.TensorBoard(str(run_dir / "logs"), write_graph=False, profile_batch=0),
+            # last: the backup marks an epoch done only after everything above has been written
+            EveryNEpochs(AtomicBackup(run_dir / "backup"), cfg["train"]["checkpoint_every"]),
+        ]
     t0 = time.time()
-    model.fit(ds, epochs=cfg["train"]["epochs"], steps_per_epoch=steps, callbacks=callbacks, verbose=verbose)
-    atomic_write_text(done_path, json.dumps({"epochs": cfg["train"]["epochs"], "seconds_this_session": time.time() - t0,
-                                             "steps_per_epoch": steps, "batch": per_step}))
+    try:
+        model.fit(ds, epochs=cfg["train"]["epochs"], initial_epoch=start_epoch, steps_per_epoch=steps,
+                  callbacks=callbacks, verbose=verbose)
+    except NonFiniteLoss as e:
+        if not writer:
+            raise
+        raise RunError(_nonfinite_advice(e, cfg, run_dir, argv)) from None
+    except KeyboardInterrupt:
+        if not writer:
+            raise Interrupted("interrupted (a worker; the chief holds the run folder).") from None
+        done = _last_backup_epoch(run_dir)
+        where = (f"the last backup is from the end of epoch {done} of {cfg['train']['epochs']}" if done else
+                 "no epoch has been backed up yet")
+        cmd = _command(argv, resume=True, run_dir=run_dir) or f"python -m repro train CONFIG --run-dir {run_dir} --resume"
+        raise Interrupted(f"interrupted: {where} ({run_dir}). Continue with:\n  {cmd}") from None
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+    if writer:
+        atomic_write_text(run_dir / "done.json", json.dumps({"epochs": cfg["train"]["epochs"],
+                                                             "seconds_this_session": time.time() - t0,
+                                                             "steps_per_epoch": steps, "batch": per_step}))
     return run_dir
+
+
+def distribute_global_batches(strategy, ds):
+    """A dataset of global batches, split for MultiWorkerMirroredStrategy so that replica r (over all workers)
+    gets rows [r*b, (r+1)*b) of every global batch, the rows `own_rows` gives it noise for: each worker reads the
+    whole stream (it is cheap: indices into an in-memory array) and keeps its replicas' rows. tf.data's
+    auto-sharding would give the workers different batches instead."""
+    n = strategy.num_replicas_in_sync
+
+    def dataset_fn(ctx):
+        local = n // ctx.num_input_pipelines
+        first = ctx.input_pipeline_id * local
+
+        def rows(batch, r):
+            r = tf.cast(r, tf.int32)
+
+            def cut(x):
+                b = tf.shape(x)[0] // n
+                return x[r * b:(r + 1) * b]
+            return tf.nest.map_structure(cut, batch)
+
+        per_replica = ds.flat_map(lambda *batch: tf.data.Dataset.range(first, first + local).map(
+            lambda r: rows(batch if len(batch) > 1 else batch[0], r)))
+        options = tf.data.Options()
+        options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.OFF
+        return per_replica.with_options(options)
+
+    return strategy.distribute_datasets_from_function(dataset_fn)
+
+
+def _reduce_logs_as_vectors(model):
+    """Keras reduces each logged value of a multiworker step with strategy.reduce(MEAN, v, axis=0), which fails on
+    the scalars train_step returns ("Invalid reduction dimension 0 for input with 0 dimensions"); logged as
+    1-element vectors they reduce to the mean over replicas, as under MirroredStrategy."""
+    step = model.train_step
+    model.train_step = lambda data: {k: tf.reshape(v, [1]) for k, v in step(data).items()}
 
 
 def load_run(run_dir, checkpoint="best", data_dir=None, need_data=True):

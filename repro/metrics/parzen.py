@@ -67,6 +67,11 @@ def parzen_log_likelihoods(samples, points, sigmas, batch_size: int = 1000, refi
     samples = _check("samples", samples)
     points = _check("points", points, samples.shape[1])
     sigmas = np.atleast_1d(np.asarray(sigmas, dtype=np.float64))
+    if sigmas.size == 0 or not np.all(np.isfinite(sigmas) & (sigmas > 0)):
+        raise ValueError(f"Parzen window widths must be positive numbers; got {sigmas.tolist()}.")
+    if len(samples) == 0 or len(points) == 0:
+        raise ValueError(f"the Parzen estimate needs at least one sample and one point; got {len(samples)} samples "
+                         f"and {len(points)} points.")
     n, dim = samples.shape
     refine = int(min(refine, n))
     devices = list(devices or [None])

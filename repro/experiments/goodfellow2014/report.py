@@ -8,8 +8,7 @@ import json
 import math
 from pathlib import Path
 
-from repro.callbacks import atomic_write_text
-from repro.results import load_runs, parzen_check
+from repro.results import emit, load_runs, parzen_check
 
 PAPER_TABLE1 = [  # Goodfellow et al. 2014, Table 1, MNIST column (reference.md §1)
     ("DBN", 138, 2),
@@ -77,8 +76,8 @@ def goodfellow2014_section(results_dir):
     md = ["| " + " | ".join(table[0]) + " |", "|---|---|---|"] + ["| " + " | ".join(r) + " |" for r in table[1:]]
     buf = io.StringIO()
     csv.writer(buf).writerows(table)
-    atomic_write_text(Path(results_dir, "table1.md"), "\n".join(md) + "\n")
-    atomic_write_text(Path(results_dir, "table1.csv"), buf.getvalue())
+    emit(results_dir, "table1.md", "\n".join(md) + "\n")
+    emit(results_dir, "table1.csv", buf.getvalue())
 
     rows = []
     src = "Goodfellow et al. 2014, Table 1 (MNIST, adversarial nets)"
