@@ -165,6 +165,10 @@ from repro.report_infogan import infogan_section  # noqa: E402
 
 SECTIONS.insert(3, infogan_section)
 
+from repro.reports.nearest_neighbours import nearest_neighbours_section  # noqa: E402  (issue 14)
+
+SECTIONS.append(nearest_neighbours_section)
+
 
 def write_report(results_dir="results"):
     results_dir = Path(results_dir)
