@@ -78,7 +78,7 @@ def fixed_g_figure(summary, path, jsd_tol=None, loss_tol=None):
     m = summary["metrics"]
     c = m["curves"]
     x = np.array(c["x"])
-    fig, axes = plt.subplots(1, 3, figsize=(15, 3.6))
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.0))
     for ax, state, title in zip(axes, ("start", "end"), ("G at the start (untrained)", "G after training")):
         f = m["fixed_g"][state]
         if f"fixed_g_{state}_support" in c:
@@ -96,9 +96,9 @@ def fixed_g_figure(summary, path, jsd_tol=None, loss_tol=None):
             ax2.legend(fontsize=6, loc="upper left")
         ax.set_ylim(0, 1.05)
         gap = f.get("loss_gap")
-        ax.set_title(f"{title}: max |D − D*| on the support = {f['max_abs_error']:.3f} (mean "
-                     f"{f['mean_abs_error']:.3f})" + (f"\nloss of D − optimum = {gap:.2g} nats; JSD = {f['jsd']:.4f}"
-                                                       if gap is not None else ""), fontsize=8)
+        ax.set_title(f"{title}, JSD = {f['jsd']:.4f}\nmax |D − D*| on the shaded support {f['max_abs_error']:.3f} "
+                     f"(mean {f['mean_abs_error']:.3f})" + (f"\nloss of D − optimum there: {gap:.2g} nats"
+                                                            if gap is not None else ""), fontsize=7)
         ax.tick_params(labelsize=7)
     axes[0].legend(fontsize=6, loc="upper right")
     ax = axes[2]
@@ -115,7 +115,7 @@ def fixed_g_figure(summary, path, jsd_tol=None, loss_tol=None):
     ax.legend(fontsize=6)
     ax.tick_params(labelsize=7)
     fig.suptitle(f"Goodfellow et al. 2014, Prop. 1 and Thm. 1: the optimal discriminator for a fixed G (shaded: "
-                 f"p_data + p_g ≥ 1% of its peak), run {summary['run']}", fontsize=9)
+                 f"p_data + p_g ≥ 1% of its peak), run {summary['run']}", fontsize=9, y=1.06)
     return save(fig, path)
 
 

@@ -126,3 +126,8 @@ def test_matched_variant_config(configs):
         p = cfg["model_params"]
         assert (p["noise"], p["g_output"], p["d_output"], p["optimizer"]) == ("normal", "linear", "sigmoid", "adam")
     assert load_config(configs / "toy1d_gaussian_matched.yaml", "quick")["train"]["epochs"] * 500 - 1000 == 30_000
+
+
+def test_an_epoch_cannot_be_longer_than_a_pass(configs):
+    with pytest.raises(ConfigError, match="one pass"):
+        load_config(configs / "toy1d_gaussian_matched.yaml", "quick", {"train": {"train_examples": 200_000}})

@@ -77,6 +77,12 @@ def train_d_on_quadrature(x_grid, p_data, p_g, steps, hidden, seed):
     return 1.0 / (1.0 + np.exp(-logit))
 
 
+def _intervals(x_grid, mask):
+    """The runs of `mask` as [[x_first, x_last], ...]."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(int), [0]])))
+    return [[float(x_grid[a]), float(x_grid[b - 1])] for a, b in zip(edges[::2], edges[1::2])]
+
+
 def fixed_g_check(g_samples, mu, sigma, x_grid, steps, hidden, seed, support_fraction=0.01):
     """Prop. 1 for a fixed G (given by `g_samples`, a quantile grid of the prior through G): a fresh D trained
     to convergence against D* = p_data / (p_data + p_g), on the support where p_data + p_g is at least
@@ -105,7 +111,8 @@ def fixed_g_check(g_samples, mu, sigma, x_grid, steps, hidden, seed, support_fra
                           + p_g * np.log(np.clip(1 - d_star, eps, 1) / np.clip(1 - d_hat, eps, 1)), 0.0)
     return {"d_star_jump_near_max": float(d_star[near].max() - d_star[near].min()),
             "max_abs_error": float(err.max()), "mean_abs_error": float(err.mean()), "x_at_max_error": float(x_max),
-            "support": [float(xs.min()), float(xs.max())], "support_fraction": support_fraction,
+            "support": [float(xs.min()), float(xs.max())], "support_intervals": _intervals(x_grid, support),
+            "support_fraction": support_fraction,
             "support_mass_data": float(np.sum(p_data[support]) * dx), "support_mass_g": float(np.sum(p_g[support]) * dx),
             "jsd": jsd, "c_of_g": -LOG4 + 2 * jsd, "p_g_mass_outside_grid": g_out,
             "loss_trained_d": loss_d, "loss_optimal_d": loss_opt, "loss_gap": loss_d - loss_opt,

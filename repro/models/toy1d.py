@@ -80,6 +80,11 @@ class Toy1DGAN(GenerativeModel):
         total = t["epochs"] * (t["steps_per_epoch"] or 0)
         if not t["steps_per_epoch"]:
             raise ConfigError("model 'toy1d' counts iterations: set train.steps_per_epoch (e.g. 100).")
+        draws = t["train_examples"] or 200_000
+        if t["steps_per_epoch"] > draws // t["batch_size"]:
+            raise ConfigError(f"train.steps_per_epoch ({t['steps_per_epoch']}) exceeds one pass over the "
+                              f"{draws:,} training draws in batches of {t['batch_size']} ({draws // t['batch_size']} "
+                              "steps), and an epoch is never longer than a pass: raise train.train_examples.")
         if p["pretrain_steps"] % t["steps_per_epoch"]:
             raise ConfigError(f"config key 'model_params.pretrain_steps' ({p['pretrain_steps']}) must be a multiple "
                               f"of train.steps_per_epoch ({t['steps_per_epoch']}), so that no epoch of history.csv "

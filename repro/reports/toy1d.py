@@ -46,8 +46,9 @@ def _rows_for(s):
                     f"{v:.3f}, i.e. it is fooled, not optimal (G mean {m['g_mean']:.3f}, std {m['g_std']:.3f})"))
     for state, label in (("start", "G at initialisation"), ("end", "G after training")):
         f = m["fixed_g"][state]
-        lo, hi = f["support"]
-        on = (f"where p_data + p_g ≥ {f['support_fraction']:g} × its peak (x in [{lo:.2f}, {hi:.2f}], holding "
+        spans = f.get("support_intervals") or [f["support"]]
+        where_x = ", ".join(f"[{a:.2f}, {b:.2f}]" for a, b in spans[:4]) + (f" and {len(spans) - 4} more" if len(spans) > 4 else "")
+        on = (f"where p_data + p_g ≥ {f['support_fraction']:g} × its peak (x in {where_x}, holding "
               f"{f['support_mass_data']:.3f} of p_data and {f['support_mass_g']:.3f} of p_g)")
         gap = f["loss_gap"]
         converged = gap <= D_STAR_LOSS_TOL
