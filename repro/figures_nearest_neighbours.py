@@ -31,5 +31,6 @@ def closest_pairs_figure(samples, train, result, path, title):
                  f"percentile of test->train distances, {result['threshold']:.2f});\nnear-copies "
                  f"{100 * result['near_copy_fraction_samples']:.2f}% of samples vs "
                  f"{100 * result['near_copy_fraction_test']:.2f}% of test images; median distance ratio "
-                 f"{result['median_ratio']:.2f}", fontsize=7)
+                 f"{result['median_ratio']:.2f}", fontsize=7, y=1.0)
+    fig.subplots_adjust(top=0.72, hspace=0.15)
     return save(fig, path)
