@@ -96,7 +96,9 @@ def fixed_g_figure(summary, path, jsd_tol=None, loss_tol=None):
             ax2.legend(fontsize=6, loc="upper left")
         ax.set_ylim(0, 1.05)
         gap = f.get("loss_gap")
-        ax.set_title(f"{title}, JSD = {f['jsd']:.4f}\nmax |D − D*| on the shaded support {f['max_abs_error']:.3f} "
+        uncovered = f.get("data_mass_where_p_g_is_zero")
+        ax.set_title(f"{title}, JSD = {f['jsd']:.4f}" + (f"; {100 * uncovered:.1f}% of p_data where p_g = 0"
+                                                          if uncovered is not None else "") + "\nmax |D − D*| on the shaded support {f['max_abs_error']:.3f} "
                      f"(mean {f['mean_abs_error']:.3f})" + (f"\nloss of D − optimum there: {gap:.2g} nats"
                                                             if gap is not None else ""), fontsize=7)
         ax.tick_params(labelsize=7)

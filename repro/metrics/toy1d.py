@@ -115,6 +115,8 @@ def fixed_g_check(g_samples, mu, sigma, x_grid, steps, hidden, seed, support_fra
             "support_fraction": support_fraction,
             "support_mass_data": float(np.sum(p_data[support]) * dx), "support_mass_g": float(np.sum(p_g[support]) * dx),
             "jsd": jsd, "c_of_g": -LOG4 + 2 * jsd, "p_g_mass_outside_grid": g_out,
+            # the share of p_data that G never reaches (p_g = 0 there): a gap no training of D can close
+            "data_mass_where_p_g_is_zero": float(np.sum(p_data[p_g <= 0]) * dx),
             "loss_trained_d": loss_d, "loss_optimal_d": loss_opt, "loss_gap": loss_d - loss_opt,
             "log4_minus_2jsd": LOG4 - 2 * jsd, "d_steps": steps,
             "curves": {"d_trained": d_hat, "d_star": d_star, "p_g": p_g, "excess": excess,

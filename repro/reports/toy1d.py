@@ -68,7 +68,9 @@ def _rows_for(s):
                         round(f["loss_trained_d"], 4), f"loss − optimum ≤ {D_STAR_LOSS_TOL:g}",
                         "PASS" if converged else "FAIL",
                         f"{label}: D's loss −∫ p_data log D + p_g log(1 − D) {on}, against the same integral for D* "
-                        f"(gap {gap:.2g} nats; JSD {f['jsd']:.4f}, numerical)"))
+                        f"(gap {gap:.2g} nats; JSD {f['jsd']:.4f}, numerical"
+                        + (f"; {100 * f['data_mass_where_p_g_is_zero']:.1f}% of p_data lies where p_g = 0"
+                           if "data_mass_where_p_g_is_zero" in f else "") + ")"))
     return rows
 
 
