@@ -57,6 +57,27 @@ def code_commit():
         return None
 
 
+def nearest_neighbour_check(model, splits, cfg, run_dir, results_dir):
+    """MNIST image models: are the samples closer to training images than held-out test images are? The
+    numbers (repro.metrics.nearest_neighbours) and a figure of the 8 closest pairs; None for other models."""
+    if cfg["data"]["dataset"] != "mnist":
+        return None
+    from repro.plotting_neighbours import closest_pairs_figure
+    from repro.metrics.nearest_neighbours import memorisation_check
+
+    ev = cfg["eval"]
+    n = min(ev["n_samples"], ev["test_examples"] or len(splits.test), len(splits.test))
+    samples = model.generate(n, seed=EVAL_SEED)["images"]  # the samples the Parzen estimate scores
+    to_unit = (lambda a: (a + 1.0) / 2.0) if cfg["data"]["pixel_range"] == "symmetric" else (lambda a: a)
+    train, test = to_unit(splits.flat("train")), to_unit(splits.flat("test")[:n])
+    result = memorisation_check(samples.reshape(n, -1), test, train)
+    title = f"Nearest-neighbour check, {run_dir.name}"
+    for folder in (run_dir, Path(results_dir) / "figures"):
+        closest_pairs_figure(samples, train.reshape(len(train), *samples.shape[1:]), result,
+                             Path(folder) / f"{run_dir.name}-nearest_neighbours.png", title)
+    return result
+
+
 def evaluate_run(run_dir, data_dir=None, checkpoint=None, results_dir="results") -> dict:
     from repro.train import load_run, load_saved_config
 
@@ -74,6 +95,7 @@ def evaluate_run(run_dir, data_dir=None, checkpoint=None, results_dir="results")
             valid, test = (valid + 1.0) / 2.0, (test + 1.0) / 2.0
         parzen = parzen_protocol(samples.reshape(len(samples), -1), valid, test, parse_sigmas(ev["sigmas"]),
                                  devices=eval_devices(cfg))
+    nearest = nearest_neighbour_check(model, splits, cfg, run_dir, results_dir)
     model.run_dir = run_dir  # extra metrics may read the run's own files (e.g. WGAN per-epoch samples)
     extra = model.extra_metrics(splits, data_dir)
     history = read_history(run_dir)
@@ -94,6 +116,7 @@ def evaluate_run(run_dir, data_dir=None, checkpoint=None, results_dir="results")
         "epochs_trained": len(history),
         "checkpoint": info,
         "parzen": parzen,
+        "nearest_neighbours": nearest,
         "metrics": extra,
         "eval_seconds": time.time() - t0,
         "seconds_per_epoch_median": statistics.median(secs) if secs else None,

@@ -37,6 +37,12 @@ def precision_comparison(runs):
             if (ra["precision"], rb["precision"]) != ("float32", "mixed_bfloat16") or a["profile"] != b["profile"] \
                     or ra["update"] != rb["update"] or a["epochs_trained"] != b["epochs_trained"]:
                 continue
+            if (a.get("environment") is None) != (b.get("environment") is None):
+                # one summary predates the environment record, i.e. an older version of the suite (issue 14
+                # re-ran one of a pair after the per-layer initialisation change): no like-for-like comparison
+                lines.append(f"- **Precision** ({a['profile']} profile): no comparison, {a['run']} and {b['run']} "
+                             "were made by different versions of the suite; re-run both to compare.")
+                continue
             pa, pb = a["parzen"], b["parzen"]
             gap, noise = pb["ll"] - pa["ll"], math.sqrt(pa["se"] ** 2 + pb["se"] ** 2)
             verdict = "within" if abs(gap) <= noise else ("within twice" if abs(gap) <= 2 * noise else "outside")

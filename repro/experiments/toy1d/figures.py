@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from repro.plotting import save  # noqa: E402
+from repro.experiments.toy1d.report import D_STAR_LOSS_TOL, JSD_TOL  # noqa: E402
 
 STATES = (("start", "(a) at the start"), ("pretrained", "(b) after pre-training D"),
           ("end", "(c) after {n:,} iterations"))
@@ -55,7 +56,7 @@ def fig1_panels(summary, path):
     ax.axhline(math.log(2), color="orange", ls=":", lw=0.8, label="log 2 (G's loss at D = ½)")
     ax.axvspan(min(it[0], 0) - steps, 0, color="0.9", label="D pre-training (losses monitored only)")
     ax.set_xlabel("GAN iteration", fontsize=7)
-    ax.set_title("(d) training loss (mean over each 100 iterations)", fontsize=8)
+    ax.set_title(f"(d) training loss (mean over each {steps} iterations)", fontsize=8)
     ax.set_ylim(0, max(3.0, min(6.0, max(e["d_loss"] for e in h))))
     ax.legend(fontsize=5.5)
     ax.tick_params(labelsize=7)
@@ -63,26 +64,60 @@ def fig1_panels(summary, path):
     return save(fig, path)
 
 
-def fixed_g_figure(summary, path):
-    """Prop. 1 (2014 paper): for a fixed G, a D trained to convergence against D* = p_data / (p_data + p_g)."""
+def _support_span(ax, x, mask, **kw):
+    """Shade the runs of x where mask is 1 (the fixed-G check's support)."""
+    inside = np.asarray(mask) > 0.5
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], inside.astype(int), [0]])))
+    for a, b in zip(edges[::2], edges[1::2]):
+        ax.axvspan(x[a], x[b - 1], **kw)
+
+
+def fixed_g_figure(summary, path, jsd_tol=None, loss_tol=None):
+    """Prop. 1 (2014 paper): for a fixed G, a D trained to convergence against D* = p_data / (p_data + p_g),
+    with the excess loss density (where D falls short of D*: gaps and piles of p_g), and JSD over training."""
     m = summary["metrics"]
     c = m["curves"]
     x = np.array(c["x"])
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.0))
     for ax, state, title in zip(axes, ("start", "end"), ("G at the start (untrained)", "G after training")):
         f = m["fixed_g"][state]
+        if f"fixed_g_{state}_support" in c:
+            _support_span(ax, x, c[f"fixed_g_{state}_support"], color="0.93", zorder=-1)
         ax.plot(x, c["p_data"], "k:", lw=2, label="$p_{data}$")
-        ax.plot(x, c[f"p_g_{state}"], "g-", lw=1, label="$p_g$ (numerical)")
+        ax.plot(x, np.minimum(c[f"p_g_{state}"], 1.05), "g-", lw=1, label="$p_g$ (numerical, clipped at 1.05)")
         ax.plot(x, c[f"fixed_g_{state}_d_star"], "r-", lw=2.5, alpha=0.5, label="D* = $p_{data}/(p_{data}+p_g)$")
         ax.plot(x, c[f"fixed_g_{state}_d_trained"], "b--", lw=1.5, label="D trained to convergence")
-        ax.axvspan(*m["support"], color="0.93", zorder=-1)
+        if f"fixed_g_{state}_excess" in c:
+            ex = np.array(c[f"fixed_g_{state}_excess"])
+            ax2 = ax.twinx()
+            ax2.fill_between(x, 0, ex, color="m", alpha=0.3, lw=0, label="excess loss density of D")
+            ax2.set_ylim(0, max(ex.max() * 3, 1e-4))
+            ax2.tick_params(labelsize=6, colors="m")
+            ax2.legend(fontsize=6, loc="upper left")
         ax.set_ylim(0, 1.05)
-        ax.set_title(f"{title}: max |D − D*| on μ ± 2σ = {f['max_abs_error']:.3f} (mean {f['mean_abs_error']:.3f})",
-                     fontsize=8)
+        gap = f.get("loss_gap")
+        uncovered = f.get("data_mass_where_p_g_is_zero")
+        ax.set_title(f"{title}, JSD = {f['jsd']:.4f}" + (f"; {100 * uncovered:.1f}% of p_data where p_g = 0"
+                                                          if uncovered is not None else "") + "\nmax |D − D*| on the shaded support {f['max_abs_error']:.3f} "
+                     f"(mean {f['mean_abs_error']:.3f})" + (f"\nloss of D − optimum there: {gap:.2g} nats"
+                                                            if gap is not None else ""), fontsize=7)
         ax.tick_params(labelsize=7)
-    axes[0].legend(fontsize=6)
-    fig.suptitle(f"Goodfellow et al. 2014, Prop. 1 and Fig. 1(b): the optimal discriminator for a fixed G, "
-                 f"run {summary['run']}", fontsize=9)
+    axes[0].legend(fontsize=6, loc="upper right")
+    ax = axes[2]
+    pre = m["pretrain_steps"] // m["steps_per_epoch"]
+    pts = [((h["epoch"] + 1 - pre) * m["steps_per_epoch"], h["jsd"]) for h in summary["history"]
+           if h.get("jsd") is not None and h["epoch"] + 1 > pre]
+    if pts:
+        it, j = zip(*pts)
+        ax.semilogy(it, np.maximum(j, 1e-6), "g-", lw=1, label=f"JSD(p_data ‖ p_g) after each {m['steps_per_epoch']} iterations")
+    if jsd_tol is not None:
+        ax.axhline(jsd_tol, color="k", ls="--", lw=0.8, label=f"tolerance {jsd_tol:g}")
+    ax.set_xlabel("GAN iteration", fontsize=7)
+    ax.set_title("(JSD during training: does p_g approach p_data?)", fontsize=8)
+    ax.legend(fontsize=6)
+    ax.tick_params(labelsize=7)
+    fig.suptitle(f"Goodfellow et al. 2014, Prop. 1 and Thm. 1: the optimal discriminator for a fixed G (shaded: "
+                 f"p_data + p_g ≥ 1% of its peak), run {summary['run']}", fontsize=9, y=1.06)
     return save(fig, path)
 
 
@@ -94,5 +129,5 @@ def toy1d_summary_figures(results_dir):
             continue
         figdir = Path(results_dir) / "figures"
         out.append(fig1_panels(s, figdir / f"{s['run']}-fig1.png"))
-        out.append(fixed_g_figure(s, figdir / f"{s['run']}-fixed_g.png"))
+        out.append(fixed_g_figure(s, figdir / f"{s['run']}-fixed_g.png", JSD_TOL, D_STAR_LOSS_TOL))
     return out

@@ -34,64 +34,100 @@ def jsd_on_grid(p, q, x_grid):
     return float(0.5 * (np.trapezoid(kp, x_grid) + np.trapezoid(kq, x_grid)))
 
 
-def train_optimal_d(sample_real, sample_fake, steps, hidden, batch, seed):
-    """A fresh MLP D (tanh hidden layers, sigmoid output) trained with Adam on BCE until (near) convergence;
-    returns a numpy function x -> D(x). Fresh samples every step, so it cannot overfit a finite set."""
+def jsd_numerical(g_samples, mu, sigma, x_grid):
+    """JSD(N(mu, sigma^2) || p_g) with p_g the histogram of `g_samples` (a quantile grid of the prior mapped
+    through G) on `x_grid`. Mass of either density outside the grid is counted at its largest possible
+    contribution, log(2)/2 per unit of mass (as if the other density were 0 there). Returns
+    (jsd, p_data, p_g, p_g mass outside the grid)."""
+    g_samples = np.asarray(g_samples, np.float64)
+    p_data = stats.norm.pdf(x_grid, mu, sigma)
+    p_g = density_on_grid(g_samples, x_grid)
+    g_out = float(np.mean((g_samples < x_grid[0]) | (g_samples > x_grid[-1])))
+    data_out = float(stats.norm.cdf(x_grid[0], mu, sigma) + stats.norm.sf(x_grid[-1], mu, sigma))
+    return jsd_on_grid(p_data, p_g, x_grid) + 0.5 * math.log(2) * (g_out + data_out), p_data, p_g, g_out
+
+
+def train_d_on_quadrature(x_grid, p_data, p_g, steps, hidden, seed):
+    """A fresh MLP D (tanh hidden layers, sigmoid output) trained by full-batch Adam on the expected loss
+    -E_data log D - E_g log(1 - D) computed by quadrature on `x_grid`: no sampling noise, so its loss can
+    be compared with the optimum to 1e-3. Returns D on the grid."""
     import tensorflow as tf
 
+    dx = float(x_grid[1] - x_grid[0])
+    scale = float(np.max(np.abs(x_grid)))
     init = lambda i: keras.initializers.GlorotUniform(seed=seed * 1000 + i)  # noqa: E731  fresh numbers per layer
     d = keras.Sequential([keras.Input((1,))] + [keras.layers.Dense(u, "tanh", kernel_initializer=init(i))
                                                 for i, u in enumerate(hidden)]
                          + [keras.layers.Dense(1, kernel_initializer=init(len(hidden)))])
-    lr = keras.optimizers.schedules.CosineDecay(1e-2, steps, alpha=0.01)
-    opt = keras.optimizers.Adam(lr)
-    rng = np.random.default_rng(seed)
-    reals = sample_real(steps * batch, rng).astype(np.float32).reshape(steps, batch, 1)
-    fakes = sample_fake(steps * batch, rng).astype(np.float32).reshape(steps, batch, 1)
+    opt = keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(1e-2, steps, alpha=0.01))
+    xs = tf.constant((x_grid / scale).reshape(-1, 1), tf.float32)
+    w_data, w_g = tf.constant(p_data * dx, tf.float32), tf.constant(p_g * dx, tf.float32)
+    opt.build(d.trainable_variables)
 
     @tf.function
-    def step(xr, xf):
-        with tf.GradientTape() as tape:
-            loss = tf.reduce_mean(tf.nn.softplus(-d(xr))) + tf.reduce_mean(tf.nn.softplus(d(xf)))
-        grads = tape.gradient(loss, d.trainable_variables)
-        opt.apply_gradients(zip(grads, d.trainable_variables))
-        return loss
+    def fit():
+        for _ in tf.range(steps):
+            with tf.GradientTape() as tape:
+                logit = d(xs)[:, 0]
+                loss = tf.reduce_sum(w_data * tf.nn.softplus(-logit) + w_g * tf.nn.softplus(logit))
+            opt.apply_gradients(zip(tape.gradient(loss, d.trainable_variables), d.trainable_variables))
 
-    for i in range(steps):
-        step(reals[i], fakes[i])
-    return lambda x: 1.0 / (1.0 + np.exp(-keras.ops.convert_to_numpy(d(np.reshape(x, (-1, 1)).astype(np.float32)))[:, 0]))
+    fit()
+    logit = keras.ops.convert_to_numpy(d(xs))[:, 0].astype(np.float64)
+    return 1.0 / (1.0 + np.exp(-logit))
 
 
-def fixed_g_check(g_of_z, z_range, mu, sigma, x_grid, support, steps, hidden, batch, seed, n_density=1_000_000,
-                  n_value=200_000):
-    """Train a fresh D against a fixed G; compare with D* = p_data / (p_data + p_g) over `support`."""
-    z_fine = np.linspace(-z_range, z_range, n_density)
-    p_g = density_on_grid(g_of_z(z_fine), x_grid)
-    p_data = stats.norm.pdf(x_grid, mu, sigma)
-    d_star = p_data / (p_data + p_g)
-    d_fn = train_optimal_d(lambda n, rng: rng.normal(mu, sigma, n),
-                           lambda n, rng: g_of_z(rng.uniform(-z_range, z_range, n)), steps, hidden, batch, seed)
-    d_hat = d_fn(x_grid)
+def _intervals(x_grid, mask):
+    """The runs of `mask` as [[x_first, x_last], ...]."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(int), [0]])))
+    return [[float(x_grid[a]), float(x_grid[b - 1])] for a, b in zip(edges[::2], edges[1::2])]
+
+
+def fixed_g_check(g_samples, mu, sigma, x_grid, steps, hidden, seed, support_fraction=0.01):
+    """Prop. 1 for a fixed G (given by `g_samples`, a quantile grid of the prior through G): a fresh D trained
+    to convergence against D* = p_data / (p_data + p_g), on the support where p_data + p_g is at least
+    `support_fraction` of its peak. D's loss there, L_S(D) = -int_S p_data log D + p_g log(1 - D), is set
+    against the optimum L_S(D*) (= log 4 - 2 JSD when S holds all the mass)."""
+    jsd, p_data, p_g, g_out = jsd_numerical(g_samples, mu, sigma, x_grid)
+    total = p_data + p_g
+    support = total >= support_fraction * total.max()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d_star = np.where(total > 0, p_data / total, 0.5)
+    d_hat = train_d_on_quadrature(x_grid, p_data, p_g, steps, hidden, seed)
+    dx = float(x_grid[1] - x_grid[0])
+    eps = 1e-12
+
+    def loss_on_support(d):
+        return float(-np.sum((p_data * np.log(np.clip(d, eps, 1)) + p_g * np.log(np.clip(1 - d, eps, 1)))[support]) * dx)
+
+    loss_d, loss_opt = loss_on_support(d_hat), loss_on_support(d_star)
     err = np.abs(d_hat - d_star)[support]
-    # V(G, D) of the trained D on fresh samples, against its maximum over all D: C(G) = -log 4 + 2 JSD
-    rng = np.random.default_rng(seed + 1)
-    eps = 1e-7
-    value = float(np.mean(np.log(np.clip(d_fn(rng.normal(mu, sigma, n_value)), eps, 1)))
-                  + np.mean(np.log(np.clip(1 - d_fn(g_of_z(rng.uniform(-z_range, z_range, n_value))), eps, 1))))
-    jsd = jsd_on_grid(p_data, p_g, x_grid)
-    x_max = x_grid[support][err.argmax()]
+    xs = x_grid[support]
+    x_max = xs[err.argmax()]
     near = np.abs(x_grid - x_max) <= 0.05
-    return {"d_star_jump_near_max": float(d_star[near].max() - d_star[near].min()),"max_abs_error": float(err.max()), "mean_abs_error": float(err.mean()),
-            "x_at_max_error": float(x_grid[support][err.argmax()]), "jsd": jsd, "c_of_g": -LOG4 + 2 * jsd,
-            "value_trained_d": value,
-            "curves": {"d_trained": d_hat, "d_star": d_star, "p_g": p_g}}
+    # where D falls short: the pointwise excess loss (p_data + p_g) KL(D* || D), for the figure
+    with np.errstate(divide="ignore", invalid="ignore"):
+        excess = np.where(support, p_data * np.log(np.clip(d_star, eps, 1) / np.clip(d_hat, eps, 1))
+                          + p_g * np.log(np.clip(1 - d_star, eps, 1) / np.clip(1 - d_hat, eps, 1)), 0.0)
+    return {"d_star_jump_near_max": float(d_star[near].max() - d_star[near].min()),
+            "max_abs_error": float(err.max()), "mean_abs_error": float(err.mean()), "x_at_max_error": float(x_max),
+            "support": [float(xs.min()), float(xs.max())], "support_intervals": _intervals(x_grid, support),
+            "support_fraction": support_fraction,
+            "support_mass_data": float(np.sum(p_data[support]) * dx), "support_mass_g": float(np.sum(p_g[support]) * dx),
+            "jsd": jsd, "c_of_g": -LOG4 + 2 * jsd, "p_g_mass_outside_grid": g_out,
+            # the share of p_data that G never reaches (p_g = 0 there): a gap no training of D can close
+            "data_mass_where_p_g_is_zero": float(np.sum(p_data[p_g <= 0]) * dx),
+            "loss_trained_d": loss_d, "loss_optimal_d": loss_opt, "loss_gap": loss_d - loss_opt,
+            "log4_minus_2jsd": LOG4 - 2 * jsd, "d_steps": steps,
+            "curves": {"d_trained": d_hat, "d_star": d_star, "p_g": p_g, "excess": excess,
+                       "support": support.astype(float)}}
 
 
-def theory_checks(model, splits, n_value=100_000, curve_points=250):
+def theory_checks(model, splits, n_value=100_000, curve_points=250, n_density=1_000_000, support_fraction=0.01):
     """Numbers and compact curves for results/runs/*.json: the end state against the theory, and the
     fixed-G check for G at the start and at the end of training."""
     p = model.params
-    mu, sigma, zr = p["mu"], p["sigma"], p["z_range"]
+    mu, sigma = p["mu"], p["sigma"]
     x = model.x_grid.astype(np.float64)
     support = (x >= mu - 2 * sigma) & (x <= mu + 2 * sigma)
     curves = model.curves()
@@ -104,16 +140,11 @@ def theory_checks(model, splits, n_value=100_000, curve_points=250):
     d_fake = keras.ops.convert_to_numpy(model.d_prob(fake))
     value = float(np.mean(np.log(d_real)) + np.mean(np.log(1.0 - d_fake)))
 
-    def g_end(z):
-        return model.generate_from_z(z)
-
-    def g_start(z):  # G before training, from the snapshot of G on the z grid
-        return np.interp(z, model.z_grid, curves["start"][1])
-
-    checks = {}
-    for name, g in (("start", g_start), ("end", g_end)):
-        checks[name] = fixed_g_check(g, zr, mu, sigma, x, support, p["theory_d_steps"], p["theory_d_hidden"],
-                                     p["theory_batch"], model.seed + 7)
+    z_fine = model.prior_quantiles(n_density)
+    g_of = {"start": np.interp(z_fine, model.z_grid, curves["start"][1]),  # G before training, from its snapshot
+            "end": model.generate_from_z(z_fine)}
+    checks = {name: fixed_g_check(g_of[name], mu, sigma, x, p["theory_d_steps"], p["theory_d_hidden"],
+                                  model.seed + 7, support_fraction) for name in ("start", "end")}
     jsd_end = checks["end"]["jsd"]
     keep = np.linspace(0, len(x) - 1, curve_points).round().astype(int)
 
@@ -127,6 +158,7 @@ def theory_checks(model, splits, n_value=100_000, curve_points=250):
         "steps_per_epoch": model.cfg["train"]["steps_per_epoch"],
         "gan_iterations": max(0, steps_done - p["pretrain_steps"]),
         "support": [mu - 2 * sigma, mu + 2 * sigma],
+        "theory_d_hidden": list(p["theory_d_hidden"]), "support_fraction": support_fraction,
         "d_end_max_abs_dev_from_half": float(dev.max()),
         "d_end_mean_abs_dev_from_half": float(dev.mean()),
         "value_function": value,
@@ -142,7 +174,8 @@ def theory_checks(model, splits, n_value=100_000, curve_points=250):
             **{f"d_{s}": compact(curves[s][0]) for s in curves},
             **{f"p_g_{s}": compact(density_on_grid(curves[s][1], x) if s != "end" else checks["end"]["curves"]["p_g"])
                for s in curves},
-            **{f"fixed_g_{k}_{c}": compact(v["curves"][c]) for k, v in checks.items() for c in ("d_trained", "d_star")},
+            **{f"fixed_g_{k}_{c}": compact(v["curves"][c]) for k, v in checks.items()
+               for c in ("d_trained", "d_star", "excess", "support")},
         },
     }
     return out

@@ -31,6 +31,7 @@ from repro.data import Splits
 from repro.models.base import GenerativeModel
 
 LOG4 = math.log(4.0)
+JSD_MONITOR_POINTS = 100_000  # quantiles of the prior mapped through G after every epoch: p_g for history's "jsd"
 SNAPSHOTS = ("start", "pretrained")  # the two states kept inside the model; the third (end) is the model itself
 
 
@@ -40,25 +41,30 @@ class Toy1DGAN(GenerativeModel):
         "sigma": Field(1.0, float, lo=1e-6, doc="standard deviation of the data distribution"),
         "hidden": Field([6, 5], list, doc="hidden units of both MLPs"),
         "init_stddev": Field(1.0, float, lo=0.0, doc="weights ~ N(0, init_stddev^2); biases 0"),
-        "g_scale": Field(5.0, float, lo=0.0, doc="G's tanh output is multiplied by this"),
+        "g_scale": Field(5.0, float, lo=0.0, doc="G's tanh output is multiplied by this; the x grid spans it"),
+        "g_output": Field("scaled_tanh", str, choices=("scaled_tanh", "linear"),
+                          doc="G's last layer: g_scale tanh(.) (tutorial) or linear (unbounded)"),
         "d_output": Field("clipped_tanh", str, choices=("clipped_tanh", "sigmoid")),
         "d_clip": Field(0.01, float, lo=0.0, hi=0.49, doc="clipped_tanh: D in [d_clip, 1 - d_clip]"),
-        "noise": Field("stratified", str, choices=("stratified", "uniform")),
-        "z_range": Field(5.0, float, lo=0.0, doc="noise on [-z_range, z_range]"),
+        "noise": Field("stratified", str, choices=("stratified", "uniform", "normal")),
+        "z_range": Field(5.0, float, lo=0.0, doc="stratified/uniform noise on [-z_range, z_range]"),
         "g_loss": Field("non_saturating", str, choices=("non_saturating", "minimax")),
+        "optimizer": Field("sgd", str, choices=("sgd", "adam"), doc="GAN players' optimiser (pre-training: SGD)"),
         "learning_rate": Field(0.001, float, lo=0.0),
-        "momentum": Field(0.6, float, lo=0.0, hi=1.0),
+        "momentum": Field(0.6, float, lo=0.0, hi=1.0, doc="sgd"),
+        "beta_1": Field(0.5, float, lo=0.0, hi=1.0, doc="adam"),
         "lr_decay_rate": Field(0.95, float, lo=0.0, hi=1.0),
         "lr_decay_steps": Field(2500, int, lo=1, doc="optimizer steps between learning-rate decays"),
         "pretrain_steps": Field(1000, int, lo=0, doc="first train_steps: D regresses p_data at x ~ U(-range, range)"),
         "pretrain_range": Field(5.0, float, lo=0.0),
         "grid_points": Field(1000, int, lo=10, doc="x grid for D(x) and the density plots"),
         "z_grid_points": Field(10000, int, lo=10, doc="z grid mapped through G for p_g"),
-        "theory_d_steps": Field(3000, int, lo=1, doc="fixed-G check: Adam steps to train a fresh D"),
+        "theory_d_steps": Field(3000, int, lo=1, doc="fixed-G check: full-batch Adam steps to train a fresh D"),
         "theory_d_hidden": Field([32, 32], list, doc="fixed-G check: the fresh D's hidden units"),
-        "theory_batch": Field(1000, int, lo=1),
+        "theory_batch": Field(1000, int, lo=1, doc="unused since issue 14 (the fixed-G D trains on quadrature)"),
     }
     parzen = False
+    history_keys = ("jsd",)
 
     @staticmethod
     def check_config(cfg):
@@ -74,6 +80,11 @@ class Toy1DGAN(GenerativeModel):
         total = t["epochs"] * (t["steps_per_epoch"] or 0)
         if not t["steps_per_epoch"]:
             raise ConfigError("model 'toy1d' counts iterations: set train.steps_per_epoch (e.g. 100).")
+        draws = t["train_examples"] or 200_000
+        if t["steps_per_epoch"] > draws // t["batch_size"]:
+            raise ConfigError(f"train.steps_per_epoch ({t['steps_per_epoch']}) exceeds one pass over the "
+                              f"{draws:,} training draws in batches of {t['batch_size']} ({draws // t['batch_size']} "
+                              "steps), and an epoch is never longer than a pass: raise train.train_examples.")
         if p["pretrain_steps"] % t["steps_per_epoch"]:
             raise ConfigError(f"config key 'model_params.pretrain_steps' ({p['pretrain_steps']}) must be a multiple "
                               f"of train.steps_per_epoch ({t['steps_per_epoch']}), so that no epoch of history.csv "
@@ -105,21 +116,24 @@ class Toy1DGAN(GenerativeModel):
             net = [keras.Input((1,))] + [layers.Dense(u, "tanh", kernel_initializer=init()) for u in p["hidden"]]
             return keras.Sequential(net + [layers.Dense(1, output, kernel_initializer=init())], name=name)
 
-        # G: tanh output scaled to [-g_scale, g_scale]; D: tanh (clipped later) or a logit for the sigmoid
-        self.generator = mlp("generator", self.seed, "tanh")
+        # G: tanh output scaled to [-g_scale, g_scale] or linear; D: tanh (clipped later) or a logit for the sigmoid
+        self.generator = mlp("generator", self.seed, "tanh" if p["g_output"] == "scaled_tanh" else None)
         self.discriminator = mlp("discriminator", self.seed + 1, "tanh" if p["d_output"] == "clipped_tanh" else None)
 
-        def sgd(name):
+        def optimizer(name, kind):
             lr = keras.optimizers.schedules.ExponentialDecay(p["learning_rate"], p["lr_decay_steps"],
                                                              p["lr_decay_rate"], staircase=True)
+            if kind == "adam":
+                return keras.optimizers.Adam(lr, beta_1=p["beta_1"], name=name)
             return keras.optimizers.SGD(lr, momentum=p["momentum"], name=name)
 
-        self.pretrain_optimizer, self.d_optimizer, self.g_optimizer = sgd("pretrain"), sgd("d"), sgd("g")
+        self.pretrain_optimizer = optimizer("pretrain", "sgd")
+        self.d_optimizer, self.g_optimizer = optimizer("d", p["optimizer"]), optimizer("g", p["optimizer"])
         self.noise_seed = keras.random.SeedGenerator(self.seed + 100)
         self.step = self.add_weight(shape=(), dtype="int64", initializer="zeros", trainable=False, name="step")
         self.x_grid = np.linspace(min(p["mu"] - 4 * p["sigma"], -p["g_scale"]),
                                   max(p["mu"] + 4 * p["sigma"], p["g_scale"]), p["grid_points"]).astype(np.float32)
-        self.z_grid = np.linspace(-p["z_range"], p["z_range"], p["z_grid_points"]).astype(np.float32)
+        self.z_grid = self.prior_quantiles(p["z_grid_points"]).astype(np.float32)
         self.snap_d = self.add_weight(shape=(len(SNAPSHOTS), p["grid_points"]), initializer="zeros", trainable=False,
                                       name="snapshot_d")
         self.snap_g = self.add_weight(shape=(len(SNAPSHOTS), p["z_grid_points"]), initializer="zeros",
@@ -140,16 +154,31 @@ class Toy1DGAN(GenerativeModel):
         return ops.clip(out, c, 1.0 - c)
 
     def g(self, z):
-        return self.params["g_scale"] * self.generator(ops.reshape(z, (-1, 1)), training=True)[:, 0]
+        out = self.generator(ops.reshape(z, (-1, 1)), training=True)[:, 0]
+        return self.params["g_scale"] * out if self.params["g_output"] == "scaled_tanh" else out
+
+    def prior_quantiles(self, n):
+        """n points z_i = F^-1((i + 1/2) / n) of the noise prior: G of them is a deterministic sample of p_g."""
+        u = (np.arange(n) + 0.5) / n
+        if self.params["noise"] == "normal":
+            from scipy import stats
+
+            return stats.norm.ppf(u)
+        r = self.params["z_range"]
+        return -r + 2 * r * u
 
     def noise(self, n):
         r = self.params["z_range"]
+        if self.params["noise"] == "normal":
+            return keras.random.normal((n,), seed=self.noise_seed)
         if self.params["noise"] == "stratified":
             # the tutorial's prior: an even grid over [-r, r] with a little jitter (low-variance uniform)
             return ops.linspace(-r, r, n) + 0.01 * keras.random.uniform((n,), seed=self.noise_seed)
         return keras.random.uniform((n,), -r, r, seed=self.noise_seed)
 
     def noise_numpy(self, n, rng: np.random.Generator):
+        if self.params["noise"] == "normal":
+            return rng.standard_normal((n, 1)).astype(np.float32)
         r = self.params["z_range"]
         return rng.uniform(-r, r, (n, 1)).astype(np.float32)
 
@@ -221,6 +250,9 @@ class Toy1DGAN(GenerativeModel):
             opt.build(net.trainable_variables)
         self.built = True
 
+    def training_callbacks(self, run_dir):
+        return [JSDMonitor()]
+
     # ---- sampling and evaluation ------------------------------------------------------------------------------
     def generate(self, n, seed=0, batch_size=100_000):
         """1-D samples: {"samples": (n,) float32 x = G(z), "z": the noise}. There are no images; the MNIST
@@ -245,3 +277,19 @@ class Toy1DGAN(GenerativeModel):
         from repro.experiments.toy1d.metrics import theory_checks
 
         return theory_checks(self, splits)
+
+
+class JSDMonitor(keras.callbacks.Callback):
+    """history.csv column "jsd": JSD(p_data || p_g) after every epoch (numerical, as the theory checks compute
+    it), so the report can show whether a setting approaches p_g = p_data or stalls."""
+
+    def on_train_begin(self, logs=None):
+        self.z = self.model.prior_quantiles(JSD_MONITOR_POINTS)
+
+    def on_epoch_end(self, epoch, logs=None):
+        from repro.metrics.toy1d import jsd_numerical
+
+        m = self.model
+        if logs is not None:
+            logs["jsd"] = jsd_numerical(m.generate_from_z(self.z), m.params["mu"], m.params["sigma"],
+                                        m.x_grid.astype(np.float64))[0]

@@ -3,15 +3,22 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from repro.results import load_runs, row
 
 LOG4 = math.log(4.0)
 SRC = "Goodfellow et al. 2014, Prop. 1 / Thm. 1 (seeds 002-004); toy of seed 004"
 D_HALF_TOL = 0.05      # max |D(x) - 1/2| on mu +- 2 sigma at the end
 VALUE_TOL = 0.02       # nats, |V - (-log 4)| and |V(G, D trained) - C(G)|
-JSD_TOL = 0.02         # nats, JSD(p_data || p_g) at the end for "p_g = p_data"
-D_STAR_MAX_TOL = 0.1   # max |D - D*| on mu +- 2 sigma; D* is computed from a histogram with 0.04-wide bins
+# issue 14 (written before the runs it judges): JSD < 0.01 for "p_g = p_data"; the fixed-G check of D* only
+# where p_data + p_g is above 1% of its peak, with D trained to convergence (its loss on that support within
+# 1e-3 nats of the optimum, the loss of D* = -2 JSD + log 4 restricted to the support)
+JSD_TOL = 0.01         # nats, JSD(p_data || p_g) at the end for "p_g = p_data" (was 0.02 before issue 14)
+D_STAR_MAX_TOL = 0.1   # max |D - D*| on the support; D* is computed from a histogram with 0.04-wide bins
 D_STAR_MEAN_TOL = 0.02
+D_STAR_SUPPORT = 0.01  # the fixed-G check looks where p_data + p_g >= D_STAR_SUPPORT x its peak
+D_STAR_LOSS_TOL = 1e-3  # nats: D "trained to convergence" = its loss within this of the optimum on the support
 CMD = "python -m repro train paper_configs/toy1d_gaussian.yaml --profile quick && python -m repro evaluate " \
       "runs/toy1d_gaussian-quick"
 
@@ -39,20 +46,31 @@ def _rows_for(s):
                     f"{v:.3f}, i.e. it is fooled, not optimal (G mean {m['g_mean']:.3f}, std {m['g_std']:.3f})"))
     for state, label in (("start", "G at initialisation"), ("end", "G after training")):
         f = m["fixed_g"][state]
+        spans = f.get("support_intervals") or [f["support"]]
+        where_x = ", ".join(f"[{a:.2f}, {b:.2f}]" for a, b in spans[:4]) + (f" and {len(spans) - 4} more" if len(spans) > 4 else "")
+        on = (f"where p_data + p_g ≥ {f['support_fraction']:g} × its peak (x in {where_x}, holding "
+              f"{f['support_mass_data']:.3f} of p_data and {f['support_mass_g']:.3f} of p_g)")
+        gap = f["loss_gap"]
+        converged = gap <= D_STAR_LOSS_TOL
         ok = f["max_abs_error"] <= D_STAR_MAX_TOL and f["mean_abs_error"] <= D_STAR_MEAN_TOL
         rows.append(row(f"toy1d.{run}.fixed_g.{state}.d_star", SRC, "D → p_data/(p_data + p_g)",
                         round(f["max_abs_error"], 4), f"max ≤ {D_STAR_MAX_TOL} and mean ≤ {D_STAR_MEAN_TOL}",
                         "PASS" if ok else "FAIL",
-                        f"{label}, fixed; a fresh 32-32 D trained with Adam; max abs(D − D*) over {where} (at x = "
-                        f"{f['x_at_max_error']:.2f}), mean {f['mean_abs_error']:.4f}"
+                        f"{label}, fixed; a fresh {'-'.join(map(str, m.get('theory_d_hidden', [])))} D trained by "
+                        f"full-batch Adam on the quadrature loss ({f['d_steps']:,} steps"
+                        f"{'' if converged else ', NOT converged: see the loss row'}); max abs(D − D*) {on} at x = "
+                        f"{f['x_at_max_error']:.2f}, mean {f['mean_abs_error']:.4f}"
                         + (f"; D* jumps by {f['d_star_jump_near_max']:.2f} within ±0.05 of that x (p_g has an edge "
-                           "there: G leaves a gap or piles up mass), a step no smooth D can take; the value row "
-                           "below integrates over it" if f.get("d_star_jump_near_max", 0) > 0.1 else "")))
-        gap = f["value_trained_d"] - f["c_of_g"]
-        rows.append(row(f"toy1d.{run}.fixed_g.{state}.value", SRC, f"C(G) = {f['c_of_g']:.4f}",
-                        round(f["value_trained_d"], 4), f"±{VALUE_TOL}", "PASS" if abs(gap) <= VALUE_TOL else "FAIL",
-                        f"{label}: V(G, D) of the D trained to convergence vs its maximum −log 4 + 2 JSD "
-                        f"(JSD {f['jsd']:.4f} nats, numerical)"))
+                           "there: G leaves a gap or piles up mass), a step no smooth D can take"
+                           if f.get("d_star_jump_near_max", 0) > 0.1 else "")))
+        rows.append(row(f"toy1d.{run}.fixed_g.{state}.loss", SRC,
+                        f"optimum {f['loss_optimal_d']:.4f} (log 4 − 2 JSD = {f['log4_minus_2jsd']:.4f})",
+                        round(f["loss_trained_d"], 4), f"loss − optimum ≤ {D_STAR_LOSS_TOL:g}",
+                        "PASS" if converged else "FAIL",
+                        f"{label}: D's loss −∫ p_data log D + p_g log(1 − D) {on}, against the same integral for D* "
+                        f"(gap {gap:.2g} nats; JSD {f['jsd']:.4f}, numerical"
+                        + (f"; {100 * f['data_mass_where_p_g_is_zero']:.1f}% of p_data lies where p_g = 0"
+                           if "data_mass_where_p_g_is_zero" in f else "") + ")"))
     return rows
 
 
@@ -78,15 +96,29 @@ def toy1d_section(results_dir):
                   f"| C(G) = max_D V(G, D), end | −log 4 = {-LOG4:.4f} | {m['c_of_g_end']:.4f} |"]
         for state in ("start", "end"):
             f = m["fixed_g"][state]
-            lines.append(f"| fixed G ({state}): max / mean \\|D − D*\\| on μ ± 2σ | 0 | {f['max_abs_error']:.4f} / "
-                         f"{f['mean_abs_error']:.4f} |")
-            lines.append(f"| fixed G ({state}): V(G, D trained) vs C(G) | {f['c_of_g']:.4f} | "
-                         f"{f['value_trained_d']:.4f} |")
+            lines.append(f"| fixed G ({state}): max / mean \\|D − D*\\| where p_data + p_g ≥ 1% of its peak | 0 | "
+                         f"{f['max_abs_error']:.4f} / {f['mean_abs_error']:.4f} |")
+            lines.append(f"| fixed G ({state}): loss of the trained D − optimum there | 0 (≤ {D_STAR_LOSS_TOL:g}) | "
+                         f"{f['loss_gap']:.2g} |")
+        jsd_hist = [h["jsd"] for h in s["history"] if h.get("jsd") is not None]
+        if jsd_hist:
+            lines.append(f"| JSD during training: lowest / last 10 epochs' max | 0 | {min(jsd_hist):.4f} / "
+                         f"{max(jsd_hist[-10:]):.4f} |")
         lines += ["", f"Figures: `results/figures/{s['run']}-fig1.png` (Fig. 1 style: start, after pre-training D, "
                       f"end, loss curve), `results/figures/{s['run']}-fixed_g.png` (Prop. 1: D trained against a fixed "
                       "G next to D*).", ""]
-    lines += ["The tutorial's recipe ends where the theory's equilibrium *looks* reached — D ≈ ½ on the data and "
-              "V ≈ −log 4 — while p_g is still not p_data: the 6-5 tanh D is too weak to see p_g's gaps and spikes. "
-              "A stronger D trained against that same fixed G finds D* far from ½ and a value C(G) well above "
-              "−log 4, as Prop. 1 and Thm. 1 predict. D ≈ ½ is necessary for equilibrium, not sufficient.", ""]
+    variant = [s for s in runs if s["experiment"] != "toy1d_gaussian"]
+    for exp in sorted({s["experiment"] for s in variant}):
+        j = np.array([s["metrics"]["jsd_data_g_end"] for s in variant if s["experiment"] == exp])
+        lines += [f"**{exp}, spread over {len(j)} seed(s)**: JSD(p_data ‖ p_g) at the end {j.mean():.4f} ± "
+                  f"{j.std():.4f} (min {j.min():.4f}, max {j.max():.4f}); {int(np.sum(j <= JSD_TOL))} of {len(j)} "
+                  f"below the tolerance {JSD_TOL:g}.", ""]
+    lines += ["Reading the rows: D ≈ ½ and V ≈ −log 4 with the GAN's own D are necessary for the equilibrium, not "
+              "sufficient; JSD measures p_g against p_data directly. The fixed-G rows ask Prop. 1 of a fresh D "
+              "trained on the exact (quadrature) loss: where p_g has gaps or piles, D* = p_data/(p_data + p_g) has "
+              "steps that a smooth D approaches only slowly, and the `-fixed_g.png` figures show where its excess "
+              "loss sits (magenta) and how JSD moved during training (right panel). `toy1d_gaussian` is the "
+              "Fig. 1 / tutorial setting (G = 5 tanh(MLP 6-5) of uniform noise, 10,000 iterations); "
+              "`toy1d_gaussian_matched` is the named variant of issue 14 (N(0, 1) noise, linear-output 16-16 G, "
+              "Adam, 30,000 iterations; see its config), whose family contains p_data.", ""]
     return "\n".join(lines), rows
