@@ -149,6 +149,13 @@ def cmd_figures(a):
         print(path)
 
 
+def cmd_export_generator(a):
+    from repro.evaluate import export_generator
+
+    out, dtype, full, half = export_generator(a.run_dir, a.out, a.checkpoint, a.data_dir)
+    print(f"wrote {out} ({dtype}; test Parzen {full['ll']:.2f} with float32 weights, {half['ll']:.2f} with float16)")
+
+
 def cmd_check_data(a):
     import repro.experiments  # noqa: F401  registers every experiment's models
     from repro.config import load_config
@@ -181,7 +188,7 @@ def build_parser():
     t.set_defaults(fn=cmd_train)
 
     s = sub.add_parser("sample", help="write N samples of a trained run to an .npz")
-    s.add_argument("run_dir")
+    s.add_argument("run_dir", help="a run folder, or a generator file (results/generators/RUN.npz)")
     s.add_argument("--n", type=int, default=10000)
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--out", required=True)
@@ -217,6 +224,14 @@ def build_parser():
     f.add_argument("--results", default="results")
     f.add_argument("--data-dir", default=None, help=data_help)
     f.set_defaults(fn=cmd_figures)
+
+    x = sub.add_parser("export-generator", help="a run's generator, config and provenance in one small file "
+                       "(results/generators/RUN.npz) that sample/parzen/figures accept in place of the run folder")
+    x.add_argument("run_dir")
+    x.add_argument("--out", default=None, help="default: results/generators/RUN.npz")
+    x.add_argument("--checkpoint", choices=["best", "last"], default=None, help="default: the config's eval.checkpoint")
+    x.add_argument("--data-dir", default=None, help=data_help)
+    x.set_defaults(fn=cmd_export_generator)
 
     c = sub.add_parser("check-data", help="exit 0 if the config's dataset can be loaded, else say why (exit 2)")
     c.add_argument("config")

@@ -172,3 +172,36 @@ def compute_baselines(results_dir="results", data_dir=None, force=False) -> dict
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(path, json.dumps(out, indent=1))
     return out
+
+
+def export_generator(run_dir, out=None, checkpoint=None, data_dir=None):
+    """Write RUN_DIR's generator (its evaluated checkpoint by default) to results/generators/RUN.npz.
+
+    The test Parzen estimate is computed with the float32 weights and with the weights rounded to float16, on
+    the same samples' noise; float16 is kept if the two differ by less than FLOAT16_TOLERANCE_NATS."""
+    from repro.generator_store import FLOAT16_TOLERANCE_NATS, GeneratorFileError, write_generator_file
+    from repro.train import load_run, load_saved_config
+
+    run_dir = Path(run_dir)
+    if checkpoint is None and (run_dir / "config.yaml").exists():
+        checkpoint = load_saved_config(run_dir / "config.yaml")["eval"]["checkpoint"]
+    cfg, model, splits, info = load_run(run_dir, checkpoint or "best", data_dir)
+    if not model.parzen or cfg["data"]["dataset"] != "mnist":
+        raise GeneratorFileError(f"{run_dir}: only MNIST runs scored by the Parzen protocol can be exported.")
+    ev = cfg["eval"]
+    valid, test = splits.flat("valid")[: ev["valid_examples"]], splits.flat("test")[: ev["test_examples"]]
+
+    def score():
+        samples = model.generate(ev["n_samples"], seed=EVAL_SEED)["images"]
+        return parzen_protocol(samples.reshape(len(samples), -1), valid, test, parse_sigmas(ev["sigmas"]))
+
+    full = score()
+    weights = model.generator.get_weights()
+    model.generator.set_weights([w.astype(np.float16).astype(np.float32) for w in weights])
+    half = score()
+    model.generator.set_weights(weights)
+    dtype = "float16" if abs(half["ll"] - full["ll"]) < FLOAT16_TOLERANCE_NATS else "float32"
+    out = Path(out) if out else Path("results") / "generators" / f"{run_dir.name}.npz"
+    write_generator_file(out, cfg, model, {**info, "run": run_dir.name}, parzen_float32=full,
+                         parzen_stored=half if dtype == "float16" else full, dtype=dtype, commit=code_commit())
+    return out, dtype, full, half

@@ -31,6 +31,24 @@ def make_all_figures(runs_root="runs", results_dir="results", data_dir=None):
     for run in sorted(Path(runs_root).glob("*/eval.json")):
         summary = json.loads(run.read_text())
         out += run_figures(run.parent, summary, results_dir, data_dir)
+    # shipped generators (results/generators/RUN.npz) stand in for run folders this machine does not have
+    for path in sorted(Path(results_dir, "generators").glob("*.npz")):
+        out += generator_figures(path, Path(runs_root), results_dir, data_dir)
     for fn in registry.summary_figures():
         out += fn(results_dir)
     return out
+
+
+def generator_figures(path, runs_root, results_dir="results", data_dir=None):
+    """Run figures (e.g. Figs. 2-3) from a generator file, under its run's name, unless the run folder is here."""
+    from repro.train import load_generator_file
+    from repro.generator_store import read_generator_file
+
+    cfg, _, meta = read_generator_file(path)
+    name = meta["source"].get("run") or path.stem
+    figures = registry.run_figures(cfg["model"])
+    if figures is None or (runs_root / name / "eval.json").exists():
+        return []
+    cfg, model, splits, info = load_generator_file(path, data_dir, need_data=figures.need_data)
+    summary = {"model": cfg["model"], "run": name, "checkpoint": info}
+    return figures.draw(registry.LoadedRun(Path(name), cfg, model, splits, info), summary, results_dir)

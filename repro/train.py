@@ -480,7 +480,12 @@ def _reduce_logs_as_vectors(model):
 
 
 def load_run(run_dir, checkpoint="best", data_dir=None, need_data=True):
-    """Rebuild a trained model from its run folder. Returns (cfg, model, splits, epoch)."""
+    """Rebuild a trained model from its run folder, or from a generator file (results/generators/RUN.npz: the
+    generator alone, see repro.generator_store). Returns (cfg, model, splits, info)."""
+    from repro.generator_store import is_generator_file
+
+    if is_generator_file(run_dir):
+        return load_generator_file(run_dir, data_dir, need_data)
     run_dir = Path(run_dir)
     cfg_path = run_dir / "config.yaml"
     if not cfg_path.exists():
@@ -499,3 +504,16 @@ def load_run(run_dir, checkpoint="best", data_dir=None, need_data=True):
     model.run_dir = run_dir
     epoch = json.loads(meta.read_text()).get("epoch") if meta.exists() else None
     return cfg, model, splits, {"checkpoint": path.name.split(".")[0], "epoch": epoch}
+
+
+def load_generator_file(path, data_dir=None, need_data=True):
+    """Like `load_run`, from a generator file: the stored generator in place, the discriminator as initialised."""
+    from repro.generator_store import read_generator_file
+
+    cfg, weights, meta = read_generator_file(path)
+    splits = REGISTRY[cfg["model"]].load_splits(cfg, data_dir) if need_data else None
+    model = build_model(cfg, splits)
+    model.generator.set_weights(weights)
+    info = {"checkpoint": meta["source"].get("checkpoint"), "epoch": meta["source"].get("epoch"),
+            "generator_file": str(path), "dtype": meta["dtype"], "run": meta["source"].get("run")}
+    return cfg, model, splits, info

@@ -37,7 +37,7 @@ LAYER_OF_PATH = {
     "repro/evaluate.py": "engines",
     "repro/figures.py": "engines",
     "repro/report.py": "engines",
-    "repro/generator_file.py": "engines",
+    "repro/generator_store.py": "core",
     "repro/cli.py": "cli",
     "repro/__main__.py": "cli",
     "repro/__init__.py": "cli",
