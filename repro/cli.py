@@ -133,10 +133,32 @@ def cmd_report(a):
         print(path)
 
 
+DATA_HELP = ("offline dataset folder (MNIST: the four IDX files; default $REPRO_DATA_DIR; without one MNIST is "
+             "downloaded once into the --mnist-cache folder)")
+
+
+def add_data_options(parser):
+    parser.add_argument("--data-dir", default=None, help=DATA_HELP)
+    parser.add_argument("--mnist-cache", default=None, metavar="DIR",
+                        help="where downloaded MNIST files are kept (default $REPRO_MNIST_CACHE, else "
+                             "~/.keras/datasets/mnist-idx)")
+    parser.add_argument("--mnist-source", choices=["download", "tfds"], default=None,
+                        help="without --data-dir: 'download' (default; the IDX files in their original order) or "
+                             "'tfds' (tensorflow-datasets, whose MNIST example order differs: its train[0:50000] "
+                             "is NOT the 2014 split)")
+
+
+def apply_data_options(a):
+    """The data options reach the loaders through the environment they already read."""
+    if getattr(a, "mnist_cache", None):
+        os.environ["REPRO_MNIST_CACHE"] = str(a.mnist_cache)
+    if getattr(a, "mnist_source", None):
+        os.environ["REPRO_MNIST_SOURCE"] = a.mnist_source
+
+
 def build_parser():
     p = argparse.ArgumentParser(prog="python -m repro", description=__doc__)
     sub = p.add_subparsers(dest="cmd", required=True)
-    data_help = "MNIST IDX folder (default: $REPRO_DATA_DIR, else tensorflow-datasets)"
 
     t = sub.add_parser("train", help="train an experiment into a run folder")
     t.add_argument("config")
@@ -144,7 +166,7 @@ def build_parser():
     t.add_argument("--run-dir", default=None, help="default: runs/EXPERIMENT-PROFILE")
     t.add_argument("--resume", action="store_true", help="continue a killed run from its last backup")
     t.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config value")
-    t.add_argument("--data-dir", default=None, help=data_help)
+    add_data_options(t)
     t.add_argument("--verbose", action="store_true", help="a progress bar per epoch instead of one line")
     t.set_defaults(fn=cmd_train)
 
@@ -155,7 +177,7 @@ def build_parser():
     s.add_argument("--out", required=True)
     s.add_argument("--checkpoint", choices=["best", "last"], default="best")
     s.add_argument("--nice", action="store_true", help="keras-dcgan's --nice: keep the best 5%% of 20x as many by D")
-    s.add_argument("--data-dir", default=None, help=data_help)
+    add_data_options(s)
     s.set_defaults(fn=cmd_sample)
 
     z = sub.add_parser("parzen", help="the 2014 Parzen protocol on samples from an .npz")
@@ -164,31 +186,31 @@ def build_parser():
     z.add_argument("--json", action="store_true")
     z.add_argument("--valid", type=int, default=1000, help="validation images for choosing sigma (paper: 1000)")
     z.add_argument("--test", type=int, default=10000, help="test images (paper: all 10000)")
-    z.add_argument("--data-dir", default=None, help=data_help)
+    add_data_options(z)
     z.set_defaults(fn=cmd_parzen)
 
     e = sub.add_parser("evaluate", help="Parzen (and figures' data) of a finished run; writes results/runs/")
     e.add_argument("run_dir")
     e.add_argument("--checkpoint", choices=["best", "last"], default=None)
     e.add_argument("--results", default="results")
-    e.add_argument("--data-dir", default=None, help=data_help)
+    add_data_options(e)
     e.set_defaults(fn=cmd_evaluate)
 
     b = sub.add_parser("baselines", help="Theis et al. baselines (true data, k-means) by the same protocol")
     b.add_argument("--results", default="results")
     b.add_argument("--force", action="store_true")
-    b.add_argument("--data-dir", default=None, help=data_help)
+    add_data_options(b)
     b.set_defaults(fn=cmd_baselines)
 
     f = sub.add_parser("figures", help="regenerate figures from finished runs into results/")
     f.add_argument("--runs", default="runs")
     f.add_argument("--results", default="results")
-    f.add_argument("--data-dir", default=None, help=data_help)
+    add_data_options(f)
     f.set_defaults(fn=cmd_figures)
 
     c = sub.add_parser("check-data", help="exit 0 if the config's dataset can be loaded, else say why (exit 2)")
     c.add_argument("config")
-    c.add_argument("--data-dir", default=None, help=data_help)
+    add_data_options(c)
     c.set_defaults(fn=cmd_check_data)
 
     r = sub.add_parser("report", help="tables, REPORT.md and verification.json from results/")
@@ -199,12 +221,16 @@ def build_parser():
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    from repro.backend import import_tensorflow_quietly
+
+    import_tensorflow_quietly()
     from repro.callbacks import NonFiniteLoss
     from repro.config import ConfigError
     from repro.data.errors import DataError
     from repro.train import RunError
 
     try:
+        apply_data_options(args)
         args.fn(args)
     except (ConfigError, DataError, RunError, NonFiniteLoss, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
