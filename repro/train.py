@@ -10,7 +10,7 @@ import keras
 import tensorflow as tf
 import yaml
 
-from repro.callbacks import (AtomicCheckpoint, EpochTimer, EveryNEpochs, ParzenMonitor, RNGStateBackup,
+from repro.callbacks import (AtomicCheckpoint, EpochLine, EpochTimer, EveryNEpochs, ParzenMonitor, RNGStateBackup,
                              StopOnNonFinite, atomic_write_text)
 from repro.config import dump_config, parse_sigmas, recipe_fingerprint
 from repro.models import REGISTRY
@@ -179,6 +179,9 @@ def train(cfg, run_dir=None, resume=False, data_dir=None, verbose=2):
         if cfg["data"]["pixel_range"] == "symmetric":  # generate's samples are in [0, 1]
             valid = (valid + 1.0) / 2.0
         callbacks.append(ParzenMonitor(valid, ev["monitor_samples"], parse_sigmas(ev["sigmas"]), ev["monitor_every"]))
+    if verbose == 2:  # one line per epoch instead of Keras' two
+        callbacks.append(EpochLine(cfg["train"]["epochs"]))
+        verbose = 0
     callbacks += [
         StopOnNonFinite(),
         AtomicCheckpoint(run_dir / "checkpoints", monitor="val_parzen" if ev["monitor_every"] > 0 and cls.parzen else None),
@@ -191,7 +194,8 @@ def train(cfg, run_dir=None, resume=False, data_dir=None, verbose=2):
                                                       delete_checkpoint=False), cfg["train"]["checkpoint_every"]),
     ]
     t0 = time.time()
-    model.fit(ds, epochs=cfg["train"]["epochs"], steps_per_epoch=steps, callbacks=callbacks, verbose=verbose)
+    model.fit(ds, epochs=cfg["train"]["epochs"], steps_per_epoch=steps, callbacks=callbacks, verbose=verbose,
+              shuffle=False)  # the dataset shuffles itself (make_dataset); fit's own flag would only warn
     atomic_write_text(done_path, json.dumps({"epochs": cfg["train"]["epochs"], "seconds_this_session": time.time() - t0,
                                              "steps_per_epoch": steps, "batch": per_step}))
     return run_dir

@@ -24,6 +24,12 @@ class Splits:
         return a.reshape(len(a), -1)
 
 
+# Datasets no script can fetch (the user must bring a copy): an experiment that needs one is NOT RUN without it,
+# which is not a failure. Every other dataset (MNIST, CIFAR-10) is downloaded when it is missing, so failing to
+# get it is one.
+PRIVATE_DATASETS = {"tfd": "the Toronto Face Database is not publicly downloadable"}
+
+
 def _scale(x_uint8, pixel_range):
     x = x_uint8.astype(np.float32) / 255.0
     return x * 2.0 - 1.0 if pixel_range == "symmetric" else x
@@ -56,4 +62,4 @@ def load_splits(cfg: dict, data_dir=None) -> Splits:
     raise DataError(f"dataset {name!r} has no loader here")
 
 
-__all__ = ["DataError", "Splits", "load_splits"]
+__all__ = ["DataError", "PRIVATE_DATASETS", "Splits", "load_splits"]
