@@ -168,7 +168,7 @@ from repro.report_infogan import infogan_section  # noqa: E402
 SECTIONS.insert(3, infogan_section)
 
 
-QUICK_PROFILE_TOKEN = re.compile(r"(^|[.\-_ ])(quick|smoke)([.\-_ ]|$)")
+QUICK_PROFILE_TOKEN = re.compile(r"(^|[.\-_ ])quick([.\-_ ]|$)")
 # rows that hold a run against a number a paper reported: only a paper-profile run gets a verdict there
 PAPER_TARGET_ROWS = ("goodfellow2014.table1.", "keras_dcgan.mostly_ones.", "infogan.", "cgan.")
 
@@ -220,14 +220,13 @@ def _runs_named(text, runs):
 
 
 def judge_rows_by_profile(rows, runs, prov):
-    """A quick (or smoke) run held against a paper's number gets no verdict there (REFERENCE: it is judged
+    """A quick run held against a paper's number gets no verdict there (REFERENCE: it is judged
     against its quick band instead); a paper-profile verdict names its run(s), commit and date."""
     for r in rows:
         text = f"{r['id']} {r['note'] or ''}"
         named = _runs_named(text, runs)
         if r["id"].startswith(PAPER_TARGET_ROWS) and r["status"] in ("PASS", "FAIL") and (
-                QUICK_PROFILE_TOKEN.search(r["id"]) or (r["note"] or "").lstrip().startswith(("quick", "smoke"))
-                or re.search(r"quick profile|smoke profile", r["note"] or "")):
+                QUICK_PROFILE_TOKEN.search(r["id"]) or "quick profile" in (r["note"] or "")):
             r["note"] = (f"{r['status']} against the paper's number, shown for reference only: a quick run is not "
                          f"meant to reach it and is judged against its quick band (section below); {r['note']}")
             r["status"] = "REFERENCE"
