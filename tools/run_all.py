@@ -141,6 +141,7 @@ def main():
     from repro.data import PRIVATE_DATASETS, DataError
     from repro.data.mnist import default_cache_dir, mnist_source
     from repro.models import REGISTRY
+    from repro.train import RunError, check_run_dir
 
     cpu = f"{_cpuinfo().get('model name', 'unknown CPU')}, {os.cpu_count()} cores"
     started = datetime.now(timezone.utc)
@@ -155,8 +156,8 @@ def main():
     est = time_estimate(chosen, profile, results_dir)
     known_secs = [s for s, _ in est.values() if s is not None]
     unknown = [n for n, (s, _) in est.items() if s is None]
-    print(f"time estimate ({profile} profile, from runs of this suite on {cpu if profile == 'quick' else 'the CPUs named'};"
-          f" a shared or slower machine takes longer; runs already in {runs_dir.name}/ are reused):")
+    print(f"time estimate ({profile} profile), from timed runs of this suite (source in brackets; those timed on a "
+          f"busy machine overstate an idle one; finished runs in {runs_dir} are reused, not retrained):")
     for name, (secs, why) in est.items():
         print(f"  {name:32s} {_hms(secs):>8s}  ({why})")
     print(f"  total about {_hms(sum(known_secs))}" + (f", plus {len(unknown)} experiment(s) never timed: "
@@ -185,8 +186,17 @@ def main():
             continue
         run_dir = runs_dir / rec["run"]
         epochs_done = _finished_epochs(run_dir)
+        try:
+            check_run_dir(cfg, run_dir, resume=True)  # a folder made by another recipe is not reused
+        except RunError as e:
+            rec.update(state="failed", reason=_short(e))
+            continue
+        if epochs_done is not None and epochs_done > cfg["train"]["epochs"]:
+            rec.update(state="failed", reason=f"{run_dir} holds a {epochs_done}-epoch run, but the {profile} profile "
+                                              f"is {cfg['train']['epochs']} epochs now; move it away and run again")
+            continue
         t0 = time.time()
-        if epochs_done is not None and epochs_done >= cfg["train"]["epochs"]:
+        if epochs_done is not None and epochs_done == cfg["train"]["epochs"]:
             rec.update(state="reused", reason=f"finished run in {run_dir} ({epochs_done} epochs)")
         else:
             resumed = (run_dir / "backup").exists()
@@ -249,8 +259,11 @@ def main():
         print(f"report: {results_dir / 'REPORT.md'}: {counts['PASS']} PASS, {counts['FAIL']} FAIL, "
               f"{counts['NOT RUN']} NOT RUN, {counts['NO BAND']} quick checks without a band yet")
     written = [r["summary"] for r in table if r["summary"]]
+    produced = {"baselines": ["baselines.json"], "figures": ["figures/"],
+                "report": ["REPORT.md", "verification.json", "table1.md", "table1.csv", STATUS_FILE]}
     regenerated = ([f"{results_dir.name}/{p}" for p in written]
-                   + [f"{results_dir.name}/{w}" for w, s, _ in steps if s in ("computed", "drawn", "written")])
+                   + [f"{results_dir.name}/{f}" for w, s, _ in steps if s in ("computed", "drawn", "written")
+                      for f in produced[w]])
     print("regenerated: " + (", ".join(regenerated) if regenerated else "nothing"))
     if failed:
         print(f"FAILED: {', '.join(r['experiment'] if isinstance(r, dict) else r[0] for r in failed)} "
