@@ -280,8 +280,11 @@ def quick_band_section(results_dir):
              "against one are marked REFERENCE. It is judged instead against the band this suite measured for the "
              "same quick profile over several seeds (`results/quick_bands.json`; the metrics and the band rule "
              "are fixed in `repro/quick_bands.py`): PASS means the code still reaches what it reached then, "
-             "FAIL a regression, NO BAND that none has been measured yet (none is invented).", ""]
-    return "\n".join(lines), rows
+             "FAIL a regression, NO BAND that none has been measured yet (none is invented).", "",
+             "| check | quick run | limit | status |", "|---|---|---|---|"]
+    lines += [f"| {r['id']} | {r['reproduced'] if r['reproduced'] is not None else '—'} | {r['reported']} | "
+              f"{r['status']} |" for r in rows]
+    return "\n".join(lines) + "\n", rows
 
 
 def this_run_section(results_dir):
