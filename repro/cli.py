@@ -102,7 +102,10 @@ def cmd_evaluate(a):
     from repro.evaluate import evaluate_run
 
     summary = evaluate_run(a.run_dir, data_dir=a.data_dir, checkpoint=a.checkpoint, results_dir=a.results)
-    print(json.dumps({k: summary[k] for k in ("experiment", "profile", "parzen", "checkpoint")}, indent=1))
+    p, ck = summary["parzen"], summary["checkpoint"]
+    print(f"evaluated {summary['run']} ({ck['checkpoint']} checkpoint, epoch {ck['epoch']})"
+          + (f": Parzen {p['ll']:.1f} ± {p['se']:.1f} nats (σ = {p['sigma']:.3f})" if p else "")
+          + f" -> {Path(a.results) / 'runs' / (summary['run'] + '.json')}")
 
 
 def cmd_baselines(a):
