@@ -69,8 +69,9 @@ def main(argv=None):
                     subprocess.run([sys.executable, "-m", "repro", *cmd], cwd=ROOT, check=True)
                 timing.write_text(json.dumps({"seconds_wall": round(time.time() - t0, 1)}))
             s = json.loads(summary_path.read_text())
-            wall = json.loads(timing.read_text())["seconds_wall"] if timing.exists() else None
-            entry_runs.append({"seed": seed, "run": run.name, "seconds_wall": wall,
+            sidecar = json.loads(timing.read_text()) if timing.exists() else {}
+            entry_runs.append({"seed": seed, "run": run.name, "seconds_wall": sidecar.get("seconds_wall"),
+                               **({"note": sidecar["note"]} if "note" in sidecar else {}),
                                "seconds_per_epoch_median": s.get("seconds_per_epoch_median"),
                                "epochs": s.get("epochs_trained"),
                                "values": {path: metric_value(s, path) for _, path, _ in QUICK_METRICS[exp]}})
