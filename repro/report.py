@@ -248,7 +248,7 @@ def judge_rows_by_profile(rows, runs, prov):
 
 def quick_band_section(results_dir):
     """Each experiment's quick run (`./run_all.sh`'s default profile) against the band this suite measured."""
-    from repro.quick_bands import QUICK_METRICS, band_limit, judge, load_bands
+    from repro.quick_bands import QUICK_METRICS, judge, load_bands
 
     bands = load_bands(results_dir)
     runs = load_runs(results_dir)

@@ -17,7 +17,6 @@ REPRO_MNIST_CACHE, REPRO_CIFAR10_DIR, REPRO_TFD_DIR).
 from __future__ import annotations
 
 import json
-import math
 import os
 import subprocess
 import sys
