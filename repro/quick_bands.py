@@ -36,7 +36,7 @@ QUICK_METRICS = {
                    ("Fréchet distance of 10,000 samples (classifier features)", "metrics.samples.frechet_distance",
                     "lower")],
     "toy1d_gaussian": [("JSD(p_data, p_g) after training", "metrics.jsd_data_g_end", "lower"),
-                       ("|mean of G − μ|", "abs_mean_error", "lower")],
+                       ("abs(mean of G − μ)", "abs_mean_error", "lower")],
 }
 
 
