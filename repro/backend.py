@@ -63,3 +63,31 @@ def describe() -> dict:
             "cpu": _cpuinfo().get("model name") or platform.processor(),
             "cores": os.cpu_count(), "avx512": "avx512f" in flags, "native_bf16": native_bf16(),
             "gpus": len(tf.config.list_physical_devices("GPU"))}
+
+
+def import_tensorflow_quietly():
+    """Import TensorFlow with its start-up lines (absl's "All log messages before absl::InitializeLog()", the
+    oneDNN notice, CPU-feature hints) kept off the terminal.
+
+    They are written by C++ straight to file descriptor 2 before TF_CPP_MIN_LOG_LEVEL is read, so no setting
+    hides them; the descriptor is pointed at a temporary file during the import instead. If the import fails,
+    what was written is printed after all. TF_CPP_MIN_LOG_LEVEL=0 shows everything."""
+    if "tensorflow" in sys.modules or os.environ.get("TF_CPP_MIN_LOG_LEVEL") == "0":
+        import tensorflow  # noqa: F401
+        return
+    import tempfile
+
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            import tensorflow  # noqa: F401
+        except BaseException:
+            os.dup2(saved, 2)
+            captured.seek(0)
+            sys.stderr.write(captured.read().decode(errors="replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)

@@ -78,6 +78,22 @@ class EpochTimer(keras.callbacks.Callback):
             logs["epoch_seconds"] = time.perf_counter() - self._t
 
 
+class EpochLine(keras.callbacks.Callback):
+    """One line per epoch on the terminal (Keras' verbose=2 prints two): its number, the logged scalars, its time."""
+
+    def __init__(self, epochs):
+        super().__init__()
+        self.epochs = epochs
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        parts = [f"{k} {v:.4g}" for k, v in logs.items()
+                 if k != "epoch_seconds" and isinstance(v, (int, float)) and v == v]  # v == v: NaN is left out
+        secs = logs.get("epoch_seconds")
+        print(f"epoch {epoch + 1}/{self.epochs}: {', '.join(parts)}" + (f" ({secs:.1f} s)" if secs else ""),
+              flush=True)
+
+
 class ParzenMonitor(keras.callbacks.Callback):
     """Validation Parzen log-likelihood (the paper's sigma grid) every `every` epochs, logged as
     `val_parzen` and `val_sigma` so CSVLogger, TensorBoard and the best checkpoint see it."""

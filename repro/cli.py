@@ -133,7 +133,10 @@ def cmd_evaluate(a):
     from repro.evaluate import evaluate_run
 
     summary = evaluate_run(a.run_dir, data_dir=a.data_dir, checkpoint=a.checkpoint, results_dir=a.results)
-    print(json.dumps({k: summary[k] for k in ("experiment", "profile", "parzen", "checkpoint")}, indent=1))
+    p, ck = summary["parzen"], summary["checkpoint"]
+    print(f"evaluated {summary['run']} ({ck['checkpoint']} checkpoint, epoch {ck['epoch']})"
+          + (f": Parzen {p['ll']:.1f} ± {p['se']:.1f} nats (σ = {p['sigma']:.3f})" if p else "")
+          + f" -> {Path(a.results) / 'runs' / (summary['run'] + '.json')}")
 
 
 def cmd_baselines(a):
@@ -172,10 +175,32 @@ def cmd_report(a):
         print(path)
 
 
+DATA_HELP = ("offline dataset folder (MNIST: the four IDX files; default $REPRO_DATA_DIR; without one MNIST is "
+             "downloaded once into the --mnist-cache folder)")
+
+
+def add_data_options(parser):
+    parser.add_argument("--data-dir", default=None, help=DATA_HELP)
+    parser.add_argument("--mnist-cache", default=None, metavar="DIR",
+                        help="where downloaded MNIST files are kept (default $REPRO_MNIST_CACHE, else "
+                             "~/.keras/datasets/mnist-idx)")
+    parser.add_argument("--mnist-source", choices=["download", "tfds"], default=None,
+                        help="without --data-dir: 'download' (default; the IDX files in their original order) or "
+                             "'tfds' (tensorflow-datasets, whose MNIST example order differs: its train[0:50000] "
+                             "is NOT the 2014 split)")
+
+
+def apply_data_options(a):
+    """The data options reach the loaders through the environment they already read."""
+    if getattr(a, "mnist_cache", None):
+        os.environ["REPRO_MNIST_CACHE"] = str(a.mnist_cache)
+    if getattr(a, "mnist_source", None):
+        os.environ["REPRO_MNIST_SOURCE"] = a.mnist_source
+
+
 def build_parser():
     p = argparse.ArgumentParser(prog="python -m repro", description=__doc__)
     sub = p.add_subparsers(dest="cmd", required=True)
-    data_help = "MNIST IDX folder (default: $REPRO_DATA_DIR, else tensorflow-datasets)"
 
     t = sub.add_parser("train", help="train an experiment into a run folder")
     t.add_argument("config")
@@ -183,7 +208,7 @@ def build_parser():
     t.add_argument("--run-dir", default=None, help="default: runs/EXPERIMENT-PROFILE")
     t.add_argument("--resume", action="store_true", help="continue a killed run from its last backup")
     t.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config value")
-    t.add_argument("--data-dir", default=None, help=data_help)
+    add_data_options(t)
     t.add_argument("--verbose", action="store_true", help="a progress bar per epoch instead of one line")
     t.set_defaults(fn=cmd_train)
 
@@ -194,7 +219,7 @@ def build_parser():
     s.add_argument("--out", required=True)
     s.add_argument("--checkpoint", choices=["best", "last"], default="best")
     s.add_argument("--nice", action="store_true", help="keras-dcgan's --nice: keep the best 5%% of 20x as many by D")
-    s.add_argument("--data-dir", default=None, help=data_help)
+    add_data_options(s)
     s.set_defaults(fn=cmd_sample)
 
     z = sub.add_parser("parzen", help="the 2014 Parzen protocol on samples from an .npz")
@@ -203,26 +228,26 @@ def build_parser():
     z.add_argument("--json", action="store_true")
     z.add_argument("--valid", type=int, default=1000, help="validation images for choosing sigma (paper: 1000)")
     z.add_argument("--test", type=int, default=10000, help="test images (paper: all 10000)")
-    z.add_argument("--data-dir", default=None, help=data_help)
+    add_data_options(z)
     z.set_defaults(fn=cmd_parzen)
 
     e = sub.add_parser("evaluate", help="Parzen (and figures' data) of a finished run; writes results/runs/")
     e.add_argument("run_dir")
     e.add_argument("--checkpoint", choices=["best", "last"], default=None)
     e.add_argument("--results", default="results")
-    e.add_argument("--data-dir", default=None, help=data_help)
+    add_data_options(e)
     e.set_defaults(fn=cmd_evaluate)
 
     b = sub.add_parser("baselines", help="Theis et al. baselines (true data, k-means) by the same protocol")
     b.add_argument("--results", default="results")
     b.add_argument("--force", action="store_true")
-    b.add_argument("--data-dir", default=None, help=data_help)
+    add_data_options(b)
     b.set_defaults(fn=cmd_baselines)
 
     f = sub.add_parser("figures", help="regenerate figures from finished runs into results/")
     f.add_argument("--runs", default="runs")
     f.add_argument("--results", default="results")
-    f.add_argument("--data-dir", default=None, help=data_help)
+    add_data_options(f)
     f.set_defaults(fn=cmd_figures)
 
     x = sub.add_parser("export-generator", help="a run's generator, config and provenance in one small file "
@@ -235,7 +260,7 @@ def build_parser():
 
     c = sub.add_parser("check-data", help="exit 0 if the config's dataset can be loaded, else say why (exit 2)")
     c.add_argument("config")
-    c.add_argument("--data-dir", default=None, help=data_help)
+    add_data_options(c)
     c.set_defaults(fn=cmd_check_data)
 
     r = sub.add_parser("report", help="tables, REPORT.md and verification.json from results/")
@@ -248,12 +273,16 @@ def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     args.argv = argv
+    from repro.backend import import_tensorflow_quietly
+
+    import_tensorflow_quietly()
     try:
         from repro.callbacks import BackupError, NonFiniteLoss
         from repro.config import ConfigError
         from repro.data.errors import DataError
         from repro.train import Interrupted, RunError
 
+        apply_data_options(args)
         args.fn(args)
     except KeyboardInterrupt:
         print("interrupted; nothing half-written is kept (files are written whole, then renamed).", file=sys.stderr)

@@ -15,7 +15,7 @@ import tensorflow as tf
 import yaml
 
 import repro.experiments  # noqa: F401  registers every experiment's models
-from repro.callbacks import (AtomicCheckpoint, EpochTimer, EveryNEpochs, ParzenMonitor, StopOnNonFinite,
+from repro.callbacks import (AtomicCheckpoint, EpochLine, EpochTimer, EveryNEpochs, ParzenMonitor, StopOnNonFinite,
                              atomic_write_text)
 from repro.config import dump_config, parse_sigmas, recipe_fingerprint
 from repro.registry import MODELS as REGISTRY
@@ -406,6 +406,9 @@ def _train_in_folder(cfg, cls, strategy, splits, steps, per_step, run_dir, resum
                 valid = (valid + 1.0) / 2.0
             callbacks.append(ParzenMonitor(valid, ev["monitor_samples"], parse_sigmas(ev["sigmas"]),
                                            ev["monitor_every"]))
+    if verbose == 2:  # one line per epoch instead of Keras' two
+        callbacks.append(EpochLine(cfg["train"]["epochs"]))
+        verbose = 0
     callbacks.append(StopOnNonFinite())
     if writer:
         ev = cfg["eval"]
@@ -420,7 +423,8 @@ def _train_in_folder(cfg, cls, strategy, splits, steps, per_step, run_dir, resum
     t0 = time.time()
     try:
         model.fit(ds, epochs=cfg["train"]["epochs"], initial_epoch=start_epoch, steps_per_epoch=steps,
-                  callbacks=callbacks, verbose=verbose)
+                  callbacks=callbacks, verbose=verbose,
+                  shuffle=False)  # the dataset shuffles itself (make_dataset); fit's own flag would only warn
     except NonFiniteLoss as e:
         if not writer:
             raise

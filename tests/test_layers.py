@@ -27,6 +27,7 @@ LAYER_OF_PATH = {
     "repro/registry.py": "core",
     "repro/results.py": "core",
     "repro/plotting.py": "core",
+    "repro/quick_bands.py": "core",
     "repro/plotting_neighbours.py": "core",
     "repro/callbacks.py": "core",
     "repro/data/": "core",

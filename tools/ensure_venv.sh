@@ -13,8 +13,9 @@ if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$want" ]; 
   echo "$want" > "$STAMP"
 fi
 PY="$VENV/bin/python"
-# offline MNIST: the IDX folder beside the checkout unless the user points elsewhere
-if [ -z "${REPRO_DATA_DIR:-}" ] && [ -d "$ROOT/../shared/data/mnist" ]; then
+# offline MNIST: the IDX folder beside the checkout unless the user points elsewhere (REPRO_DATA_DIR= , set
+# but empty, means no folder: MNIST is then downloaded once into its cache)
+if [ -z "${REPRO_DATA_DIR+set}" ] && [ -d "$ROOT/../shared/data/mnist" ]; then
   export REPRO_DATA_DIR="$(cd "$ROOT/../shared/data/mnist" && pwd)"
 fi
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"

@@ -5,6 +5,12 @@ from repro.data.errors import DataError
 from repro.data.splits import Splits, _scale
 
 
+# Datasets no script can fetch (the user must bring a copy): an experiment that needs one is NOT RUN without it,
+# which is not a failure. Every other dataset (MNIST, CIFAR-10) is downloaded when it is missing, so failing to
+# get it is one.
+PRIVATE_DATASETS = {"tfd": "the Toronto Face Database is not publicly downloadable"}
+
+
 def load_splits(cfg: dict, data_dir=None) -> Splits:
     d = cfg["data"]
     name = d["dataset"]
@@ -32,4 +38,4 @@ def load_splits(cfg: dict, data_dir=None) -> Splits:
     raise DataError(f"dataset {name!r} has no loader here")
 
 
-__all__ = ["DataError", "Splits", "load_splits"]
+__all__ = ["DataError", "PRIVATE_DATASETS", "Splits", "load_splits"]

@@ -1,7 +1,16 @@
-"""MNIST from a local IDX folder (offline, checksummed) or through tensorflow-datasets.
+"""MNIST as the four standard IDX files, in their original order (train[0:50000] is the 2014 split).
 
-The folder may hold the four standard files gzipped (`*.gz`) or raw; each is checked
-against the published checksums before it is trusted.
+Where it comes from, first match wins:
+1. an offline folder: --data-dir or REPRO_DATA_DIR, holding the four files gzipped (`*.gz`) or raw;
+2. otherwise a one-time download of the four .gz files from MIRROR into a cache folder (REPRO_MNIST_CACHE,
+   or the CLI's --mnist-cache; default Keras' own cache, ~/.keras/datasets/mnist-idx), by
+   `keras.utils.get_file` with the SHA-256 of each file as served there;
+3. tensorflow-datasets' MNIST only when asked for (REPRO_MNIST_SOURCE=tfds, the CLI's --mnist-source tfds):
+   its examples come in another order, so its train[0:50000] is NOT the 2014 split.
+
+Whatever the source, the decompressed contents are checked against the SHA-256 of the standard files
+(RAW_SHA256: the same bytes whose MD5s other tools publish, MD5_RAW), so a different gzip of the same
+data is accepted and anything else is refused.
 """
 from __future__ import annotations
 
@@ -20,12 +29,22 @@ FILES = {
     "test_images": "t10k-images-idx3-ubyte",
     "test_labels": "t10k-labels-idx1-ubyte",
 }
-# sha256 of the gzipped files as distributed, md5 of the raw files (the values other tools publish).
-SHA256_GZ = {
-    "train-images-idx3-ubyte": "0b367032e93c5d0cea0925647cfdb18614af8ee15f83e6f2fc2ad904a6835971",
-    "train-labels-idx1-ubyte": "1787548bbe0bff1ec2ecdc0ef292b02df999e2d1a6002d27500982c652b17203",
-    "t10k-images-idx3-ubyte": "1a1a05eab793c14bb050b398624a11b0ffd1a2953baed553b1b9bd079e2a20be",
-    "t10k-labels-idx1-ubyte": "b91679a0acfe4ba0e50a2437a903084cba1f5f92592b016a25a7dfd00455798b",
+# The download source: the CVDF mirror of the original files (the one tensorflow-datasets and TensorFlow's old
+# MNIST tutorial use); SHA-256 of each .gz as served there (as recorded in tensorflow-datasets'
+# url_checksums/mnist.txt, sizes 9912422 / 28881 / 1648877 / 4542 bytes).
+MIRROR = "https://storage.googleapis.com/cvdf-datasets/mnist/"
+MIRROR_SHA256 = {
+    "train-images-idx3-ubyte": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+    "train-labels-idx1-ubyte": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+    "t10k-images-idx3-ubyte": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+    "t10k-labels-idx1-ubyte": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+}
+# SHA-256 of the decompressed IDX files, whatever gzip they came in (their MD5s are the published ones below).
+RAW_SHA256 = {
+    "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+    "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+    "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+    "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
 }
 MD5_RAW = {
     "train-images-idx3-ubyte": "6bbc9ace898e44ae57da46a324031adb",
@@ -35,7 +54,7 @@ MD5_RAW = {
 }
 HOW_TO_FIX = ("Point --data-dir or REPRO_DATA_DIR at a folder with the four MNIST IDX files "
               "(train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz], "
-              "t10k-labels-idx1-ubyte[.gz]), or install tensorflow-datasets and go online.")
+              f"t10k-labels-idx1-ubyte[.gz]), or go online and the suite downloads them once from {MIRROR}.")
 
 
 def parse_idx(raw: bytes, name: str) -> np.ndarray:
@@ -49,43 +68,109 @@ def parse_idx(raw: bytes, name: str) -> np.ndarray:
     return data.reshape(dims)
 
 
-def _read_checked(folder: Path, stem: str, verify: bool) -> np.ndarray:
+def _read_checked(folder: Path, stem: str, verify: bool, fix: str = "Download it again.") -> np.ndarray:
     gz, raw = folder / f"{stem}.gz", folder / stem
     if gz.exists():
-        blob = gz.read_bytes()
-        if verify and hashlib.sha256(blob).hexdigest() != SHA256_GZ[stem]:
-            raise DataError(f"checksum mismatch for {gz}: the file is damaged or not the standard MNIST file. "
-                            f"Download it again (or delete it and use the raw file). Expected sha256 "
-                            f"{SHA256_GZ[stem]}.")
-        blob = gzip.decompress(blob)
-        return parse_idx(blob, str(gz))
-    if raw.exists():
-        blob = raw.read_bytes()
-        if verify and hashlib.md5(blob).hexdigest() != MD5_RAW[stem]:
-            raise DataError(f"checksum mismatch for {raw}: the file is damaged or not the standard MNIST file. "
-                            f"Download it again. Expected md5 {MD5_RAW[stem]}.")
-        return parse_idx(blob, str(raw))
-    raise DataError(f"MNIST file {stem}[.gz] is missing from {folder}. {HOW_TO_FIX}")
+        path = gz
+        try:
+            blob = gzip.decompress(gz.read_bytes())
+        except (OSError, EOFError) as e:  # not gzip, or cut short
+            raise DataError(f"{gz} is not a complete gzip file ({e}): the file is damaged. {fix} "
+                            f"{HOW_TO_FIX}") from None
+    elif raw.exists():
+        path, blob = raw, raw.read_bytes()
+    else:
+        raise DataError(f"MNIST file {stem}[.gz] is missing from {folder}. {HOW_TO_FIX}")
+    if verify and hashlib.sha256(blob).hexdigest() != RAW_SHA256[stem]:
+        raise DataError(f"checksum mismatch for {path}: the file is damaged or not the standard MNIST file. "
+                        f"{fix} Expected the decompressed file's sha256 {RAW_SHA256[stem]} (md5 {MD5_RAW[stem]}).")
+    return parse_idx(blob, str(path))
+
+
+def default_cache_dir() -> Path:
+    """REPRO_MNIST_CACHE, else Keras' own dataset cache (KERAS_HOME or ~/.keras) / datasets / mnist-idx."""
+    if os.environ.get("REPRO_MNIST_CACHE"):
+        return Path(os.environ["REPRO_MNIST_CACHE"]).expanduser()
+    keras_home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+    return Path(keras_home) / "datasets" / "mnist-idx"
+
+
+def download_mnist(cache_dir=None, mirror: str | None = None, gz_sha256: dict | None = None) -> Path:
+    """The four .gz files in `cache_dir` (downloaded once, each checked by its SHA-256); returns the folder.
+
+    A file already in the cache with the right hash is not fetched again. A failed or corrupt download is one
+    DataError naming the URL, the cache file and the fix; the partial file is deleted, never read."""
+    import keras
+
+    folder = Path(cache_dir) if cache_dir else default_cache_dir()
+    mirror = mirror or os.environ.get("REPRO_MNIST_MIRROR") or MIRROR
+    gz_sha256 = gz_sha256 or MIRROR_SHA256
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if not os.access(folder, os.W_OK):  # get_file would quietly fall back to /tmp/.keras
+            raise OSError("not writable")
+    except OSError as e:
+        raise DataError(f"cannot create the MNIST cache folder {folder} ({e}); point REPRO_MNIST_CACHE (or "
+                        f"--mnist-cache) at a writable folder. {HOW_TO_FIX}") from None
+    for stem in FILES.values():
+        name = f"{stem}.gz"
+        url, target = mirror.rstrip("/") + "/" + name, folder / name
+        try:
+            # get_file writes straight to `target`; keep Keras' download messages off a quiet terminal
+            keras.utils.get_file(name, origin=url, file_hash=gz_sha256[stem], hash_algorithm="sha256",
+                                 cache_dir=str(folder), cache_subdir="")
+        except (Exception, KeyboardInterrupt) as e:
+            kept = target.exists()
+            target.unlink(missing_ok=True)  # partial or corrupt: never used
+            if isinstance(e, KeyboardInterrupt):
+                raise
+            what = ("arrived, but its SHA-256 is not " + gz_sha256[stem] if isinstance(e, ValueError)
+                    else f"could not be downloaded ({e})")
+            removed = f"the partial file {target} was removed" if kept else f"nothing was written to {target}"
+            raise DataError(f"MNIST file {url} {what}; {removed}. Check the "
+                            f"connection and run the command again (finished files are kept in {folder}), or "
+                            f"download the four files by hand. {HOW_TO_FIX}") from None
+    return folder
 
 
 _CACHE: dict = {}
 
 
+def mnist_source(data_dir=None) -> str:
+    """Where load_mnist will read from: 'folder', 'download' or 'tfds'."""
+    if data_dir or os.environ.get("REPRO_DATA_DIR"):
+        return "folder"
+    source = os.environ.get("REPRO_MNIST_SOURCE", "download")
+    if source not in ("download", "tfds"):
+        raise DataError(f"REPRO_MNIST_SOURCE is {source!r}; use 'download' (the IDX files, the 2014 order) or "
+                        "'tfds' (tensorflow-datasets, another example order).")
+    return source
+
+
 def load_mnist(data_dir: str | os.PathLike | None = None, verify: bool = True) -> dict:
-    """Returns dict with uint8 `train_x` (60000, 28, 28), `train_y`, `test_x`, `test_y`."""
+    """Returns dict with uint8 `train_x` (60000, 28, 28), `train_y`, `test_x`, `test_y`, in the IDX files' order
+    (except with REPRO_MNIST_SOURCE=tfds)."""
     data_dir = data_dir or os.environ.get("REPRO_DATA_DIR")
-    key = str(Path(data_dir).resolve()) if data_dir else "tfds"
-    if key in _CACHE:
-        return _CACHE[key]
-    if data_dir:
+    source = mnist_source(data_dir)
+    if source == "folder":
         folder = Path(data_dir)
         if not folder.is_dir():
             raise DataError(f"MNIST folder {folder} does not exist. {HOW_TO_FIX}")
-        arrays = {k: _read_checked(folder, stem, verify) for k, stem in FILES.items()}
+        fix = "Download it again."
+    else:
+        folder = None
+    key = str(folder.resolve()) if folder else f"{source}:{default_cache_dir()}"
+    if key in _CACHE:
+        return _CACHE[key]
+    if source == "tfds":
+        out = _load_tfds()
+    else:
+        if folder is None:
+            folder = download_mnist()
+            fix = f"Delete {folder} and run the command again to download it afresh."
+        arrays = {k: _read_checked(folder, stem, verify, fix) for k, stem in FILES.items()}
         out = {"train_x": arrays["train_images"], "train_y": arrays["train_labels"].astype(np.int64),
                "test_x": arrays["test_images"], "test_y": arrays["test_labels"].astype(np.int64)}
-    else:
-        out = _load_tfds()
     if out["train_x"].shape != (60000, 28, 28) or out["test_x"].shape != (10000, 28, 28):
         raise DataError(f"MNIST has unexpected shapes {out['train_x'].shape}, {out['test_x'].shape}. {HOW_TO_FIX}")
     _CACHE[key] = out
@@ -96,7 +181,7 @@ def _load_tfds() -> dict:
     try:
         import tensorflow_datasets as tfds
     except ImportError:
-        raise DataError(f"no MNIST folder given and tensorflow-datasets is not installed. {HOW_TO_FIX}") from None
+        raise DataError(f"REPRO_MNIST_SOURCE=tfds, but tensorflow-datasets is not installed. {HOW_TO_FIX}") from None
     try:
         # tensorflow-datasets stores the examples in its own (fixed) order, not the IDX files' order, so
         # train[0:50000] from here is a different 50,000/10,000 split than the 2014 code's; the IDX path is exact.

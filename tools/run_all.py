@@ -1,0 +1,275 @@
+"""What ./run_all.sh does, experiment by experiment, saying what happened to each.
+
+For every config in paper_configs/ (PROFILE=quick by default, or smoke / paper):
+  1. its dataset is loaded (MNIST: the offline folder, else the one-time download). A dataset no script can
+     fetch (TFD) -> NOT RUN with the reason, not a failure; any other missing dataset -> FAILED.
+  2. a finished run in RUNS_DIR/EXPERIMENT-PROFILE is reused; otherwise it is trained (a killed run resumes).
+  3. it is evaluated into RESULTS_DIR/runs/ (a reused run whose evaluation is up to date keeps it).
+Then the Parzen baselines (reused from RESULTS_DIR/baselines.json when present: the k-means one takes ~20 min),
+the figures and the report. The last lines are a table (each experiment: trained / reused / failed / not run,
+and why), the report's path and its PASS / FAIL / NOT RUN counts. Exit status 1 if anything failed (after
+everything else has run), else 0.
+
+Environment: PROFILE, RUNS_DIR (default runs), RESULTS_DIR (default results), ONLY / SKIP (comma-separated
+experiment names; skipped ones are listed as NOT RUN), and the data variables of the CLI (REPRO_DATA_DIR,
+REPRO_MNIST_CACHE, REPRO_CIFAR10_DIR, REPRO_TFD_DIR).
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections import deque
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+STATUS_FILE = "run_all.json"  # read by the report: what this run did, and on which machine
+
+
+def _names(var):
+    return [n.strip() for n in os.environ.get(var, "").split(",") if n.strip()]
+
+
+def run_logged(cmd, env=None):
+    """Run a `python -m repro` command with its output on the terminal; returns (exit code, its last error line)."""
+    proc = subprocess.Popen([sys.executable, "-m", "repro", *map(str, cmd)], cwd=ROOT, stderr=subprocess.PIPE,
+                            text=True, env=env)
+    tail = deque(maxlen=30)
+    for line in proc.stderr:
+        sys.stderr.write(line)
+        if line.strip():
+            tail.append(line.rstrip())
+    proc.wait()
+    errors = [l for l in tail if l.startswith("error:")]
+    reason = errors[-1][len("error:"):].strip() if errors else (tail[-1] if tail else "")
+    return proc.returncode, reason
+
+
+def _short(text, n=160):
+    text = " ".join(str(text).split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _finished_epochs(run_dir: Path):
+    done = run_dir / "done.json"
+    return json.loads(done.read_text()).get("epochs", 0) if done.exists() else None
+
+
+def _evaluation_current(run_dir: Path, results_dir: Path) -> bool:
+    ev, done, out = run_dir / "eval.json", run_dir / "done.json", results_dir / "runs" / f"{run_dir.name}.json"
+    return (ev.exists() and done.exists() and out.exists() and ev.stat().st_mtime >= done.stat().st_mtime
+            and ev.read_bytes() == out.read_bytes())
+
+
+def time_estimate(configs, profile, results_dir):
+    """Per experiment: seconds expected for `profile`, and where the figure comes from (None where unknown).
+
+    Quick: the wall time of the band-measuring runs (train + evaluate, results/quick_bands.json). Otherwise:
+    seconds per training step of a committed summary of the same experiment (its median epoch, which leaves
+    out the per-epoch validation) times the profile's steps, plus that summary's evaluation time."""
+    from repro.config import load_config
+    from repro.train import steps_for
+
+    bands = {}
+    if Path(results_dir, "quick_bands.json").exists():
+        bands = json.loads(Path(results_dir, "quick_bands.json").read_text()).get("experiments", {})
+    summaries = [json.loads(p.read_text()) for p in sorted(Path(results_dir, "runs").glob("*.json"))]
+    out = {}
+    for cfg_path in configs:
+        name = cfg_path.stem
+        runs = bands.get(name, {}).get("runs") or []
+        if profile == "quick" and runs:
+            secs = [r["seconds_wall"] for r in runs if r.get("seconds_wall")]
+            if secs:
+                out[name] = (max(secs), f"slowest of {len(secs)} quick runs measured by tools/measure_quick_bands.py"
+                                        f" ({bands[name].get('date')})")
+                continue
+        cands = [s for s in summaries if s.get("experiment") == name and s.get("seconds_per_epoch_median")
+                 and s["recipe"].get("precision") == "float32"]
+        cands.sort(key=lambda s: (s["profile"] != profile, s["run"]))
+        if not cands:
+            out[name] = (None, "no timing recorded yet")
+            continue
+        s = cands[0]
+        try:
+            then = load_config(cfg_path, s["profile"])
+            now = load_config(cfg_path, profile)
+            steps_then = steps_for(then, s["recipe"]["train_examples"])[0]
+            n_now = now["train"]["train_examples"] or (now["data"]["train_range"][1] - now["data"]["train_range"][0]
+                                                       if now["data"].get("train_range") else
+                                                       s["recipe"]["train_examples"])
+            steps_now = steps_for(now, n_now)[0]
+        except Exception:  # a config this estimate cannot read: no guess
+            out[name] = (None, "no timing recorded yet")
+            continue
+        secs = s["seconds_per_epoch_median"] / steps_then * steps_now * now["train"]["epochs"] + (s.get("eval_seconds") or 0)
+        out[name] = (secs, f"from {s['run']}: {s['seconds_per_epoch_median']:.0f} s per {steps_then}-step epoch"
+                           + (f" on {s['environment'][-1]['cpu']}" if s.get("environment") else ""))
+    return out
+
+
+def _hms(secs):
+    if secs is None:
+        return "?"
+    secs = int(round(secs))
+    return f"{secs // 3600}h{secs % 3600 // 60:02d}m" if secs >= 3600 else f"{secs // 60}m{secs % 60:02d}s"
+
+
+def main():
+    profile = os.environ.get("PROFILE", "quick")
+    runs_dir = Path(os.environ.get("RUNS_DIR") or ROOT / "runs").resolve()
+    results_dir = Path(os.environ.get("RESULTS_DIR") or ROOT / "results").resolve()
+    configs = sorted((ROOT / "paper_configs").glob("*.yaml"))
+    known = {c.stem for c in configs}
+    only, skip = _names("ONLY"), _names("SKIP")
+    bad = [n for n in only + skip if n not in known]
+    if profile not in ("smoke", "quick", "paper") or bad:
+        what = f"PROFILE={profile!r}" if bad == [] else f"unknown experiment {bad[0]!r} in ONLY/SKIP"
+        print(f"error: {what}; profiles: smoke, quick, paper; experiments: {', '.join(sorted(known))}",
+              file=sys.stderr)
+        return 2
+
+    from repro.backend import _cpuinfo, import_tensorflow_quietly
+
+    import_tensorflow_quietly()
+    from repro.config import load_config
+    from repro.data import PRIVATE_DATASETS, DataError
+    from repro.data.mnist import default_cache_dir, mnist_source
+    from repro.train import RunError, check_run_dir  # first: it registers every experiment's models
+    from repro.registry import MODELS as REGISTRY
+
+    cpu = f"{_cpuinfo().get('model name', 'unknown CPU')}, {os.cpu_count()} cores"
+    started = datetime.now(timezone.utc)
+    src = mnist_source()
+    mnist_from = {"folder": f"the folder {os.environ.get('REPRO_DATA_DIR')}",
+                  "download": f"the download cache {default_cache_dir()} (fetched once if missing)",
+                  "tfds": "tensorflow-datasets (REPRO_MNIST_SOURCE=tfds: NOT the IDX order)"}[src]
+    print(f"./run_all.sh: {profile} profile on {cpu}; runs in {runs_dir}, results in {results_dir}; "
+          f"MNIST from {mnist_from}", flush=True)
+
+    chosen = [c for c in configs if (not only or c.stem in only) and c.stem not in skip]
+    est = time_estimate(chosen, profile, results_dir)
+    known_secs = [s for s, _ in est.values() if s is not None]
+    unknown = [n for n, (s, _) in est.items() if s is None]
+    print(f"time estimate ({profile} profile), from timed runs of this suite (source in brackets; those timed on a "
+          f"busy machine overstate an idle one; finished runs in {runs_dir} are reused, not retrained):")
+    for name, (secs, why) in est.items():
+        print(f"  {name:32s} {_hms(secs):>8s}  ({why})")
+    print(f"  total about {_hms(sum(known_secs))}" + (f", plus {len(unknown)} experiment(s) never timed: "
+                                                       f"{', '.join(unknown)}" if unknown else ""), flush=True)
+
+    table = []
+    for cfg_path in configs:
+        name = cfg_path.stem
+        rec = {"experiment": name, "run": f"{name}-{profile}", "state": None, "reason": "", "train_seconds": None,
+               "eval_seconds": None, "summary": None}
+        table.append(rec)
+        if cfg_path not in chosen:
+            rec.update(state="not run", reason="left out by " + ("ONLY" if only and name not in only else "SKIP"))
+            continue
+        print(f"\n== {name} ({profile} profile)", flush=True)
+        cfg = load_config(cfg_path, profile)
+        dataset = cfg["data"]["dataset"]
+        try:
+            REGISTRY[cfg["model"]].load_splits(cfg, None)
+        except DataError as e:
+            print(f"error: {e}", file=sys.stderr, flush=True)
+            if dataset in PRIVATE_DATASETS:
+                rec.update(state="not run", reason=f"no {dataset.upper()} copy here ({PRIVATE_DATASETS[dataset]})")
+            else:
+                rec.update(state="failed", reason=f"{dataset} could not be loaded: {_short(e)}")
+            continue
+        run_dir = runs_dir / rec["run"]
+        epochs_done = _finished_epochs(run_dir)
+        try:
+            check_run_dir(cfg, run_dir, resume=True)  # a folder made by another recipe is not reused
+        except RunError as e:
+            rec.update(state="failed", reason=_short(e))
+            continue
+        if epochs_done is not None and epochs_done > cfg["train"]["epochs"]:
+            rec.update(state="failed", reason=f"{run_dir} holds a {epochs_done}-epoch run, but the {profile} profile "
+                                              f"is {cfg['train']['epochs']} epochs now; move it away and run again")
+            continue
+        t0 = time.time()
+        if epochs_done is not None and epochs_done == cfg["train"]["epochs"]:
+            rec.update(state="reused", reason=f"finished run in {run_dir} ({epochs_done} epochs)")
+        else:
+            resumed = (run_dir / "backup").exists()
+            rc, why = run_logged(["train", cfg_path, "--profile", profile, "--run-dir", run_dir, "--resume"])
+            rec["train_seconds"] = round(time.time() - t0, 1)
+            if rc != 0:
+                rec.update(state="failed", reason=f"training stopped (exit {rc}): {_short(why)}")
+                continue
+            rec.update(state="trained", reason="resumed a killed run" if resumed else "")
+        t0 = time.time()
+        if rec["state"] == "reused" and _evaluation_current(run_dir, results_dir):
+            rec["reason"] += "; its evaluation is up to date"
+        else:
+            rc, why = run_logged(["evaluate", run_dir, "--results", results_dir])
+            rec["eval_seconds"] = round(time.time() - t0, 1)
+            if rc != 0:
+                rec.update(state="failed", reason=f"evaluation failed (exit {rc}): {_short(why)}")
+                continue
+            rec["summary"] = f"runs/{rec['run']}.json"
+
+    steps = []  # baselines, figures, report: (what, state, reason)
+    base = results_dir / "baselines.json"
+    if base.exists():
+        steps.append(("baselines", "reused", f"{base} kept (computing the k-means one takes ~20 min; "
+                                             f"`python -m repro baselines --force` recomputes)"))
+    else:
+        print("\n== Parzen baselines (true data, k-means)", flush=True)
+        rc, why = run_logged(["baselines", "--results", results_dir])
+        steps.append(("baselines", "computed" if rc == 0 else "failed", "" if rc == 0 else _short(why)))
+    print("\n== figures", flush=True)
+    rc, why = run_logged(["figures", "--runs", runs_dir, "--results", results_dir])
+    steps.append(("figures", "drawn" if rc == 0 else "failed", "" if rc == 0 else _short(why)))
+
+    status = {"started": started.strftime("%Y-%m-%d %H:%M UTC"), "profile": profile, "cpu": cpu,
+              "seconds": round((datetime.now(timezone.utc) - started).total_seconds(), 1),
+              "mnist_source": mnist_from, "experiments": table,
+              "steps": [{"what": w, "state": s, "reason": r} for w, s, r in steps]}
+    results_dir.mkdir(parents=True, exist_ok=True)
+    (results_dir / STATUS_FILE).write_text(json.dumps(status, indent=1) + "\n")
+    print("\n== report", flush=True)
+    report_rc, why = run_logged(["report", "--results", results_dir])
+    steps.append(("report", "written" if report_rc == 0 else "failed", "" if report_rc == 0 else _short(why)))
+    status["steps"] = [{"what": w, "state": s, "reason": r} for w, s, r in steps]
+    status["seconds"] = round((datetime.now(timezone.utc) - started).total_seconds(), 1)
+    (results_dir / STATUS_FILE).write_text(json.dumps(status, indent=1) + "\n")
+
+    print(f"\n{'experiment':32s} {'status':9s} {'train':>8s} {'eval':>7s}  why")
+    for r in table:
+        print(f"{r['experiment']:32s} {r['state'].upper():9s} {_hms(r['train_seconds']) if r['train_seconds'] else '-':>8s} "
+              f"{_hms(r['eval_seconds']) if r['eval_seconds'] else '-':>7s}  {r['reason']}")
+    for w, s, r in steps:
+        print(f"{w:32s} {s.upper():9s} {'':>8s} {'':>7s}  {r}")
+    print(f"total {_hms(status['seconds'])} on {cpu}")
+
+    failed = [r for r in table if r["state"] == "failed"] + [s for s in steps if s[1] == "failed"]
+    ver = results_dir / "verification.json"
+    if report_rc == 0 and ver.exists():
+        rows = json.loads(ver.read_text())
+        counts = {k: sum(r["status"] == k for r in rows) for k in ("PASS", "FAIL", "NOT RUN", "NO BAND")}
+        print(f"report: {results_dir / 'REPORT.md'}: {counts['PASS']} PASS, {counts['FAIL']} FAIL, "
+              f"{counts['NOT RUN']} NOT RUN, {counts['NO BAND']} quick checks without a band yet")
+    written = [r["summary"] for r in table if r["summary"]]
+    produced = {"baselines": ["baselines.json"], "figures": ["figures/"],
+                "report": ["REPORT.md", "verification.json", "table1.md", "table1.csv", STATUS_FILE]}
+    regenerated = ([f"{results_dir.name}/{p}" for p in written]
+                   + [f"{results_dir.name}/{f}" for w, s, _ in steps if s in ("computed", "drawn", "written")
+                      for f in produced[w]])
+    print("regenerated: " + (", ".join(regenerated) if regenerated else "nothing"))
+    if failed:
+        print(f"FAILED: {', '.join(r['experiment'] if isinstance(r, dict) else r[0] for r in failed)} "
+              "(see the table above; the rest ran)", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
