@@ -255,7 +255,7 @@ def build_parser():
     x.add_argument("run_dir")
     x.add_argument("--out", default=None, help="default: results/generators/RUN.npz")
     x.add_argument("--checkpoint", choices=["best", "last"], default=None, help="default: the config's eval.checkpoint")
-    x.add_argument("--data-dir", default=None, help=data_help)
+    add_data_options(x)
     x.set_defaults(fn=cmd_export_generator)
 
     c = sub.add_parser("check-data", help="exit 0 if the config's dataset can be loaded, else say why (exit 2)")
