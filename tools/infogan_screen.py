@@ -152,7 +152,7 @@ def main(argv=None):
     p.add_argument("--runs", default="runs", help="where the run folders go (default runs/)")
     p.add_argument("--results", default="results")
     p.add_argument("--data-dir", default=None, help="MNIST IDX folder (default: $REPRO_DATA_DIR)")
-    p.add_argument("--smoke", action="store_true", help="tests: 2 epochs (3 with --full) of 5 updates on 2,000 images")
+    p.add_argument("--smoke", action="store_true", help="tests: 2 epochs (3 with --full) of 3 updates on 1,000 images")
     a = p.parse_args(argv)
     from repro.config import ConfigError
     from repro.data.errors import DataError
@@ -160,7 +160,7 @@ def main(argv=None):
 
     smoke = None
     if a.smoke:  # the screen 2 epochs, the full run 3
-        smoke = {"train": {"epochs": 3 if a.full else 2, "steps_per_epoch": 5, "train_examples": 2000},
+        smoke = {"train": {"epochs": 3 if a.full else 2, "steps_per_epoch": 3, "train_examples": 1000},
                  "eval": {"n_samples": 500, "test_examples": 500}}
     try:
         seeds = parse_seeds(a.seeds)
