@@ -176,7 +176,9 @@ def write_report(results_dir="results"):
         rows += r
     counts = {k: sum(r["status"] == k for r in rows) for k in ("PASS", "FAIL", "NOT RUN")}
     ver = ["## Verification: every reported number against ours", "",
-           f"{counts['PASS']} PASS, {counts['FAIL']} FAIL, {counts['NOT RUN']} NOT RUN.", "",
+           f"{counts['PASS']} PASS, {counts['FAIL']} FAIL, {counts['NOT RUN']} NOT RUN"
+           + (f", {measured} MEASURED (a measured number with no target to pass or fail)."
+              if (measured := sum(r["status"] == "MEASURED" for r in rows)) else "."), "",
            "| id | source | reported | reproduced | tolerance | status | note |", "|---|---|---|---|---|---|---|"]
     for r in rows:
         ver.append("| " + " | ".join(str(r[k]) if r[k] is not None else "—" for k in

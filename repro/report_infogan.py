@@ -161,7 +161,10 @@ def infogan_section(results_dir):
             + ", ".join(f"{k} = {mutual_info(np.array(a), np.array(b)):.4f} (seed: {r})" for k, a, b, r in SEED_DEMO)
             + ".", "",
             "Figures: `results/figures/infogan_mnist-mi_curve.png` (paper Fig. 1), `*-categorical.png` (seed 002 "
-            "Fig. 10-14), `*-continuous1.png`, `*-continuous2.png` (seed 002 Fig. 10-15).", "",
+            "Fig. 10-14), `*-continuous1.png`, `*-continuous2.png` (seed 002 Fig. 10-15); "
+            "`infogan_mnist-merge_failure_confusion.png`: the confusion matrix of a typical failure (of the code "
+            "recipe's failing 50-epoch runs that merge 4 and 9, the one with the median error; protocol runs first).",
+            "",
             "Runs that trained on images 0–54,999 did so before the data split was fixed to the released code's "
             "(5,000–59,999; TF's `read_data_sets` kept the first 5,000 for validation).", "", *protocol_text]
     for name, s in sorted(runs.items()):
@@ -186,7 +189,8 @@ PROTOCOL = [
     "eriklindernoren/PyTorch-GAN), Adam ε 1e-8 (TF1). Each recipe has its own screen and rows.",
     "- **Data**: train = MNIST training images 5,000–59,999, validation = the first 5,000, as TF's "
     "`read_data_sets` split them for the released code.",
-    "- **Seeds**: 0–19 per recipe, screened in seed order (the code's recipe first).",
+    "- **Seeds**: 0–19 per recipe, screened in blocks of five, the code's recipe first (code 0–4, paper 0–4, "
+    "code 5–9, paper 5–9, ...); an unfinished screen is reported as the seeds screened so far.",
     "- **Screen**: 5 epochs × 100 updates (the config's `screen` profile). **Success** = on the 5,000 validation "
     "images (Q's argmax, BatchNorm moving averages), the ten categories' dominant digits are ten distinct digits "
     "and every category is at least 70% its dominant digit. The test set is never used to choose.",
@@ -253,6 +257,8 @@ def protocol_section(results_dir, runs):
                             "—", None, "measured, no target", "NOT RUN", f"no seed screened; {why_not}"))
         src_mi, src_err = "paper Fig. 1 / issue 4 (H(c) = ln 10 = 2.303)", "paper §5 (MNIST, categorical code)"
         if not done:
+            text += [f"No full-length run of recipe {recipe} yet, so its error distribution, best of N and the "
+                     "traversal figures of its best run are owed.", ""]
             rows.append(row(f"infogan.protocol.{recipe}.mi_every_run", src_mi, f">= {MI_TARGET}", None,
                             f">= {MI_TARGET} in every full run", "NOT RUN", f"no full-length protocol run yet; {why_not}"))
             rows.append(row(f"infogan.protocol.{recipe}.best_of_n", src_err, "≈ 5%", None,
@@ -267,7 +273,8 @@ def protocol_section(results_dir, runs):
         passed = [k for k in seeds if next(s for s in mine if s["seed"] == k)["screen"]["passed"]] if mine else []
         text += [f"Full runs, recipe {recipe}: seeds {seeds} (screen passed: {passed or 'none'}); test error median "
                  f"{100 * med:.1f}% (IQR {100 * q1:.1f}–{100 * q3:.1f}%), best of {len(seeds)} {100 * errs.min():.2f}% "
-                 f"(seed {best}); MI bound {min(mis):.3f}–{max(mis):.3f}.", ""]
+                 f"(seed {best}); MI bound {min(mis):.3f}–{max(mis):.3f}. Traversals of the best run: "
+                 f"`results/figures/{done[best]['run']}-categorical.png`, `-continuous1.png`, `-continuous2.png`.", ""]
         rows.append(row(f"infogan.protocol.{recipe}.mi_every_run", src_mi, f">= {MI_TARGET}", round(min(mis), 3),
                         f">= {MI_TARGET} in every full run", "PASS" if min(mis) >= MI_TARGET else "FAIL",
                         f"recipe {recipe}, seeds {seeds}: " + ", ".join(f"{x:.3f}" for x in mis) + " (the smallest shown)"))

@@ -3,6 +3,7 @@ learned sigma, and the screen tool end to end: a screened run continued to full 
 import importlib.util
 import json
 import math
+import shutil
 
 import numpy as np
 import pytest
@@ -112,8 +113,9 @@ def test_screen_then_full_is_one_run_and_reported(mnist_dir, tmp_path):
     assert "paper,0," in (results / "infogan_screen" / "summary.csv").read_text()
     assert tool.main(args) == 0  # resumable: an existing screen is kept, not retrained
 
-    assert tool.main(args + ["--full"]) == 0  # the same folder, resumed to 3 epochs, evaluated
     run = runs / tool.run_name("paper", 0)
+    shutil.copy(run / "checkpoints" / "last.weights.h5", tmp_path / "screen.weights.h5")  # after epoch 2
+    assert tool.main(args + ["--full"]) == 0  # the same folder, resumed to 3 epochs, evaluated
     summary = json.loads((results / "runs" / f"{run.name}.json").read_text())
     assert summary["epochs_trained"] == 3 and summary["recipe"]["train_range"] == [5000, 60000]
 
@@ -129,9 +131,16 @@ def test_screen_then_full_is_one_run_and_reported(mnist_dir, tmp_path):
 
     a, b = weights(straight / "checkpoints" / "last.weights.h5"), weights(run / "checkpoints" / "last.weights.h5")
     assert a.keys() == b.keys()
-    for k in a:  # oneDNN's threaded convolution gradients are not bit-reproducible run to run (a rare last-bit
-        # difference was seen); another data order or random draw would move the weights by far more than this
-        np.testing.assert_allclose(a[k], b[k], rtol=1e-4, atol=1e-6, err_msg=k)
+    # Not bit for bit: oneDNN's threaded convolution gradients round differently run to run, and Adam turns the
+    # rounding noise of gradients that are zero in exact arithmetic (a conv bias before BatchNorm) into full-size
+    # steps (seen: 1e-5 on 1e-4). Counters must match exactly; the float weights must differ by under 1% of how
+    # far epoch 3 moved them (other batches or latent draws in epoch 3 would differ by about that much).
+    floats = [k for k in a if np.issubdtype(np.asarray(a[k]).dtype, np.floating)]
+    for k in set(a) - set(floats):
+        np.testing.assert_array_equal(a[k], b[k], err_msg=k)
+    epoch2 = weights(tmp_path / "screen.weights.h5")
+    va, vb, v2 = (np.concatenate([np.ravel(w[k]) for k in floats]).astype(np.float64) for w in (a, b, epoch2))
+    assert np.linalg.norm(va - vb) <= 0.01 * np.linalg.norm(va - v2)
 
     write_report(results)
     rows = {r["id"]: r for r in json.loads((results / "verification.json").read_text())}
