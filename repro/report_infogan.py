@@ -197,7 +197,9 @@ PROTOCOL = [
     "- **Full runs**: the screened run folder resumed to 50 × 100 updates (the screen is its first 5 epochs, "
     f"batch for batch): every passing seed and the first {FULL_FAILING} failing seeds.",
     "- **Reported**: success rate k/n with its 95% Clopper–Pearson (exact) and Wilson intervals; for full runs "
-    "the test error of each, median and IQR, and best of N (N = full runs); the MI bound of each full run.",
+    "the test error of each, median and IQR, and best of N (N = full runs); the MI bound of each full run. Added "
+    "after the first three screens (a check, not a criterion): how many categories of a full run keep their "
+    "screen digit, i.e. whether 5 epochs are long enough to screen.",
     "- **Verdicts**: MI ≥ 2.25 in *every* full run; *best of N ≤ 5%*, which is the paper's practice as far as "
     "it is known (no seed count is given; the authors chose codes \"from multiple runs\", openai/InfoGAN issue "
     "#10, and a 3-D faces figure is the best \"out of 5 random runs\"), so it says what the paper's 5% can mean, "
@@ -220,6 +222,13 @@ def _interval(r):
             f"Wilson {100 * c:.0f}–{100 * d:.0f}%)")
 
 
+def _kept(screen, full):
+    """How many categories have the same dominant digit after the full run (test digits) as at the screen
+    (validation digits): whether the screen's split was already the final one."""
+    final = np.argmax(np.asarray(full["metrics"]["categorical_error"]["confusion"]), axis=1)
+    return sum(d is not None and int(d) == int(f) for d, f in zip(screen["dominant_digit"], final))
+
+
 def protocol_section(results_dir, runs):
     from repro.metrics.infogan import success_rate
     from repro.models.infogan import RECIPES
@@ -233,15 +242,17 @@ def protocol_section(results_dir, runs):
         text += [f"**Recipe {recipe}**: {len(mine)} seed(s) screened, {len(done)} run to full length.", ""]
         if mine:
             text += ["| seed | screen: dominant digit of category 0–9 | min purity | shared / missing digits | "
-                     "validation error | test error | MI | screen | full run: test error | full run: MI |",
-                     "|---|---|---|---|---|---|---|---|---|---|"]
+                     "validation error | test error | MI | screen | full run: test error | full run: MI | "
+                     "full run: categories keeping their screen digit |",
+                     "|---|---|---|---|---|---|---|---|---|---|---|"]
             for s in mine:
                 sc, f = s["screen"], done.get(s["seed"])
                 text.append(f"| {s['seed']} | {' '.join('-' if d is None else str(d) for d in sc['dominant_digit'])} | {sc['min_purity']:.2f} | "
                             f"{','.join(map(str, sc['shared_digits'])) or '–'} / {','.join(map(str, sc['missing_digits'])) or '–'} | "
                             f"{100 * sc['error']:.1f}% | {100 * s['test_error']:.1f}% | {s['mi_cat']:.3f} | "
                             f"{'PASS' if sc['passed'] else 'fail'} | "
-                            + (f"{100 * f['metrics']['categorical_error']['error']:.2f}% | {final_mi(f):.3f} |" if f else "— | — |"))
+                            + (f"{100 * f['metrics']['categorical_error']['error']:.2f}% | {final_mi(f):.3f} | "
+                               f"{_kept(sc, f)}/{len(sc['dominant_digit'])} |" if f else "— | — | — |"))
             text.append("")
         why_not = f"to run: python tools/infogan_screen.py --recipe {recipe} --seeds 0-19, then --full on the chosen seeds"
         if mine:
