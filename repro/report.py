@@ -173,11 +173,13 @@ def write_report(results_dir="results"):
             parts.append(md)
             rows += r
         rows = judge_rows_by_profile(rows, load_runs(results_dir), provenance(results_dir))
-        counts = {k: sum(r["status"] == k for r in rows) for k in ("PASS", "FAIL", "NOT RUN", "NO BAND", "REFERENCE")}
+        counts = {k: sum(r["status"] == k for r in rows)
+                  for k in ("PASS", "FAIL", "NOT RUN", "NO BAND", "REFERENCE", "MEASURED")}
         ver = ["## Verification: every reported number against ours", "",
                f"{counts['PASS']} PASS, {counts['FAIL']} FAIL, {counts['NOT RUN']} NOT RUN, {counts['NO BAND']} NO BAND "
                f"(a quick check without a measured band); {counts['REFERENCE']} REFERENCE rows (a quick run beside a "
-               "paper's number, no verdict).", "",
+               "paper's number, no verdict); {counts['MEASURED']} MEASURED (a measured number with no target to pass "
+               "or fail).", "",
                "| id | source | reported | reproduced | tolerance | status | note |", "|---|---|---|---|---|---|---|"]
         for r in rows:
             ver.append("| " + " | ".join(str(r[k]) if r[k] is not None else "—" for k in

@@ -78,11 +78,65 @@ def infogan_figures(run, summary, results_dir):
     return out
 
 
+def typical_merge_failure(summaries, pair=(4, 9)):
+    """The run a confusion figure shows: among complete paper-length runs of the code's recipe that fail
+    (error > 5%) with `pair` sharing a category, the one with the median error (the lower of two middles);
+    runs of the seed protocol (data split fixed) are preferred over older ones. None if there is none."""
+    from repro.experiments.infogan.metrics import merged_digits
+    from repro.experiments.infogan.report import ERROR_TARGET, complete, protocol_run, variant
+
+    def fails(s):
+        err = s["metrics"]["categorical_error"]
+        return (s["profile"] == "paper" and complete(s) and variant(s) == "" and err["error"] > ERROR_TARGET
+                and tuple(pair) in merged_digits(err["confusion"]))
+
+    found = [s for s in summaries if fails(s)]
+    found = [s for s in found if protocol_run(s["run"])] or found
+    if not found:
+        return None
+    found.sort(key=lambda s: s["metrics"]["categorical_error"]["error"])
+    return found[(len(found) - 1) // 2]
+
+
+def confusion_figure(summary, path, pair=(4, 9)):
+    """Categories (rows, ordered by their Hungarian digit) against test digits (columns): share of each
+    category's test images, with the Hungarian match outlined."""
+    err = summary["metrics"]["categorical_error"]
+    confusion = np.asarray(err["confusion"], np.float64)
+    digits = err["digit_of_category"]
+    order = [int(c) for c in np.argsort(digits)]
+    shares = confusion[order] / np.maximum(confusion[order].sum(axis=1, keepdims=True), 1.0)
+    fig, ax = plt.subplots(figsize=(5.2, 4.6))
+    im = ax.imshow(shares, cmap="Blues", vmin=0, vmax=1)
+    for i in range(shares.shape[0]):
+        for j in range(shares.shape[1]):
+            if shares[i, j] >= 0.02:
+                ax.text(j, i, f"{100 * shares[i, j]:.0f}", ha="center", va="center", fontsize=6,
+                        color="white" if shares[i, j] > 0.6 else "black")
+        ax.add_patch(plt.Rectangle((digits[order[i]] - 0.5, i - 0.5), 1, 1, fill=False, ec="red", lw=1))
+    ax.set_xticks(range(shares.shape[1]))
+    ax.set_yticks(range(len(order)))
+    ax.set_yticklabels([f"c={c}→{digits[c]}" for c in order], fontsize=6)
+    ax.set_xlabel("MNIST test digit")
+    ax.set_ylabel("Q's category (→ Hungarian-matched digit)")
+    fig.colorbar(im, ax=ax, fraction=0.046, label="share of the category's test images")
+    a, b = summary["recipe"].get("train_range") or [0, 55000]
+    ax.set_title(f"A typical {pair[0]}/{pair[1]}-merge failure: {summary['run']}, epoch {summary['epochs_trained']}"
+                 f",\ntest error {100 * err['error']:.1f}% (train images {a:,}–{b - 1:,}); red: the Hungarian match "
+                 "(% of row)", fontsize=7)
+    return save(fig, path)
+
+
 def infogan_summary_figures(results_dir):
-    """Paper Fig. 1: the categorical code's MI lower bound during training, for every InfoGAN run."""
+    """Paper Fig. 1: the categorical code's MI lower bound during training, for every InfoGAN run; and the
+    confusion matrix of a typical 4/9-merge failure."""
     runs = sorted(Path(results_dir, "runs").glob(f"{EXPERIMENT}-*.json"))
     if not runs:
         return []
+    out = []
+    failure = typical_merge_failure([json.loads(p.read_text()) for p in runs])
+    if failure is not None:
+        out.append(confusion_figure(failure, Path(results_dir) / "figures" / f"{EXPERIMENT}-merge_failure_confusion.png"))
     fig, ax = plt.subplots(figsize=(6, 3.6))
     for p in runs:
         s = json.loads(p.read_text())
@@ -104,4 +158,4 @@ def infogan_summary_figures(results_dir):
     ax.legend(fontsize=5.5, loc="lower right", ncol=2)
     ax.set_title("Paper Fig. 1 (InfoGAN): lower bound of I(c; G(z, c)) for the 10-way categorical code, MNIST",
                  fontsize=8)
-    return [save(fig, Path(results_dir) / "figures" / f"{EXPERIMENT}-mi_curve.png")]
+    return out + [save(fig, Path(results_dir) / "figures" / f"{EXPERIMENT}-mi_curve.png")]

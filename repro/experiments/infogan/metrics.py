@@ -99,3 +99,56 @@ def traversal_effects(images, values) -> dict:
     result = {"values": [float(v) for v in values], "draws": int(draws), "effects": out, "dominant": dominant}
     result["meaning"] = code_meaning(result)
     return result
+
+
+# The seed screen's success criterion (issue 12), fixed before any screen was run: every digit is the
+# majority of exactly one category, and every category is at least 70% one digit.
+SCREEN_MIN_PURITY = 0.70
+
+
+def screen_categories(categories, labels, n_categories=10, min_purity=SCREEN_MIN_PURITY) -> dict:
+    """Whether a categorical code has split the digits one-to-one. Per category (Q's argmax on labelled
+    images): its dominant digit, its purity (share of its images that are that digit) and its size; `passed`
+    when the dominant digits are all distinct and cover every digit, and no category's purity is below
+    `min_purity`. A category Q never chooses has purity 0 and fails the screen. Also the Hungarian error."""
+    categories, labels = np.asarray(categories, int), np.asarray(labels, int)
+    hungarian = unsupervised_error(categories, labels, n_categories)
+    confusion = np.asarray(hungarian["confusion"])
+    sizes = confusion.sum(axis=1)
+    dominant = confusion.argmax(axis=1)
+    purity = np.where(sizes > 0, confusion.max(axis=1) / np.maximum(sizes, 1), 0.0)
+    n_digits = confusion.shape[1]
+    distinct = len(set(dominant[sizes > 0].tolist())) == n_digits == n_categories and bool(np.all(sizes > 0))
+    pure = bool(np.all(purity >= min_purity))
+    counts = np.bincount(dominant[sizes > 0], minlength=n_digits)
+    return {"dominant_digit": [int(d) if n else None for d, n in zip(dominant, sizes)],
+            "purity": [float(x) for x in purity], "size": [int(n) for n in sizes],
+            "missing_digits": [int(d) for d in np.flatnonzero(counts == 0)],
+            "shared_digits": [int(d) for d in np.flatnonzero(counts > 1)],
+            "distinct": distinct, "min_purity": float(purity.min()), "purity_threshold": float(min_purity),
+            "passed": distinct and pure, "error": hungarian["error"],
+            "digit_of_category": hungarian["digit_of_category"], "confusion": hungarian["confusion"]}
+
+
+def merged_digits(confusion, min_share=0.25) -> list[tuple[int, int]]:
+    """Pairs of digits that each make up at least `min_share` of one category's images (e.g. a 4/9 merge);
+    `confusion` is (categories, digits) counts."""
+    confusion = np.asarray(confusion, np.float64)
+    shares = confusion / np.maximum(confusion.sum(axis=1, keepdims=True), 1.0)
+    pairs = set()
+    for row in shares:
+        big = [int(d) for d in np.flatnonzero(row >= min_share)]
+        pairs.update((a, b) for i, a in enumerate(big) for b in big[i + 1:])
+    return sorted(pairs)
+
+
+def success_rate(successes: int, trials: int, confidence=0.95) -> dict:
+    """A binomial proportion with its exact (Clopper-Pearson) and Wilson score intervals (scipy.stats)."""
+    from scipy.stats import binomtest
+
+    if trials < 1:
+        raise ValueError("success_rate needs at least one trial.")
+    test = binomtest(int(successes), int(trials))
+    exact, wilson = test.proportion_ci(confidence, "exact"), test.proportion_ci(confidence, "wilson")
+    return {"successes": int(successes), "trials": int(trials), "rate": successes / trials, "confidence": confidence,
+            "clopper_pearson": [float(exact.low), float(exact.high)], "wilson": [float(wilson.low), float(wilson.high)]}

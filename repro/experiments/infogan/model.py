@@ -2,12 +2,15 @@
 
 Latent input of G, in this order: 62 noise values U[-1, 1], a one-hot 10-way categorical code,
 two continuous codes U[-1, 1] (74 values). D and Q share a conv trunk; D's head gives one logit,
-Q's head gives 10 logits for the categorical code and the means of a fixed-std (1) Gaussian for
-each continuous code.
+Q's head gives 10 logits for the categorical code and, for each continuous code, the mean of a
+Gaussian whose std is fixed at 1 (the code's `Uniform(1, fix_std=True)`) or, with `learn_sigma`, learned:
+Q then also outputs a log-variance and sigma = sqrt(exp(.)) (the code's `Gaussian.activate_dist` with
+fix_std=False, infogan/misc/distributions.py; the paper's appendix learns it).
 
 Losses, as in `InfoGANTrainer` (D, then G, each on fresh latent draws):
     MI_cat  = H(c) - CE(c, Q(G(z, c)))              (nats; lower bound, at most ln 10)
-    L_cont  = 0.5 * sum_j (c_j - mu_j(G(z, c)))^2   (-log Q(c_j | x) up to a constant)
+    L_cont  = sum_j [log sigma_j + 0.5 * ((c_j - mu_j(G(z, c))) / sigma_j)^2]
+              (-log Q(c_j | x) up to the constant 0.5 log 2 pi; with sigma fixed at 1: half the squared error)
     D/Q:  BCE(D(x), 1) + BCE(D(G), 0) - lambda_cat MI_cat + lambda_cont L_cont
     G:    BCE(D(G), 1)                - lambda_cat MI_cat + lambda_cont L_cont
 Real and fake batches go through D separately (as the code does), so batch statistics never mix.
@@ -26,6 +29,20 @@ from repro.models.base import GenerativeModel
 from repro.models.losses import bce_from_logits
 
 
+# Named recipes (model_params over paper_configs/infogan_mnist.yaml), each with its own seed screen and rows.
+RECIPES = {
+    "code": {},  # openai/InfoGAN as released: the config's values
+    "paper": {  # what the paper (arXiv:1606.03657) says where it differs from the code
+        "leaky_slope": 0.1,        # appendix C: lRELU "with leaky rate 0.1" in D/Q (the code: 0.01)
+        "learn_sigma": True,       # Q's factored Gaussian for a continuous code with its std learned through exp
+                                   #   (reference.md §4 audit; the code has the option, fix_std=False, unused)
+        "lambda_continuous": 0.1,  # §6: "a smaller λ is typically used" for continuous codes; the paper gives no
+                                   #   number; 0.1 as in eriklindernoren/PyTorch-GAN infogan.py (lambda_con = 0.1)
+        "adam_epsilon": 1e-8,      # the TensorFlow 1 Adam the paper's code ran with
+    },
+}
+
+
 class InfoGAN(GenerativeModel):
     PARAMS = {
         "noise_dim": Field(62, int, lo=0),
@@ -40,6 +57,10 @@ class InfoGAN(GenerativeModel):
         "g_learning_rate": Field(1e-3, float, lo=0.0),
         "d_learning_rate": Field(2e-4, float, lo=0.0),
         "beta_1": Field(0.5, float, lo=0.0, hi=1.0),
+        # Keras' Adam default; the code's tf.train.AdamOptimizer (TF1) used 1e-8
+        "adam_epsilon": Field(1e-7, float, lo=0.0),
+        # false: Q's Gaussian for a continuous code has std 1 (the code); true: Q learns it (the paper)
+        "learn_sigma": Field(False, bool),
     }
     parzen = False  # the InfoGAN paper reports no likelihood; its numbers are MI and the digit error
 
@@ -56,7 +77,7 @@ class InfoGAN(GenerativeModel):
         self.prior_entropy = math.log(p["n_categories"])  # H(c) of the uniform categorical code
         self.generator = self._build_generator()
         self.discriminator = self._build_discriminator()
-        adam = dict(beta_1=p["beta_1"])  # the code's tf.train.AdamOptimizer(lr, beta1=0.5): other Adam defaults
+        adam = dict(beta_1=p["beta_1"], epsilon=p["adam_epsilon"])  # the code's tf.train.AdamOptimizer(lr, beta1=0.5)
         self.d_optimizer = keras.optimizers.Adam(p["d_learning_rate"], name="d_optimizer", **adam)
         self.g_optimizer = keras.optimizers.Adam(p["g_learning_rate"], name="g_optimizer", **adam)
         self.latent_seed = keras.random.SeedGenerator(self.seed + 100)
@@ -104,7 +125,8 @@ class InfoGAN(GenerativeModel):
         h = act()(self._bn("d_bn3")(self._dense(1024, "d_fc3")(layers.Flatten()(h))))
         d_logit = layers.Activation("linear", dtype="float32")(self._dense(1, "d_out")(h))
         q = act()(self._bn("q_bn1")(self._dense(128, "q_fc1")(h)))
-        q = layers.Activation("linear", dtype="float32")(self._dense(p["n_categories"] + p["n_continuous"], "q_out")(q))
+        q_units = p["n_categories"] + p["n_continuous"] * (2 if p["learn_sigma"] else 1)  # logits, means[, log-variances]
+        q = layers.Activation("linear", dtype="float32")(self._dense(q_units, "q_out")(q))
         return keras.Model(x, [d_logit, q], name="discriminator")
 
     # --- latent codes ---------------------------------------------------------------------------
@@ -132,8 +154,15 @@ class InfoGAN(GenerativeModel):
         return np.concatenate([noise, onehot, cont.astype(np.float32)], axis=1), cat, cont.astype(np.float32)
 
     def split_q(self, q):
-        k = self.params["n_categories"]
-        return q[:, :k], q[:, k:]
+        """(categorical logits, continuous means) of Q's output."""
+        k, m = self.params["n_categories"], self.params["n_continuous"]
+        return q[:, :k], q[:, k:k + m]
+
+    def continuous_log_sigma(self, q):
+        """log sigma of Q's Gaussian per continuous code: 0 (sigma = 1) unless learned, then half the
+        log-variance Q outputs (sigma = sqrt(exp(.)), as the code's Gaussian.activate_dist)."""
+        k, m = self.params["n_categories"], self.params["n_continuous"]
+        return 0.5 * q[:, k + m:] if self.params["learn_sigma"] else None
 
     def decode(self, z):
         return self.generator(z, training=False)
@@ -152,10 +181,15 @@ class InfoGAN(GenerativeModel):
 
     # --- training -------------------------------------------------------------------------------
     def info_terms(self, q, cat, cont):
-        """(MI lower bound of the categorical code in nats, 0.5 * squared error of the continuous codes)."""
+        """(MI lower bound of the categorical code in nats, -log Q(c_cont | x) of the continuous codes without
+        the constant 0.5 log 2 pi: half the squared error when sigma is fixed at 1)."""
         cat_logits, cont_mean = self.split_q(q)
         cross_entropy = ops.mean(ops.sparse_categorical_crossentropy(cat, cat_logits, from_logits=True))
-        cont_loss = ops.mean(ops.sum(0.5 * ops.square(cont - cont_mean), axis=1))
+        log_sigma = self.continuous_log_sigma(q)
+        if log_sigma is None:
+            cont_loss = ops.mean(ops.sum(0.5 * ops.square(cont - cont_mean), axis=1))
+        else:
+            cont_loss = ops.mean(ops.sum(log_sigma + 0.5 * ops.square((cont - cont_mean) * ops.exp(-log_sigma)), axis=1))
         return self.prior_entropy - cross_entropy, cont_loss
 
     def info_loss(self, mi_cat, cont_loss):
