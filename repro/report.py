@@ -178,7 +178,7 @@ def write_report(results_dir="results"):
         ver = ["## Verification: every reported number against ours", "",
                f"{counts['PASS']} PASS, {counts['FAIL']} FAIL, {counts['NOT RUN']} NOT RUN, {counts['NO BAND']} NO BAND "
                f"(a quick check without a measured band); {counts['REFERENCE']} REFERENCE rows (a quick run beside a "
-               "paper's number, no verdict); {counts['MEASURED']} MEASURED (a measured number with no target to pass "
+               f"paper's number, no verdict); {counts['MEASURED']} MEASURED (a measured number with no target to pass "
                "or fail).", "",
                "| id | source | reported | reproduced | tolerance | status | note |", "|---|---|---|---|---|---|---|"]
         for r in rows:
