@@ -287,7 +287,7 @@ class JSDMonitor(keras.callbacks.Callback):
         self.z = self.model.prior_quantiles(JSD_MONITOR_POINTS)
 
     def on_epoch_end(self, epoch, logs=None):
-        from repro.metrics.toy1d import jsd_numerical
+        from repro.experiments.toy1d.metrics import jsd_numerical
 
         m = self.model
         if logs is not None:
