@@ -12,6 +12,7 @@ import numpy as np
 import tensorflow as tf
 
 from repro.callbacks import atomic_write_text
+from repro.results import code_commit
 from repro.config import parse_sigmas
 from repro.metrics.parzen import parzen_protocol
 
@@ -43,18 +44,6 @@ def eval_devices(cfg):
         return None
     devs = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
     return [d.name for d in devs] if len(devs) > 1 else None
-
-
-def code_commit():
-    """The checkout's commit, if this is a git checkout (None otherwise)."""
-    import subprocess
-
-    try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=10,
-                             cwd=Path(__file__).resolve().parents[1])
-        return out.stdout.strip() or None
-    except (OSError, subprocess.SubprocessError):
-        return None
 
 
 def nearest_neighbour_check(model, splits, cfg, run_dir, results_dir):

@@ -9,25 +9,17 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
 
 import repro.experiments  # noqa: F401  registers every experiment's report sections
 from repro import registry
-from repro.results import collect_files, load_runs, row
+from repro.results import collect_files, git, load_runs, row
 
 
 QUICK_PROFILE_TOKEN = re.compile(r"(^|[.\-_ ])quick([.\-_ ]|$)")
 # rows that hold a run against a number a paper reported: only a paper-profile run gets a verdict there
 PAPER_TARGET_ROWS = ("goodfellow2014.table1.", "keras_dcgan.mostly_ones.", "infogan.", "cgan.")
-
-
-def _git(results_dir, *args) -> str:
-    try:
-        return subprocess.run(["git", *args], cwd=results_dir, capture_output=True, text=True, timeout=30).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return ""
 
 
 def provenance(results_dir) -> dict:
@@ -40,9 +32,9 @@ def provenance(results_dir) -> dict:
     here = {e["summary"] for e in status.get("experiments", []) if e.get("summary")}
     if any(st["what"] == "baselines" and st["state"] == "computed" for st in status.get("steps", [])):
         here.add("baselines.json")
-    changed = set(_git(results_dir, "status", "--porcelain", "--untracked-files=all", "--", ".").splitlines())
+    changed = set(git(results_dir, "status", "--porcelain", "--untracked-files=all", "--", ".").splitlines())
     changed = {line[3:].strip() for line in changed}
-    prefix = _git(results_dir, "rev-parse", "--show-prefix")
+    prefix = git(results_dir, "rev-parse", "--show-prefix")
     out = {}
     files = [f"runs/{p.name}" for p in sorted((results_dir / "runs").glob("*.json"))] + ["baselines.json"]
     for rel in files:
@@ -51,7 +43,7 @@ def provenance(results_dir) -> dict:
         if rel in here:
             out[rel] = f"computed here by ./run_all.sh ({status['started']}, {status['cpu']})"
             continue
-        log = _git(results_dir, "log", "-1", "--format=%h %cs", "--", rel)
+        log = git(results_dir, "log", "-1", "--format=%h %cs", "--", rel)
         if log and prefix + rel not in changed:
             commit, date = log.split()
             out[rel] = f"came with the checkout (committed in {commit} on {date})"

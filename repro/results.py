@@ -7,7 +7,23 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
 from pathlib import Path
+
+CHECKOUT = Path(__file__).resolve().parents[1]
+
+
+def git(cwd, *args) -> str:
+    """What `git ARGS` prints in `cwd` ('' outside a git checkout or without git): provenance for results files."""
+    try:
+        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=30).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def code_commit():
+    """The checkout's commit, if this is a git checkout (None otherwise)."""
+    return git(CHECKOUT, "rev-parse", "--short", "HEAD") or None
 
 
 def row(id, source, reported, reproduced, tolerance, status, note):

@@ -24,14 +24,13 @@ sys.path.insert(0, str(ROOT))
 
 
 def git_commit() -> str:
-    try:
-        c = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                           check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "repro", "paper_configs"],
-                               cwd=ROOT, capture_output=True, text=True).stdout.strip()
-        return c + ("+uncommitted changes" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
+    from repro.results import git
+
+    commit = git(ROOT, "rev-parse", "--short", "HEAD")
+    if not commit:
         return "unknown"
+    dirty = git(ROOT, "status", "--porcelain", "--untracked-files=no", "repro", "paper_configs")
+    return commit + ("+uncommitted changes" if dirty else "")
 
 
 def main(argv=None):
