@@ -129,6 +129,52 @@ def test_cgan_labels_honoured(smoke_runs, mnist_dir):
     assert 0.0 <= acc <= 1.0
 
 
+def test_cgan_monitors_requested_label_accuracy_per_epoch(smoke_runs, mnist_dir, configs, tmp_path):
+    """Issue 14: the accuracy-vs-epoch curve; the kept samples score to the same number again, the curve is
+    drawn, and keeping samples does not change training."""
+    import keras
+
+    from repro.experiments.seed_models.figures import cgan_curves
+    from repro.metrics.classifier import get_classifier, logits
+    from repro.train import train
+
+    root, runs = smoke_runs
+    run_dir, summary = runs["cgan_mnist"]
+    monitor = summary["metrics"]["monitor"]
+    assert [m["epoch"] for m in monitor] == [1] and monitor[0]["n"] == 2000
+    with np.load(run_dir / "monitor" / "epoch_0001.npz") as f:
+        images, labels = f["images"].astype(np.float32) / 255.0, f["labels"]
+    assert np.array_equal(np.bincount(labels, minlength=10), [200] * 10)
+    predicted = np.argmax(logits(images, get_classifier(mnist_dir)), axis=1)
+    assert monitor[0]["requested_label_accuracy"] == pytest.approx(float(np.mean(predicted == labels)))
+    figures = cgan_curves(root / "results")
+    assert [p.name for p in figures] == [f"{run_dir.name}-label_accuracy_vs_epoch.png"] and figures[0].exists()
+
+    cfg = load_config(configs / "cgan_mnist.yaml", "smoke", {"model_params": {"monitor_every": 0}})
+    plain = train(cfg, tmp_path / "plain", data_dir=mnist_dir, verbose=0)
+    assert not (plain / "monitor").exists()
+    monitored, unmonitored = _model(run_dir, mnist_dir), _model(plain, mnist_dir)
+    for a, b in zip(monitored.generator.weights, unmonitored.generator.weights):
+        assert np.array_equal(keras.ops.convert_to_numpy(a), keras.ops.convert_to_numpy(b))
+
+
+def test_wgan_paper_rows_against_the_quick_band(tmp_path):
+    """Issue 14 part 4: the bars fixed in wgan_mnist.yaml before the paper-length run, both ways."""
+    from repro.experiments.seed_models.report import wgan_paper_rows
+
+    (tmp_path / "quick_bands.json").write_text(json.dumps({"experiments": {"wgan_mnist": {
+        "metrics.samples.frechet_distance": {"values": [304.8, 365.4]}}}}))
+    summary = {"run": "wgan_mnist-paper", "profile": "paper", "epochs_trained": 300, "checkpoint": {"checkpoint": "last"},
+               "metrics": {"samples": {"frechet_distance": 120.0, "classifier_score": 8.4, "n": 10000}}}
+    improves, digits = wgan_paper_rows(summary, tmp_path)
+    assert (improves["status"], digits["status"]) == ("PASS", "PASS")
+    summary["metrics"]["samples"].update(frechet_distance=310.0, classifier_score=7.9)
+    improves, digits = wgan_paper_rows(summary, tmp_path)
+    assert (improves["status"], digits["status"]) == ("FAIL", "FAIL")
+    (tmp_path / "quick_bands.json").unlink()
+    assert wgan_paper_rows(summary, tmp_path)[0]["status"] == "NOT RUN"
+
+
 def test_configs_reject_wrong_pixel_range(configs):
     with pytest.raises(ConfigError, match="data.pixel_range"):
         load_config(configs / "vae_mnist.yaml", "smoke", {"data": {"pixel_range": "symmetric"}})

@@ -6,10 +6,17 @@ VENV="$ROOT/.venv"
 STAMP="$VENV/.requirements.sha256"
 want="$(sha256sum "$ROOT/requirements.txt" | cut -d' ' -f1)"
 if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$want" ]; then
-  echo "setting up $VENV from requirements.txt (first use; a few minutes)" >&2
-  python3 -m venv "$VENV"
-  "$VENV/bin/python" -m pip install --quiet --upgrade pip
-  "$VENV/bin/python" -m pip install --quiet -r "$ROOT/requirements.txt"
+  # pip's own output (and any warnings of the machine's pip configuration) goes to a log, not the terminal;
+  # on failure the log's end is shown with the way to retry
+  LOG="$ROOT/venv-setup.log"
+  echo "setting up $VENV from requirements.txt (first use; a few minutes; pip's output: $LOG)" >&2
+  if ! { python3 -m venv "$VENV" && "$VENV/bin/python" -m pip install --upgrade pip \
+         && "$VENV/bin/python" -m pip install -r "$ROOT/requirements.txt"; } > "$LOG" 2>&1; then
+    tail -n 15 "$LOG" >&2
+    echo "error: could not set up $VENV from requirements.txt (full pip output: $LOG); fix the cause shown" \
+         "above (network, disk space, Python 3.11 with venv), then run the command again" >&2
+    exit 1
+  fi
   echo "$want" > "$STAMP"
 fi
 PY="$VENV/bin/python"

@@ -14,6 +14,6 @@ register(Experiment(
             "wgan": WassersteinGAN},
     run_figures={"vae": RunFigures(figures.vae_figures), "autoencoder": RunFigures(figures.autoencoder_figures),
                  "cgan": RunFigures(figures.cgan_figures), "wgan": RunFigures(figures.wgan_figures)},
-    summary_figures=(figures.wgan_curves,),
+    summary_figures=(figures.wgan_curves, figures.cgan_curves),
     report_sections=(report.vae_autoencoder_section, report.cgan_wgan_section),
 ))

@@ -8,8 +8,12 @@ digits; G minimises the non-saturating BCE(D(G(z, y'), y'), 1). One D step, then
 minibatch (Algorithm 1 with k = 1).
 
 `generate(n)` asks for the labels 0, 1, ..., 9, 0, 1, ... (balanced) and returns them with the images.
+`SampleMonitor` keeps such samples after every epoch, so evaluation can draw the requested-label accuracy
+against epoch (issue 14: where it stops, if it stops below the bar).
 """
 from __future__ import annotations
+
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -20,6 +24,7 @@ from repro.models.initializers import LayerSeeds
 from repro.config import ConfigError, Field
 from repro.models.base import GenerativeModel
 from repro.models.losses import bce_from_logits
+from repro.experiments.seed_models.monitor import SampleMonitor, monitor_metrics
 from repro.experiments.seed_models.vae import EVAL_SEED
 
 N_CLASSES = 10
@@ -76,6 +81,8 @@ class ConditionalGAN(GenerativeModel):
         "leaky_slope": Field(0.2, float, lo=0.0, hi=1.0),
         "learning_rate": Field(2e-4, float, lo=0.0),
         "beta_1": Field(0.5, float, lo=0.0, hi=1.0),
+        "monitor_samples": Field(2000, int, lo=100, doc="label-balanced samples kept per epoch for the classifier"),
+        "monitor_every": Field(1, int, lo=0, doc="epochs between kept samples (0: never)"),
     }
     uses_labels = True
     output_range = (-1.0, 1.0)
@@ -108,6 +115,11 @@ class ConditionalGAN(GenerativeModel):
     @property
     def metrics(self):
         return list(self.trackers.values())
+
+    def training_callbacks(self, run_dir):
+        p = self.params
+        return [SampleMonitor(Path(run_dir) / "monitor", p["monitor_samples"], p["monitor_every"])] \
+            if p["monitor_every"] else []
 
     def fake_batch(self, n):
         z = keras.random.normal((n, self.params["noise_dim"]), seed=self.noise_seed)
@@ -167,4 +179,8 @@ class ConditionalGAN(GenerativeModel):
         hits = predicted == out["labels"]
         per_digit = [float(hits[out["labels"] == d].mean()) for d in range(N_CLASSES)]
         return {"requested_label_accuracy": float(hits.mean()), "requested_label_accuracy_per_digit": per_digit,
-                "label_input": self.params["label_input"], "samples": sample_metrics(out["images"], data_dir)}
+                "label_input": self.params["label_input"], "samples": sample_metrics(out["images"], data_dir),
+                "monitor_samples": self.params["monitor_samples"],
+                # per-epoch requested-label accuracy, from the samples SampleMonitor kept in the run folder
+                "monitor": monitor_metrics(Path(self.run_dir) / "monitor", data_dir) if hasattr(self, "run_dir")
+                else []}

@@ -1,6 +1,6 @@
 """Figures of the seeds' MNIST models (issue 5): VAE, autoencoder, conditional GAN, WGAN.
 
-Run figures load the trained run; `wgan_curves` draws from results/runs/*.json alone.
+Run figures load the trained run; `wgan_curves` and `cgan_curves` draw from results/runs/*.json alone.
 """
 from __future__ import annotations
 
@@ -156,4 +156,38 @@ def wgan_curves(results_dir):
                      f"{s['metrics'].get('monitor_samples')} samples kept after each epoch", fontsize=8)
         fig.tight_layout(rect=(0, 0, 1, 0.9))
         out.append(save(fig, Path(results_dir) / "figures" / f"{s['run']}-wasserstein_vs_quality.png"))
+    return out
+
+
+def cgan_curves(results_dir, bar=0.90):
+    """Requested-label accuracy against epoch (issue 14: where it meets our bar, or where it stops)."""
+    out = []
+    for path in sorted(Path(results_dir, "runs").glob("*.json")):
+        s = json.loads(path.read_text())
+        if s.get("experiment") != "cgan_mnist":
+            continue
+        q = [m for m in s["metrics"].get("monitor", []) if m.get("requested_label_accuracy") is not None]
+        if not q:
+            continue
+        epochs = [m["epoch"] for m in q]
+        fig, axes = plt.subplots(1, 3, figsize=(11, 3.2))
+        axes[0].plot(epochs, [100 * m["requested_label_accuracy"] for m in q], color="C0")
+        axes[0].axhline(100 * bar, color="k", lw=0.8, ls="--", label=f"our bar ({100 * bar:.0f}%)")
+        final = s["metrics"].get("requested_label_accuracy")
+        if final is not None:
+            axes[0].plot([epochs[-1]], [100 * final], "o", color="C3", ms=4, label="final, 10,000 samples")
+        axes[0].set_ylabel("requested-label accuracy (%)")
+        axes[0].legend(fontsize=7, loc="lower right")
+        axes[1].plot(epochs, [m["classifier_score"] for m in q], color="C1")
+        axes[1].set_ylabel("classifier score (max 10)")
+        axes[2].plot(epochs, [m["frechet_distance"] for m in q], color="C2")
+        axes[2].set_yscale("log")
+        axes[2].set_ylabel("Fréchet distance (classifier logits)")
+        for ax in axes:
+            ax.set_xlabel("epoch")
+        fig.suptitle(f"Conditional GAN, {s['run']}: does the classifier see the requested digit? "
+                     f"{s['metrics'].get('monitor_samples')} label-balanced samples from fixed noise after each epoch",
+                     fontsize=8)
+        fig.tight_layout(rect=(0, 0, 1, 0.92))
+        out.append(save(fig, Path(results_dir) / "figures" / f"{s['run']}-label_accuracy_vs_epoch.png"))
     return out

@@ -10,12 +10,11 @@ step and adds 100-step critic bursts early on and every 500 generator steps; Alg
 and neither is done here.) The logged `wasserstein` is the
 critic's estimate E f(x) - E f(G(z)) (the paper's Figs. 3-4 plot it against sample quality).
 
-`SampleMonitor` keeps samples of every epoch; evaluation scores them (classifier score and Frechet
+`SampleMonitor` (monitor.py) keeps samples of every epoch; evaluation scores them (classifier score and Frechet
 distance of the suite's MNIST classifier), so the estimate and sample quality can be drawn side by side.
 """
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import keras
@@ -26,42 +25,7 @@ from keras import layers, ops
 from repro.models.initializers import LayerSeeds
 from repro.config import ConfigError, Field
 from repro.models.base import GenerativeModel
-
-
-class SampleMonitor(keras.callbacks.Callback):
-    """Every `every` epochs: `n` samples from fixed noise, saved as uint8 to FOLDER/epoch_NNNN.npz.
-
-    `WassersteinGAN.extra_metrics` scores them with the suite's classifier at evaluation, so training
-    never waits for (or trains) the classifier, and every epoch is scored by the same classifier."""
-
-    def __init__(self, folder, n, every=1, seed=4321):
-        super().__init__()
-        self.folder, self.n, self.every, self.seed = Path(folder), n, every, seed
-
-    def on_epoch_end(self, epoch, logs=None):
-        if self.every <= 0 or (epoch + 1) % self.every:
-            return
-        from repro.callbacks import atomic_write_bytes
-
-        images = self.model.generate(self.n, seed=self.seed)["images"]
-        buf = io.BytesIO()
-        np.savez_compressed(buf, images=np.round(images * 255).astype(np.uint8), epoch=epoch + 1)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(self.folder / f"epoch_{epoch + 1:04d}.npz", buf.getvalue())
-
-
-def monitor_metrics(folder, data_dir=None):
-    """Classifier score and Frechet distance of each saved epoch's samples, in epoch order."""
-    from repro.metrics.classifier import get_classifier, sample_metrics
-
-    clf, out = None, []
-    for path in sorted(Path(folder).glob("epoch_*.npz")):
-        clf = clf or get_classifier(data_dir)
-        with np.load(path) as f:
-            m = sample_metrics(f["images"].astype(np.float32) / 255.0, data_dir, classifier=clf)
-            out.append({"epoch": int(f["epoch"]), "classifier_score": m["classifier_score"],
-                        "frechet_distance": m["frechet_distance"], "n": m["n"]})
-    return out
+from repro.experiments.seed_models.monitor import SampleMonitor, monitor_metrics
 
 
 def relu_mlp(input_dim, hidden, out_units, out_activation, name, seed):
