@@ -136,10 +136,11 @@ def test_one_writer_per_run_folder(tmp_path):
 
 def test_ctrl_c_says_where_the_run_stands_and_the_resume_command_works(tmp_path):
     run = tmp_path / "interrupted"
-    # 20 epochs, interrupted after the first backup: the 19 left leave the signal a wide margin even on a loaded
-    # machine (with 3 epochs a busy CI machine once delivered it after the run had finished: exit 0)
+    # SIGINT back to its default in the child: a test suite started as a background job (`... &`) inherits
+    # SIGINT ignored, and Python then never raises KeyboardInterrupt (the run finished with exit 0)
     proc = subprocess.Popen(_cmd(run, "--set", "train.epochs=20"), env=_env(), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 600
     while time.time() < deadline and proc.poll() is None and not list((run / "backup").glob("epoch-*")):
         time.sleep(0.05)
