@@ -24,7 +24,7 @@ from repro.models.initializers import LayerSeeds
 from repro.config import ConfigError, Field
 from repro.models.base import GenerativeModel
 from repro.models.losses import bce_from_logits
-from repro.experiments.seed_models.monitor import SampleMonitor, monitor_metrics
+from repro.experiments.seed_models.monitor import monitor_callbacks, monitor_metrics
 from repro.experiments.seed_models.vae import EVAL_SEED
 
 N_CLASSES = 10
@@ -117,9 +117,7 @@ class ConditionalGAN(GenerativeModel):
         return list(self.trackers.values())
 
     def training_callbacks(self, run_dir):
-        p = self.params
-        return [SampleMonitor(Path(run_dir) / "monitor", p["monitor_samples"], p["monitor_every"])] \
-            if p["monitor_every"] else []
+        return monitor_callbacks(self.params, run_dir)
 
     def fake_batch(self, n):
         z = keras.random.normal((n, self.params["noise_dim"]), seed=self.noise_seed)

@@ -35,6 +35,12 @@ class SampleMonitor(keras.callbacks.Callback):
         atomic_write_bytes(self.folder / f"epoch_{epoch + 1:04d}.npz", buf.getvalue())
 
 
+def monitor_callbacks(params, run_dir):
+    """The SampleMonitor of a model whose params carry monitor_samples / monitor_every (none when every is 0)."""
+    return [SampleMonitor(Path(run_dir) / "monitor", params["monitor_samples"], params["monitor_every"])] \
+        if params["monitor_every"] else []
+
+
 def monitor_metrics(folder, data_dir=None):
     """Classifier score and Frechet distance of each saved epoch's samples, in epoch order; for conditional
     samples also the fraction the classifier gives the requested label."""

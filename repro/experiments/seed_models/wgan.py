@@ -25,7 +25,7 @@ from keras import layers, ops
 from repro.models.initializers import LayerSeeds
 from repro.config import ConfigError, Field
 from repro.models.base import GenerativeModel
-from repro.experiments.seed_models.monitor import SampleMonitor, monitor_metrics
+from repro.experiments.seed_models.monitor import monitor_callbacks, monitor_metrics
 
 
 def relu_mlp(input_dim, hidden, out_units, out_activation, name, seed):
@@ -90,9 +90,7 @@ class WassersteinGAN(GenerativeModel):
         return list(self.trackers.values())
 
     def training_callbacks(self, run_dir):
-        p = self.params
-        return [SampleMonitor(Path(run_dir) / "monitor", p["monitor_samples"], p["monitor_every"])] \
-            if p["monitor_every"] else []
+        return monitor_callbacks(self.params, run_dir)
 
     def noise(self, n):
         return keras.random.normal((n, self.params["noise_dim"]), seed=self.noise_seed)
