@@ -3,7 +3,10 @@ learned sigma, and the screen tool end to end: a screened run continued to full 
 import importlib.util
 import json
 import math
+import os
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -100,28 +103,41 @@ def test_screen_then_full_is_one_run_and_reported(mnist_dir, tmp_path):
     import h5py
 
     from repro.report import write_report
-    from repro.train import train
 
     tool = _tool()
     runs, results = tmp_path / "runs", tmp_path / "results"
     assert tool.main(["--recipe", "nonsense", "--seeds", "0", "--runs", str(runs), "--results", str(results)]) == 2
-    args = ["--recipe", "paper", "--seeds", "0", "--runs", str(runs), "--results", str(results), "--smoke"]
-    assert tool.main(args) == 0
+
+    # Every training on one thread in a fresh process. With TensorFlow's threaded kernels two identical trainings
+    # round differently when the machine is loaded, and Adam and BatchNorm blow that up within 3 steps (seen on
+    # AVX2 beside another training: weights 5-25% of epoch 3's own movement apart, the resumed run on either
+    # side); on one thread the same steps give the same bits, so a resume must match exactly.
+    def fresh(*argv):
+        env = {**os.environ, "TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1"}
+        r = subprocess.run([sys.executable, *map(str, argv)], cwd=ROOT, env=env, capture_output=True, text=True,
+                           timeout=900)
+        assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
+        return r
+
+    args = ["--recipe", "paper", "--seeds", "0", "--runs", runs, "--results", results, "--smoke"]
+    fresh(ROOT / "tools" / "infogan_screen.py", *args)
     screen = json.loads((results / "infogan_screen" / "paper-seed0.json").read_text())
     assert screen["epochs_trained"] == 2 and len(screen["screen"]["dominant_digit"]) == 10
     assert screen["model_params"]["learn_sigma"] is True and screen["valid_range"] == [0, 5000]
     assert "paper,0," in (results / "infogan_screen" / "summary.csv").read_text()
-    assert tool.main(args) == 0  # resumable: an existing screen is kept, not retrained
+    kept = fresh(ROOT / "tools" / "infogan_screen.py", *args)  # resumable: an existing screen is kept, not retrained
+    assert "epoch 1/" not in kept.stdout + kept.stderr
 
     run = runs / tool.run_name("paper", 0)
     shutil.copy(run / "checkpoints" / "last.weights.h5", tmp_path / "screen.weights.h5")  # after epoch 2
-    assert tool.main(args + ["--full"]) == 0  # the same folder, resumed to 3 epochs, evaluated
+    fresh(ROOT / "tools" / "infogan_screen.py", *args, "--full")  # the same folder, resumed to 3 epochs, evaluated
     summary = json.loads((results / "runs" / f"{run.name}.json").read_text())
     assert summary["epochs_trained"] == 3 and summary["recipe"]["train_range"] == [5000, 60000]
 
     straight = tmp_path / "straight"  # the full length in one go ends with the same weights
-    train(tool.recipe_config("paper", 0, "paper", {"train": {"epochs": 3, "steps_per_epoch": 3, "train_examples": 1000}}),
-          straight, verbose=0)
+    fresh("-c", "import sys; sys.path.insert(0, 'tools'); import infogan_screen as t; from repro.train import train; "
+                "train(t.recipe_config('paper', 0, 'paper', {'train': {'epochs': 3, 'steps_per_epoch': 3, "
+                f"'train_examples': 1000}}}}), {str(straight)!r}, verbose=0)")
 
     def weights(path):
         out = {}
@@ -131,16 +147,10 @@ def test_screen_then_full_is_one_run_and_reported(mnist_dir, tmp_path):
 
     a, b = weights(straight / "checkpoints" / "last.weights.h5"), weights(run / "checkpoints" / "last.weights.h5")
     assert a.keys() == b.keys()
-    # Not bit for bit: oneDNN's threaded convolution gradients round differently run to run, and Adam turns the
-    # rounding noise of gradients that are zero in exact arithmetic (a conv bias before BatchNorm) into full-size
-    # steps (seen: 1e-5 on 1e-4). Counters must match exactly; the float weights must differ by under 1% of how
-    # far epoch 3 moved them (other batches or latent draws in epoch 3 would differ by about that much).
-    floats = [k for k in a if np.issubdtype(np.asarray(a[k]).dtype, np.floating)]
-    for k in set(a) - set(floats):
+    for k in a:  # weights, optimiser slots and counters alike
         np.testing.assert_array_equal(a[k], b[k], err_msg=k)
     epoch2 = weights(tmp_path / "screen.weights.h5")
-    va, vb, v2 = (np.concatenate([np.ravel(w[k]) for k in floats]).astype(np.float64) for w in (a, b, epoch2))
-    assert np.linalg.norm(va - vb) <= 0.01 * np.linalg.norm(va - v2)
+    assert any(not np.array_equal(a[k], epoch2[k]) for k in a)  # and epoch 3 did move them
 
     write_report(results)
     rows = {r["id"]: r for r in json.loads((results / "verification.json").read_text())}
