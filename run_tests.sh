@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 source tools/ensure_venv.sh
-"$PY" -m pytest -q tests "$@"
+"$PY" -m pytest -q --durations=20 tests "$@"  # the 20 slowest listed: the suite should stay under ~15 min
