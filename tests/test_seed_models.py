@@ -105,13 +105,22 @@ def test_wgan_clipping_bounds_critic_weights(smoke_runs, mnist_dir):
     assert max(float(np.abs(v.numpy()).max()) for v in model.critic.trainable_variables) <= c + 1e-9
 
 
-def test_wgan_logs_estimate_and_quality_per_epoch(smoke_runs):
+def test_wgan_logs_estimate_and_quality_per_epoch(smoke_runs, tmp_path):
+    from repro.experiments.seed_models.figures import wgan_curves
+
     summary = smoke_runs[1]["wgan_mnist"][1]
     assert [h["wasserstein"] is not None for h in summary["history"]] == [True, True]
     monitor = summary["metrics"]["monitor"]
     assert [m["epoch"] for m in monitor] == [1, 2]
     for m in monitor:
         assert m["n"] == 2000 and 1.0 <= m["classifier_score"] <= 10.0 and m["frechet_distance"] > 0
+    # the curve is drawn for a WGAN run whatever its folder is called, and only for WGAN runs
+    (tmp_path / "runs").mkdir()
+    (tmp_path / "runs" / "wgan_mnist.json").write_text(json.dumps({**summary, "run": "wgan_mnist"}, default=float))
+    (tmp_path / "runs" / "wgan_mnist-not.json").write_text(json.dumps({**summary, "experiment": "cgan_mnist"},
+                                                                      default=float))
+    figures = wgan_curves(tmp_path)
+    assert [p.name for p in figures] == ["wgan_mnist-wasserstein_vs_quality.png"] and figures[0].exists()
 
 
 def test_cgan_labels_honoured(smoke_runs, mnist_dir):

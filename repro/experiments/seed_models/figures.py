@@ -128,11 +128,28 @@ def wgan_figures(run, summary, results_dir):
                          f"WGAN (weight clipping, Arjovsky et al. 2017) samples, {tag}", figdir / f"{name}-samples.png")]
 
 
+def _summaries(results_dir, experiment):
+    """The summaries in results/runs of one experiment's runs, chosen by their own `experiment` field (a run
+    folder may have any name)."""
+    for path in sorted(Path(results_dir, "runs").glob("*.json")):
+        s = json.loads(path.read_text())
+        if s.get("experiment") == experiment:
+            yield s
+
+
+def _quality_panels(ax_score, ax_fd, x, monitored):
+    """Classifier score and Frechet distance of the samples SampleMonitor kept, against x."""
+    ax_score.plot(x, [m["classifier_score"] for m in monitored], color="C1")
+    ax_score.set_ylabel("classifier score (max 10)")
+    ax_fd.plot(x, [m["frechet_distance"] for m in monitored], color="C2")
+    ax_fd.set_yscale("log")
+    ax_fd.set_ylabel("Fréchet distance (classifier logits)")
+
+
 def wgan_curves(results_dir):
     """Arjovsky et al. 2017 figs. 3-4 style: the critic's estimate over training beside sample quality."""
     out = []
-    for path in sorted(Path(results_dir, "runs").glob("wgan_mnist-*.json")):
-        s = json.loads(path.read_text())
+    for s in _summaries(results_dir, "wgan_mnist"):
         h = [r for r in s["history"] if r.get("wasserstein") is not None]
         if not h:
             continue
@@ -141,14 +158,9 @@ def wgan_curves(results_dir):
         fig, axes = plt.subplots(1, 3, figsize=(11, 3.2))
         axes[0].plot(x, [r["wasserstein"] for r in h], color="C0")
         axes[0].set_ylabel("critic's Wasserstein estimate")
+        monitored = s["metrics"].get("monitor", [])
         # SampleMonitor's epochs count from 1, the history's from 0
-        quality = [(m["epoch"] * steps_per_epoch, m) for m in s["metrics"].get("monitor", [])]
-        if quality:
-            axes[1].plot([q[0] for q in quality], [q[1]["classifier_score"] for q in quality], color="C1")
-            axes[2].plot([q[0] for q in quality], [q[1]["frechet_distance"] for q in quality], color="C2")
-            axes[2].set_yscale("log")
-        axes[1].set_ylabel("classifier score (max 10)")
-        axes[2].set_ylabel("Fréchet distance (classifier logits)")
+        _quality_panels(axes[1], axes[2], [m["epoch"] * steps_per_epoch for m in monitored], monitored)
         for ax in axes:
             ax.set_xlabel("generator iterations" if steps_per_epoch > 1 else "epoch")
         fig.suptitle(f"WGAN (Arjovsky et al. 2017 figs. 3-4 style), {s['run']}: the critic's Wasserstein estimate "
@@ -162,10 +174,7 @@ def wgan_curves(results_dir):
 def cgan_curves(results_dir, bar=0.90):
     """Requested-label accuracy against epoch (issue 14: where it meets our bar, or where it stops)."""
     out = []
-    for path in sorted(Path(results_dir, "runs").glob("*.json")):
-        s = json.loads(path.read_text())
-        if s.get("experiment") != "cgan_mnist":
-            continue
+    for s in _summaries(results_dir, "cgan_mnist"):
         q = [m for m in s["metrics"].get("monitor", []) if m.get("requested_label_accuracy") is not None]
         if not q:
             continue
@@ -178,11 +187,7 @@ def cgan_curves(results_dir, bar=0.90):
             axes[0].plot([epochs[-1]], [100 * final], "o", color="C3", ms=4, label="final, 10,000 samples")
         axes[0].set_ylabel("requested-label accuracy (%)")
         axes[0].legend(fontsize=7, loc="lower right")
-        axes[1].plot(epochs, [m["classifier_score"] for m in q], color="C1")
-        axes[1].set_ylabel("classifier score (max 10)")
-        axes[2].plot(epochs, [m["frechet_distance"] for m in q], color="C2")
-        axes[2].set_yscale("log")
-        axes[2].set_ylabel("Fréchet distance (classifier logits)")
+        _quality_panels(axes[1], axes[2], epochs, q)
         for ax in axes:
             ax.set_xlabel("epoch")
         fig.suptitle(f"Conditional GAN, {s['run']}: does the classifier see the requested digit? "
