@@ -4,13 +4,13 @@ Run figures load the trained run; `wgan_curves` and `cgan_curves` draw from resu
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 
 from repro.plotting import FIG_SEED, save, tile
+from repro.results import load_runs
 
 DIGIT_COLOURS = plt.get_cmap("tab10")
 
@@ -131,10 +131,7 @@ def wgan_figures(run, summary, results_dir):
 def _summaries(results_dir, experiment):
     """The summaries in results/runs of one experiment's runs, chosen by their own `experiment` field (a run
     folder may have any name)."""
-    for path in sorted(Path(results_dir, "runs").glob("*.json")):
-        s = json.loads(path.read_text())
-        if s.get("experiment") == experiment:
-            yield s
+    return [s for s in load_runs(results_dir).values() if s.get("experiment") == experiment]
 
 
 def _quality_panels(ax_score, ax_fd, x, monitored):
