@@ -74,6 +74,25 @@ def test_fixed_g_check_can_fail_for_an_unconverged_d():
     g = -1.0 + z + 0.4 * np.sign(z)  # no mass in (-1.4, -0.6): D* = 1 there
     r = th.fixed_g_check(g, -1.0, 1.0, x, steps=20, hidden=[8], seed=0)
     assert r["loss_gap"] > 1e-3 and r["max_abs_error"] > 0.1
+    # no room to double (max_steps defaults to steps): one length, and it is not called converged
+    assert not r["d_converged"] and [t["steps"] for t in r["d_steps_tried"]] == [20]
+
+
+def test_fixed_g_check_trains_d_until_its_loss_settles():
+    """The convergence rule of issue 14: D is trained afresh for 2x the steps until doubling changes its loss
+    by < 1e-4 nats. Against a G with a gap, the shortest length is not enough and the rule goes on."""
+    x = np.linspace(-5, 5, 1000)
+    z = stats.norm.ppf((np.arange(1_000_000) + 0.5) / 1_000_000)
+    g = -1.0 + z + 0.4 * np.sign(z)
+    short = th.fixed_g_check(g, -1.0, 1.0, x, steps=250, hidden=[32, 32], seed=0)
+    r = th.fixed_g_check(g, -1.0, 1.0, x, steps=250, hidden=[32, 32], seed=0, max_steps=64_000)
+    steps = [t["steps"] for t in r["d_steps_tried"]]
+    assert steps == [250 * 2 ** i for i in range(len(steps))] and len(steps) >= 3 and r["d_steps"] == steps[-1]
+    gaps = [t["loss_gap"] for t in r["d_steps_tried"]]
+    assert r["d_converged"] and abs(gaps[-1] - gaps[-2]) < 1e-4 and all(abs(a - b) >= 1e-4 for a, b in
+                                                                        zip(gaps[:-2], gaps[1:-1]))
+    assert gaps[0] == pytest.approx(short["loss_gap"], abs=1e-6)  # the first length is the plain check
+    assert r["loss_gap"] == gaps[-1] <= 1e-3 < short["loss_gap"]
 
 
 def test_smoke_run_end_to_end(configs, tmp_path, capsys):
@@ -83,7 +102,8 @@ def test_smoke_run_end_to_end(configs, tmp_path, capsys):
     from repro.experiments.toy1d.report import toy1d_section
     from repro.train import train
 
-    cfg = load_config(configs / "toy1d_gaussian.yaml", "smoke", {"model_params": {"theory_d_steps": 300}})
+    cfg = load_config(configs / "toy1d_gaussian.yaml", "smoke", {"model_params": {"theory_d_steps": 300,
+                                                                                 "theory_d_max_steps": 1200}})
     run = train(cfg, tmp_path / "toy", verbose=0)
     results = tmp_path / "results"
     summary = evaluate_run(run, results_dir=results)

@@ -59,7 +59,10 @@ class Toy1DGAN(GenerativeModel):
         "pretrain_range": Field(5.0, float, lo=0.0),
         "grid_points": Field(1000, int, lo=10, doc="x grid for D(x) and the density plots"),
         "z_grid_points": Field(10000, int, lo=10, doc="z grid mapped through G for p_g"),
-        "theory_d_steps": Field(3000, int, lo=1, doc="fixed-G check: full-batch Adam steps to train a fresh D"),
+        "theory_d_steps": Field(3000, int, lo=1, doc="fixed-G check: full-batch Adam steps of the first (shortest) "
+                                                     "training of a fresh D; doubled until its loss settles"),
+        "theory_d_max_steps": Field(96000, int, lo=1, doc="fixed-G check: the longest training tried; if the loss "
+                                                          "has not settled by then, the row says not converged"),
         "theory_d_hidden": Field([32, 32], list, doc="fixed-G check: the fresh D's hidden units"),
         "theory_batch": Field(1000, int, lo=1, doc="unused since issue 14 (the fixed-G D trains on quadrature)"),
     }

@@ -23,6 +23,19 @@ CMD = "python -m repro train paper_configs/toy1d_gaussian.yaml --profile quick &
       "runs/toy1d_gaussian-quick"
 
 
+def _training_length(f):
+    """How long the fixed-G D trained, and whether by the convergence rule of metrics.fixed_g_check."""
+    tried = f.get("d_steps_tried")
+    if not tried:  # a summary written before the rule: one fixed length
+        return f"{f['d_steps']:,} steps, a fixed length"
+    lengths = " → ".join(f"{t['steps']:,}: {t['loss_gap']:.1e}" for t in tried)
+    if f.get("d_converged"):
+        return (f"{f['d_steps']:,} steps, the first length whose doubling changed the loss by < "
+                f"{f['d_converged_change']:g} nats; steps: gap {lengths}")
+    return (f"{f['d_steps']:,} steps, the cap, loss still moving by ≥ {f['d_converged_change']:g} nats per "
+            f"doubling: NOT converged; steps: gap {lengths}")
+
+
 def _rows_for(s):
     m, run = s["metrics"], s["run"]
     lo, hi = m["support"]
@@ -57,8 +70,8 @@ def _rows_for(s):
                         round(f["max_abs_error"], 4), f"max ≤ {D_STAR_MAX_TOL} and mean ≤ {D_STAR_MEAN_TOL}",
                         "PASS" if ok else "FAIL",
                         f"{label}, fixed; a fresh {'-'.join(map(str, m.get('theory_d_hidden', [])))} D trained by "
-                        f"full-batch Adam on the quadrature loss ({f['d_steps']:,} steps"
-                        f"{'' if converged else ', NOT converged: see the loss row'}); max abs(D − D*) {on} at x = "
+                        f"full-batch Adam on the quadrature loss ({_training_length(f)}"
+                        f"{'' if converged else '; loss NOT within the tolerance: see the loss row'}); max abs(D − D*) {on} at x = "
                         f"{f['x_at_max_error']:.2f}, mean {f['mean_abs_error']:.4f}"
                         + (f"; D* jumps by {f['d_star_jump_near_max']:.2f} within ±0.05 of that x (p_g has an edge "
                            "there: G leaves a gap or piles up mass), a step no smooth D can take"
