@@ -47,10 +47,13 @@ def jsd_numerical(g_samples, mu, sigma, x_grid):
     return jsd_on_grid(p_data, p_g, x_grid) + 0.5 * math.log(2) * (g_out + data_out), p_data, p_g, g_out
 
 
-def train_d_on_quadrature(x_grid, p_data, p_g, steps, hidden, seed):
+def quadrature_d_trainer(x_grid, p_data, p_g, hidden, seed, lr=1e-2, alpha=0.01):
     """A fresh MLP D (tanh hidden layers, sigmoid output) trained by full-batch Adam on the expected loss
     -E_data log D - E_g log(1 - D) computed by quadrature on `x_grid`: no sampling noise, so its loss can
-    be compared with the optimum to 1e-3. Returns D on the grid."""
+    be compared with the optimum to 1e-3. Returns train(steps) -> D on the grid; every call starts again from
+    the same initial weights and a fresh Adam, with the learning rate cosine-decayed from `lr` to
+    `alpha` x `lr` over `steps` (as keras' CosineDecay). One network and one compiled loop serve every
+    length, so trying several lengths does not retrace."""
     import tensorflow as tf
 
     dx = float(x_grid[1] - x_grid[0])
@@ -59,22 +62,33 @@ def train_d_on_quadrature(x_grid, p_data, p_g, steps, hidden, seed):
     d = keras.Sequential([keras.Input((1,))] + [keras.layers.Dense(u, "tanh", kernel_initializer=init(i))
                                                 for i, u in enumerate(hidden)]
                          + [keras.layers.Dense(1, kernel_initializer=init(len(hidden)))])
-    opt = keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(1e-2, steps, alpha=0.01))
+    rate = tf.Variable(lr, dtype=tf.float32, trainable=False)
+    opt = keras.optimizers.Adam(lambda: rate)
     xs = tf.constant((x_grid / scale).reshape(-1, 1), tf.float32)
     w_data, w_g = tf.constant(p_data * dx, tf.float32), tf.constant(p_g * dx, tf.float32)
     opt.build(d.trainable_variables)
+    initial = [w.numpy() for w in d.weights]
 
     @tf.function
-    def fit():
-        for _ in tf.range(steps):
+    def fit(steps):
+        for i in tf.range(steps):
+            progress = tf.cast(i, tf.float32) / tf.cast(steps, tf.float32)
+            rate.assign(lr * ((1 - alpha) * 0.5 * (1 + tf.cos(math.pi * progress)) + alpha))
             with tf.GradientTape() as tape:
                 logit = d(xs)[:, 0]
                 loss = tf.reduce_sum(w_data * tf.nn.softplus(-logit) + w_g * tf.nn.softplus(logit))
             opt.apply_gradients(zip(tape.gradient(loss, d.trainable_variables), d.trainable_variables))
 
-    fit()
-    logit = keras.ops.convert_to_numpy(d(xs))[:, 0].astype(np.float64)
-    return 1.0 / (1.0 + np.exp(-logit))
+    def train(steps):
+        for w, value in zip(d.weights, initial):
+            w.assign(value)
+        for v in opt.variables:  # step counter and Adam's moments: all start at zero
+            v.assign(tf.zeros_like(v))
+        fit(tf.constant(steps, tf.int64))
+        logit = keras.ops.convert_to_numpy(d(xs))[:, 0].astype(np.float64)
+        return 1.0 / (1.0 + np.exp(-logit))
+
+    return train
 
 
 def _intervals(x_grid, mask):
@@ -109,8 +123,9 @@ def fixed_g_check(g_samples, mu, sigma, x_grid, steps, hidden, seed, support_fra
     loss_opt = loss_on_support(d_star)
     max_steps = max_steps or steps
     tried, converged = [], False
+    train_d = quadrature_d_trainer(x_grid, p_data, p_g, hidden, seed)
     while True:
-        d_hat = train_d_on_quadrature(x_grid, p_data, p_g, steps, hidden, seed)
+        d_hat = train_d(steps)
         loss_d = loss_on_support(d_hat)
         tried.append({"steps": steps, "loss_gap": loss_d - loss_opt})
         if len(tried) > 1 and abs(tried[-2]["loss_gap"] - tried[-1]["loss_gap"]) < converged_change:
