@@ -128,6 +128,11 @@ def test_smoke_run_end_to_end(configs, tmp_path, capsys):
     assert "jsd" in summary["history"][-1] and math.isfinite(summary["history"][-1]["jsd"])
     assert {"loss_gap", "loss_optimal_d", "support"} <= set(m["fixed_g"]["end"])
     assert all("|" not in str(r["tolerance"]) + str(r["note"]) for r in rows)  # would break the Markdown table
+    from repro.experiments.toy1d.figures import fixed_g_title
+
+    for state in ("start", "end"):  # every placeholder of the panel titles filled in
+        t = fixed_g_title(state, m["fixed_g"][state])
+        assert "{" not in t and f"{m['fixed_g'][state]['max_abs_error']:.3f}" in t and "Adam steps" in t
 
     out = tmp_path / "s.npz"
     assert main(["sample", str(run), "--n", "500", "--out", str(out), "--checkpoint", "last"]) == 0

@@ -72,6 +72,17 @@ def _support_span(ax, x, mask, **kw):
         ax.axvspan(x[a], x[b - 1], **kw)
 
 
+def fixed_g_title(title, f):
+    """The title of one fixed-G panel: JSD, where p_g is empty, D's error against D* and its loss gap."""
+    gap, uncovered = f.get("loss_gap"), f.get("data_mass_where_p_g_is_zero")
+    return (f"{title}, JSD = {f['jsd']:.4f}"
+            + (f"; {100 * uncovered:.1f}% of p_data where p_g = 0" if uncovered is not None else "")
+            + f"\nmax |D − D*| on the shaded support {f['max_abs_error']:.3f} (mean {f['mean_abs_error']:.3f})"
+            + (f"\nloss of D − optimum there: {gap:.2g} nats" if gap is not None else "")
+            + (f" (D: {f['d_steps']:,} Adam steps, {'converged' if f['d_converged'] else 'NOT converged'})"
+               if "d_converged" in f else ""))
+
+
 def fixed_g_figure(summary, path, jsd_tol=None, loss_tol=None):
     """Prop. 1 (2014 paper): for a fixed G, a D trained to convergence against D* = p_data / (p_data + p_g),
     with the excess loss density (where D falls short of D*: gaps and piles of p_g), and JSD over training."""
@@ -95,12 +106,7 @@ def fixed_g_figure(summary, path, jsd_tol=None, loss_tol=None):
             ax2.tick_params(labelsize=6, colors="m")
             ax2.legend(fontsize=6, loc="upper left")
         ax.set_ylim(0, 1.05)
-        gap = f.get("loss_gap")
-        uncovered = f.get("data_mass_where_p_g_is_zero")
-        ax.set_title(f"{title}, JSD = {f['jsd']:.4f}" + (f"; {100 * uncovered:.1f}% of p_data where p_g = 0"
-                                                          if uncovered is not None else "") + "\nmax |D − D*| on the shaded support {f['max_abs_error']:.3f} "
-                     f"(mean {f['mean_abs_error']:.3f})" + (f"\nloss of D − optimum there: {gap:.2g} nats"
-                                                            if gap is not None else ""), fontsize=7)
+        ax.set_title(fixed_g_title(title, f), fontsize=7)
         ax.tick_params(labelsize=7)
     axes[0].legend(fontsize=6, loc="upper right")
     ax = axes[2]
