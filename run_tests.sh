@@ -3,4 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 source tools/ensure_venv.sh
-"$PY" -m pytest -q --durations=20 tests "$@"  # the 20 slowest listed: the suite should stay under ~15 min
+# one worker per core (pytest-xdist; a test file stays on one worker, so its module fixtures are made once;
+# TEST_WORKERS=0 runs everything in this process), each worker with its share of the cores
+# for TensorFlow (tests/conftest.py); the 20 slowest tests listed: the suite should stay under ~15 min
+"$PY" -m pytest -q -n "${TEST_WORKERS:-$(nproc)}" --dist loadfile --durations=20 tests "$@"

@@ -4,8 +4,15 @@ import pathlib
 
 import pytest
 
-import repro  # noqa: F401  first: it chooses TensorFlow's CPU kernels before anything loads TensorFlow
-import repro.experiments  # noqa: F401  registers every experiment's models (config validation looks them up)
+# Under pytest-xdist (run_tests.sh runs one worker per core) each worker gets its share of the cores for
+# TensorFlow's kernels: small models scale poorly across threads, so workers side by side finish sooner than
+# one process on every core. Set before anything loads TensorFlow; an explicit setting is kept.
+_workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+if _workers > 1:
+    os.environ.setdefault("TF_NUM_INTRAOP_THREADS", str(max(1, (os.cpu_count() or 1) // _workers)))
+
+import repro  # noqa: E402,F401  first: it chooses TensorFlow's CPU kernels before anything loads TensorFlow
+import repro.experiments  # noqa: E402,F401  registers every experiment's models (config validation looks them up)
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 os.environ.setdefault("REPRO_DATA_DIR", str(ROOT.parent / "shared" / "data" / "mnist"))

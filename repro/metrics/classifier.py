@@ -11,6 +11,7 @@ any model's samples: float32 images in [0, 1], shape (N, 28, 28, 1).
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 from pathlib import Path
@@ -53,6 +54,17 @@ def get_classifier(data_dir=None, epochs=6, verbose=0):
     if path.exists() and meta.exists():
         model.load_weights(path)
         return model
+    # two processes that need it at once (two evaluations, test workers) train it once: the second waits
+    cache_dir().mkdir(parents=True, exist_ok=True)
+    with open(cache_dir() / f"mnist_classifier_{VERSION}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if path.exists() and meta.exists():
+            model.load_weights(path)
+            return model
+        return _train_and_cache(model, path, meta, data_dir, epochs, verbose)
+
+
+def _train_and_cache(model, path, meta, data_dir, epochs, verbose):
     from repro.data.mnist import load_mnist
 
     m = load_mnist(data_dir)
@@ -68,11 +80,12 @@ def get_classifier(data_dir=None, epochs=6, verbose=0):
     if acc < ACCURACY_FLOOR:
         raise RuntimeError(f"the MNIST classifier reached only {acc:.4f} test accuracy (< {ACCURACY_FLOOR}); "
                            "not caching it.")
-    cache_dir().mkdir(parents=True, exist_ok=True)
     tmp = path.with_name("tmp." + path.name)
     model.save_weights(tmp)
     os.replace(tmp, path)
-    meta.write_text(json.dumps({"test_accuracy": acc, "epochs": epochs}))
+    tmp = meta.with_name("tmp." + meta.name)
+    tmp.write_text(json.dumps({"test_accuracy": acc, "epochs": epochs}))
+    os.replace(tmp, meta)
     return model
 
 
