@@ -60,3 +60,19 @@ def test_tfd_missing_is_not_a_failure(tmp_path):
 def test_bad_selection_is_one_error(tmp_path):
     r, _ = run_all(tmp_path, ONLY="vae_mnsit")
     assert r.returncode == 2 and "unknown experiment 'vae_mnsit'" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_two_experiments_side_by_side(tmp_path):
+    """JOBS=2: two experiments train at once, each line says whose it is, and the table is the same as one by one."""
+    r, results = run_all(tmp_path, ONLY="vae_mnist,autoencoder_mnist", PROFILE="smoke", JOBS="2")
+    assert r.returncode == 0, r.stdout + r.stderr
+    for name in ("vae_mnist", "autoencoder_mnist"):
+        assert " TRAINED " in table_row(r.stdout, name)
+        assert any(l.startswith(f"[{name}] epoch 1/") for l in r.stderr.splitlines()), r.stderr
+        assert (results / "runs" / f"{name}-smoke.json").exists()
+    assert "Traceback" not in r.stderr
+
+
+def test_bad_jobs_is_one_error(tmp_path):
+    r, _ = run_all(tmp_path, JOBS="two")
+    assert r.returncode == 2 and "JOBS='two'" in r.stderr and "Traceback" not in r.stderr

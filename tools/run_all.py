@@ -1,17 +1,21 @@
 """What ./run_all.sh does, experiment by experiment, saying what happened to each.
 
 For every config in paper_configs/ (PROFILE=quick by default, or smoke / paper):
-  1. its dataset is loaded (MNIST: the offline folder, else the one-time download). A dataset no script can
-     fetch (TFD) -> NOT RUN with the reason, not a failure; any other missing dataset -> FAILED.
+  1. its dataset is loaded (MNIST: the offline folder, else the one-time download), one experiment after
+     another. A dataset no script can fetch (TFD) -> NOT RUN with the reason, not a failure; any other
+     missing dataset -> FAILED.
   2. a finished run in RUNS_DIR/EXPERIMENT-PROFILE is reused; otherwise it is trained (a killed run resumes).
   3. it is evaluated into RESULTS_DIR/runs/ (a reused run whose evaluation is up to date keeps it).
+Steps 2-3 run JOBS experiments side by side (default: one per core, each with its share of the cores for
+TensorFlow, the longest expected first; their lines are prefixed with the experiment's name); JOBS=1 runs
+them one after another on every core.
 Then the Parzen baselines (reused from RESULTS_DIR/baselines.json when present: the k-means one takes ~20 min),
 the figures and the report. The last lines are a table (each experiment: trained / reused / failed / not run,
 and why), the report's path and its PASS / FAIL / NOT RUN counts. Exit status 1 if anything failed (after
 everything else has run), else 0.
 
 Environment: PROFILE, RUNS_DIR (default runs), RESULTS_DIR (default results), ONLY / SKIP (comma-separated
-experiment names; skipped ones are listed as NOT RUN), and the data variables of the CLI (REPRO_DATA_DIR,
+experiment names; skipped ones are listed as NOT RUN), JOBS, and the data variables of the CLI (REPRO_DATA_DIR,
 REPRO_MNIST_CACHE, REPRO_CIFAR10_DIR, REPRO_TFD_DIR).
 """
 from __future__ import annotations
@@ -20,7 +24,9 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections import deque
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,13 +40,30 @@ def _names(var):
     return [n.strip() for n in os.environ.get(var, "").split(",") if n.strip()]
 
 
-def run_logged(cmd, env=None):
-    """Run a `python -m repro` command with its output on the terminal; returns (exit code, its last error line)."""
-    proc = subprocess.Popen([sys.executable, "-m", "repro", *map(str, cmd)], cwd=ROOT, stderr=subprocess.PIPE,
-                            text=True, env=env)
+PRINT_LOCK = threading.Lock()  # experiments trained side by side write whole lines, one at a time
+
+
+def say(text=""):
+    with PRINT_LOCK:
+        print(text, flush=True)
+
+
+def run_logged(cmd, env=None, prefix=None):
+    """Run a `python -m repro` command with its output on the terminal; returns (exit code, its last error line).
+    With `prefix` (experiments running side by side), its stdout and stderr are merged and every line starts
+    with the prefix, so interleaved lines still say whose they are."""
+    argv = [sys.executable, "-m", "repro", *map(str, cmd)]
+    if prefix:
+        proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+        lines = proc.stdout
+    else:
+        proc = subprocess.Popen(argv, cwd=ROOT, stderr=subprocess.PIPE, text=True, env=env)
+        lines = proc.stderr
     tail = deque(maxlen=30)
-    for line in proc.stderr:
-        sys.stderr.write(line)
+    for line in lines:
+        with PRINT_LOCK:
+            sys.stderr.write(f"{prefix} {line}" if prefix else line)
+            sys.stderr.flush()
         if line.strip():
             tail.append(line.rstrip())
     proc.wait()
@@ -112,6 +135,43 @@ def time_estimate(configs, profile, results_dir):
     return out
 
 
+def _cores() -> int:
+    """The cores this process may run on (taskset and container limits included)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else max(1, os.cpu_count() or 1)
+
+
+def _jobs() -> int:
+    """How many experiments train at once: JOBS, default one per core (small models use several cores
+    poorly, so experiments side by side finish sooner than one after another on every core)."""
+    text = os.environ.get("JOBS", "").strip()
+    if not text:
+        return _cores()
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"JOBS={text!r}: give a whole number of experiments to train at once, 1 or more")
+    return int(text)
+
+
+def _lane_env(jobs):
+    """The environment of one experiment's commands: with JOBS > 1, each gets its share of the cores for
+    TensorFlow's kernels (an explicit TF_NUM_INTRAOP_THREADS is kept)."""
+    env = dict(os.environ)
+    if jobs > 1:
+        env.setdefault("TF_NUM_INTRAOP_THREADS", str(max(1, _cores() // jobs)))
+    return env
+
+
+def _lane_estimate(est, jobs):
+    """Wall time of the experiments' estimates run `jobs` at a time, longest first (None if any is unknown).
+    The estimates were timed with every core on one experiment, so this is a rough lower bound."""
+    secs = sorted((s for s, _ in est.values()), key=lambda s: -(s or 0))
+    if not secs or any(s is None for s in secs):
+        return None
+    lanes = [0.0] * jobs
+    for s in secs:
+        lanes[lanes.index(min(lanes))] += s
+    return max(lanes)
+
+
 def _hms(secs):
     if secs is None:
         return "?"
@@ -131,6 +191,11 @@ def main():
         what = f"PROFILE={profile!r}" if bad == [] else f"unknown experiment {bad[0]!r} in ONLY/SKIP"
         print(f"error: {what}; profiles: smoke, quick, paper; experiments: {', '.join(sorted(known))}",
               file=sys.stderr)
+        return 2
+    try:
+        jobs = _jobs()
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
         return 2
 
     from repro.backend import _cpuinfo, import_tensorflow_quietly
@@ -162,7 +227,13 @@ def main():
     print(f"  total about {_hms(sum(known_secs))}" + (f", plus {len(unknown)} experiment(s) never timed: "
                                                        f"{', '.join(unknown)}" if unknown else ""), flush=True)
 
-    table = []
+    lanes = _lane_estimate(est, jobs)
+    if jobs > 1 and lanes is not None:
+        print(f"  {jobs} experiments at a time (JOBS={jobs}, one per core; JOBS=1 runs them one by one): "
+              f"about {_hms(lanes)} for the trainings", flush=True)
+
+    # 1. data, one experiment after another (a download happens once, never twice at the same time)
+    table, ready = [], []
     for cfg_path in configs:
         name = cfg_path.stem
         rec = {"experiment": name, "run": f"{name}-{profile}", "state": None, "reason": "", "train_seconds": None,
@@ -171,50 +242,69 @@ def main():
         if cfg_path not in chosen:
             rec.update(state="not run", reason="left out by " + ("ONLY" if only and name not in only else "SKIP"))
             continue
-        print(f"\n== {name} ({profile} profile)", flush=True)
         cfg = load_config(cfg_path, profile)
         dataset = cfg["data"]["dataset"]
         try:
             REGISTRY[cfg["model"]].load_splits(cfg, None)
         except DataError as e:
-            print(f"error: {e}", file=sys.stderr, flush=True)
+            print(f"\n== {name} ({profile} profile)\nerror: {e}", file=sys.stderr, flush=True)
             if dataset in PRIVATE_DATASETS:
                 rec.update(state="not run", reason=f"no {dataset.upper()} copy here ({PRIVATE_DATASETS[dataset]})")
             else:
                 rec.update(state="failed", reason=f"{dataset} could not be loaded: {_short(e)}")
             continue
+        ready.append((cfg_path, cfg, rec))
+
+    # 2. train and evaluate; with JOBS > 1 several experiments side by side, the longest expected first
+    def run_one(item):
+        try:
+            train_and_evaluate(item)
+        except Exception as e:  # noqa: BLE001  one experiment's surprise is its FAILED row, not the end of the rest
+            item[2].update(state="failed", reason=f"{type(e).__name__}: {_short(e)}")
+
+    def train_and_evaluate(item):
+        cfg_path, cfg, rec = item
+        name = cfg_path.stem
+        prefix = f"[{name}]" if jobs > 1 else None
+        env = _lane_env(jobs)
+        say(f"\n== {name} ({profile} profile)")
         run_dir = runs_dir / rec["run"]
         epochs_done = _finished_epochs(run_dir)
         try:
             check_run_dir(cfg, run_dir, resume=True)  # a folder made by another recipe is not reused
         except RunError as e:
             rec.update(state="failed", reason=_short(e))
-            continue
+            return
         if epochs_done is not None and epochs_done > cfg["train"]["epochs"]:
             rec.update(state="failed", reason=f"{run_dir} holds a {epochs_done}-epoch run, but the {profile} profile "
                                               f"is {cfg['train']['epochs']} epochs now; move it away and run again")
-            continue
+            return
         t0 = time.time()
         if epochs_done is not None and epochs_done == cfg["train"]["epochs"]:
             rec.update(state="reused", reason=f"finished run in {run_dir} ({epochs_done} epochs)")
         else:
             resumed = (run_dir / "backup").exists()
-            rc, why = run_logged(["train", cfg_path, "--profile", profile, "--run-dir", run_dir, "--resume"])
+            rc, why = run_logged(["train", cfg_path, "--profile", profile, "--run-dir", run_dir, "--resume"], env, prefix)
             rec["train_seconds"] = round(time.time() - t0, 1)
             if rc != 0:
                 rec.update(state="failed", reason=f"training stopped (exit {rc}): {_short(why)}")
-                continue
+                return
             rec.update(state="trained", reason="resumed a killed run" if resumed else "")
         t0 = time.time()
         if rec["state"] == "reused" and _evaluation_current(run_dir, results_dir):
             rec["reason"] += "; its evaluation is up to date"
         else:
-            rc, why = run_logged(["evaluate", run_dir, "--results", results_dir])
+            rc, why = run_logged(["evaluate", run_dir, "--results", results_dir], env, prefix)
             rec["eval_seconds"] = round(time.time() - t0, 1)
             if rc != 0:
                 rec.update(state="failed", reason=f"evaluation failed (exit {rc}): {_short(why)}")
-                continue
+                return
             rec["summary"] = f"runs/{rec['run']}.json"
+        say(f"== {name}: {rec['state']}")
+
+    ready.sort(key=lambda item: -(est.get(item[0].stem, (None, ""))[0] or float("inf")))
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        list(pool.map(run_one, ready))
 
     steps = []  # baselines, figures, report: (what, state, reason)
     base = results_dir / "baselines.json"
