@@ -9,7 +9,7 @@ import pytest
 # one process on every core. Set before anything loads TensorFlow; an explicit setting is kept.
 _workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
 if _workers > 1:
-    os.environ.setdefault("TF_NUM_INTRAOP_THREADS", str(max(1, (os.cpu_count() or 1) // _workers)))
+    os.environ.setdefault("TF_NUM_INTRAOP_THREADS", str(max(1, len(os.sched_getaffinity(0)) // _workers)))
 
 import repro  # noqa: E402,F401  first: it chooses TensorFlow's CPU kernels before anything loads TensorFlow
 import repro.experiments  # noqa: E402,F401  registers every experiment's models (config validation looks them up)

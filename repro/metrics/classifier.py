@@ -83,9 +83,9 @@ def _train_and_cache(model, path, meta, data_dir, epochs, verbose):
     tmp = path.with_name("tmp." + path.name)
     model.save_weights(tmp)
     os.replace(tmp, path)
-    tmp = meta.with_name("tmp." + meta.name)
-    tmp.write_text(json.dumps({"test_accuracy": acc, "epochs": epochs}))
-    os.replace(tmp, meta)
+    from repro.callbacks import atomic_write_text  # as repro.results does: a lazy import, no cycle
+
+    atomic_write_text(meta, json.dumps({"test_accuracy": acc, "epochs": epochs}))
     return model
 
 
