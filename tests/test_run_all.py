@@ -72,6 +72,25 @@ def test_two_experiments_side_by_side(tmp_path):
         assert (results / "runs" / f"{name}-smoke.json").exists()
     assert "Traceback" not in r.stderr
 
+    # that run's own table, committed as the timed run, becomes the estimate printed before the next one
+    # (at its profile only), and two lanes pack the experiments longest first
+    import sys
+    sys.path.insert(0, str(ROOT / "tools"))
+    import run_all as orchestrator
+
+    status = json.loads((results / "run_all.json").read_text())
+    assert status["jobs"] == 2
+    (results / orchestrator.TIMED_FILE).write_text(json.dumps(status))
+    configs = [ROOT / "paper_configs" / f"{n}.yaml" for n in ("vae_mnist", "autoencoder_mnist")]
+    est = orchestrator.time_estimate(configs, "smoke", results)
+    for rec in status["experiments"]:
+        if rec["experiment"] in est:
+            secs, why = est[rec["experiment"]]
+            assert secs == rec["train_seconds"] + rec["eval_seconds"] and "timed end to end" in why and "JOBS=2" in why
+    assert orchestrator._lane_estimate(est, 2) == max(s for s, _ in est.values())
+    assert orchestrator._lane_estimate({**est, "x": (None, "")}, 1) == sum(s for s, _ in est.values())
+    assert all("timed end to end" not in why for _, why in orchestrator.time_estimate(configs, "quick", results).values())
+
 
 def test_bad_jobs_is_one_error(tmp_path):
     r, _ = run_all(tmp_path, JOBS="two")

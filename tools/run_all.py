@@ -34,6 +34,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 STATUS_FILE = "run_all.json"  # read by the report: what this run did, and on which machine
+# committed: a ./run_all.sh timed end to end from a fresh clone on an idle machine (its run_all.json plus how it
+# was run); the time estimate printed before the trainings prefers it to the band-measuring runs, which
+# were timed on a busy machine and overstate an idle one several times
+TIMED_FILE = "run_all_timed.json"
 
 
 def _names(var):
@@ -91,12 +95,22 @@ def _evaluation_current(run_dir: Path, results_dir: Path) -> bool:
 def time_estimate(configs, profile, results_dir):
     """Per experiment: seconds expected for `profile`, and where the figure comes from (None where unknown).
 
-    Quick: the wall time of the band-measuring runs (train + evaluate, results/quick_bands.json). Otherwise:
-    seconds per training step of a committed summary of the same experiment (its median epoch, which leaves
-    out the per-epoch validation) times the profile's steps, plus that summary's evaluation time."""
+    First choice: the committed end-to-end timing of ./run_all.sh at this profile (TIMED_FILE: train +
+    evaluate of each experiment as that run's own table measured it). Quick: the wall time of the
+    band-measuring runs (train + evaluate, results/quick_bands.json). Otherwise: seconds per training step of
+    a committed summary of the same experiment (its median epoch, which leaves out the per-epoch validation)
+    times the profile's steps, plus that summary's evaluation time."""
     from repro.config import load_config
     from repro.train import steps_for
 
+    timed = {}
+    if Path(results_dir, TIMED_FILE).exists():
+        record = json.loads(Path(results_dir, TIMED_FILE).read_text())
+        if record.get("profile") == profile:
+            where = (f"timed end to end by ./run_all.sh on {record.get('started', '?')[:10]}, {record.get('cpu', '?')}"
+                     f", JOBS={record.get('jobs', '?')}")
+            timed = {r["experiment"]: (r["train_seconds"] + (r.get("eval_seconds") or 0), where)
+                     for r in record.get("experiments", []) if r.get("state") == "trained" and r.get("train_seconds")}
     bands = {}
     if Path(results_dir, "quick_bands.json").exists():
         bands = json.loads(Path(results_dir, "quick_bands.json").read_text()).get("experiments", {})
@@ -104,6 +118,9 @@ def time_estimate(configs, profile, results_dir):
     out = {}
     for cfg_path in configs:
         name = cfg_path.stem
+        if name in timed:
+            out[name] = timed[name]
+            continue
         runs = bands.get(name, {}).get("runs") or []
         if profile == "quick" and runs:
             secs = [r["seconds_wall"] for r in runs if r.get("seconds_wall")]
@@ -161,10 +178,9 @@ def _lane_env(jobs):
 
 
 def _lane_estimate(est, jobs):
-    """Wall time of the experiments' estimates run `jobs` at a time, longest first (None if any is unknown).
-    The estimates were timed with every core on one experiment, so this is a rough lower bound."""
-    secs = sorted((s for s, _ in est.values()), key=lambda s: -(s or 0))
-    if not secs or any(s is None for s in secs):
+    """Wall time of the known estimates run `jobs` at a time, longest first (None if none is known)."""
+    secs = sorted((s for s, _ in est.values() if s is not None), reverse=True)
+    if not secs:
         return None
     lanes = [0.0] * jobs
     for s in secs:
@@ -230,7 +246,7 @@ def main():
     lanes = _lane_estimate(est, jobs)
     if jobs > 1 and lanes is not None:
         print(f"  {jobs} experiments at a time (JOBS={jobs}, one per core; JOBS=1 runs them one by one): "
-              f"about {_hms(lanes)} for the trainings", flush=True)
+              f"about {_hms(lanes)} for the trainings and evaluations" + (" timed so far" if unknown else ""), flush=True)
 
     # 1. data, one experiment after another (a download happens once, never twice at the same time)
     table, ready = [], []
@@ -319,7 +335,7 @@ def main():
     rc, why = run_logged(["figures", "--runs", runs_dir, "--results", results_dir])
     steps.append(("figures", "drawn" if rc == 0 else "failed", "" if rc == 0 else _short(why)))
 
-    status = {"started": started.strftime("%Y-%m-%d %H:%M UTC"), "profile": profile, "cpu": cpu,
+    status = {"started": started.strftime("%Y-%m-%d %H:%M UTC"), "profile": profile, "cpu": cpu, "jobs": jobs,
               "seconds": round((datetime.now(timezone.utc) - started).total_seconds(), 1),
               "mnist_source": mnist_from, "experiments": table,
               "steps": [{"what": w, "state": s, "reason": r} for w, s, r in steps]}
