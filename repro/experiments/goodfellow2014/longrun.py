@@ -12,6 +12,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from repro.config import load_config
 from repro.metrics.curves import best_so_far, collapse, gain_over_last, value_at
@@ -130,7 +131,7 @@ def longrun_figure(results_dir):
     runs = [r for r in study(results_dir) if r["fixed_init"]]
     if not runs:
         return []
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6), layout="constrained")  # the y labels would overlap
     for r in runs:
         h = r["summary"]["history"]
         pts = [(int(x["epoch"]) + 1, x["val_parzen"], x.get("val_sigma"), x.get("lr")) for x in h
@@ -151,6 +152,10 @@ def longrun_figure(results_dir):
     axes[2].set(xlabel="learning rate (decays from 0.1; axis reversed)", ylabel="validation Parzen LL (nats)",
                 xscale="log", title="estimate against the learning rate")
     axes[2].invert_xaxis()
+    # a log axis over less than a decade labels every minor tick in 10^x form: plain numbers at 1, 1.5, 2, 3, ... instead
+    axes[2].xaxis.set_major_locator(LogLocator(subs=(1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0)))
+    axes[2].xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
+    axes[2].xaxis.set_minor_formatter(NullFormatter())
     axes[2].set_ylim(bottom=max(axes[2].get_ylim()[0], -50))
     axes[2].axhline(225, color="k", ls="--", lw=1)
     axes[0].legend(fontsize=6)
