@@ -11,13 +11,17 @@ _workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
 if _workers > 1:
     os.environ.setdefault("TF_NUM_INTRAOP_THREADS", str(max(1, len(os.sched_getaffinity(0)) // _workers)))
 
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
 import repro  # noqa: E402,F401  first: it chooses TensorFlow's CPU kernels before anything loads TensorFlow
+from repro.backend import import_tensorflow_quietly  # noqa: E402
+
+import_tensorflow_quietly()  # its start-up lines would otherwise print once per test worker
 import repro.experiments  # noqa: E402,F401  registers every experiment's models (config validation looks them up)
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 os.environ.setdefault("REPRO_DATA_DIR", str(ROOT.parent / "shared" / "data" / "mnist"))
 os.environ.setdefault("REPRO_CACHE", str(ROOT / ".cache"))  # the MNIST classifier is trained once per checkout
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 @pytest.fixture(scope="session")

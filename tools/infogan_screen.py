@@ -155,6 +155,9 @@ def main(argv=None):
     p.add_argument("--data-dir", default=None, help="MNIST IDX folder (default: $REPRO_DATA_DIR)")
     p.add_argument("--smoke", action="store_true", help="tests: 2 epochs (3 with --full) of 3 updates on 1,000 images")
     a = p.parse_args(argv)
+    from repro.backend import import_tensorflow_quietly
+
+    import_tensorflow_quietly()  # TensorFlow's start-up lines off the terminal, as the CLI does
     from repro.config import ConfigError
     from repro.data.errors import DataError
     from repro.train import RunError
