@@ -152,8 +152,8 @@ def longrun_figure(results_dir):
     axes[2].set(xlabel="learning rate (decays from 0.1; axis reversed)", ylabel="validation Parzen LL (nats)",
                 xscale="log", title="estimate against the learning rate")
     axes[2].invert_xaxis()
-    # a log axis over less than a decade labels every minor tick in 10^x form: plain numbers at 1, 1.5, 2, 3, ... instead
-    axes[2].xaxis.set_major_locator(LogLocator(subs=(1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0)))
+    # a log axis over less than a decade labels every minor tick in 10^x form: plain numbers at 1, 1.5, 2, 3, 4, 5, 7 instead
+    axes[2].xaxis.set_major_locator(LogLocator(subs=(1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 7.0)))
     axes[2].xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
     axes[2].xaxis.set_minor_formatter(NullFormatter())
     axes[2].set_ylim(bottom=max(axes[2].get_ylim()[0], -50))
