@@ -1,4 +1,5 @@
 """Tests run on real MNIST (../shared/data/mnist beside the checkout, or $REPRO_DATA_DIR) with smoke profiles."""
+import importlib.util
 import os
 import pathlib
 
@@ -22,6 +23,14 @@ import repro.experiments  # noqa: E402,F401  registers every experiment's models
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 os.environ.setdefault("REPRO_DATA_DIR", str(ROOT.parent / "shared" / "data" / "mnist"))
 os.environ.setdefault("REPRO_CACHE", str(ROOT / ".cache"))  # the MNIST classifier is trained once per checkout
+
+
+def load_tool(name):
+    """A script of tools/ as a module (tools/ is not a package; sys.path is left as it is)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
 
 
 @pytest.fixture(scope="session")

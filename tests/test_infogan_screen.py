@@ -1,6 +1,5 @@
 """InfoGAN seed protocol (issue 12): the screen's criterion, the success-rate interval, the paper recipe's
 learned sigma, and the screen tool end to end: a screened run continued to full length is the same run."""
-import importlib.util
 import json
 import math
 import os
@@ -11,18 +10,11 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, load_tool
 from repro.config import load_config
 from repro.experiments.infogan.metrics import merged_digits, screen_categories, success_rate
 
 CONFIG = ROOT / "paper_configs" / "infogan_mnist.yaml"
-
-
-def _tool():
-    spec = importlib.util.spec_from_file_location("infogan_screen", ROOT / "tools" / "infogan_screen.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def test_screen_passes_a_one_to_one_split_and_fails_a_4_9_merge():
@@ -92,7 +84,7 @@ def test_split_recipes_and_learned_sigma(configs):
 
 
 def test_parse_seeds():
-    tool = _tool()
+    tool = load_tool("infogan_screen")
     assert tool.parse_seeds("0-3,7,2") == [0, 1, 2, 3, 7]
     for bad in ("3-1", "a", "-2", ""):
         with pytest.raises(ValueError, match="--seeds"):
@@ -104,7 +96,7 @@ def test_screen_then_full_is_one_run_and_reported(mnist_dir, tmp_path):
 
     from repro.report import write_report
 
-    tool = _tool()
+    tool = load_tool("infogan_screen")
     runs, results = tmp_path / "runs", tmp_path / "results"
     assert tool.main(["--recipe", "nonsense", "--seeds", "0", "--runs", str(runs), "--results", str(results)]) == 2
 

@@ -6,9 +6,8 @@ import json
 import os
 import shutil
 import subprocess
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from conftest import ROOT, load_tool
 
 
 def run_all(tmp_path, **env):
@@ -74,10 +73,7 @@ def test_two_experiments_side_by_side(tmp_path):
 
     # that run's own table, committed as the timed run, becomes the estimate printed before the next one
     # (at its profile only), and two lanes pack the experiments longest first
-    import sys
-    sys.path.insert(0, str(ROOT / "tools"))
-    import run_all as orchestrator
-
+    orchestrator = load_tool("run_all")
     status = json.loads((results / "run_all.json").read_text())
     assert status["jobs"] == 2
     (results / orchestrator.TIMED_FILE).write_text(json.dumps(status))
