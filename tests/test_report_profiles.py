@@ -53,3 +53,17 @@ def test_report_gives_quick_runs_no_paper_verdict(tmp_path):
     assert rows["quick.wgan_mnist"]["status"] == "NOT RUN"
     report = (results / "REPORT.md").read_text()
     assert "REFERENCE" in report and "No `./run_all.sh` has run in this folder" in report
+
+
+def test_infogan_aggregate_rows_do_not_cite_the_seed_protocol_runs():
+    """The infogan.*.paper rows pool the plain paper-profile runs; the seed protocol's runs (code's recipe too) have
+    rows of their own and must not be named as these rows' sources."""
+    from repro.report import judge_rows_by_profile
+    from repro.results import row
+
+    runs = {n: {"profile": "paper", "experiment": "infogan_mnist", "model_params": {}}
+            for n in ("infogan_mnist-paper-seed0", "infogan_mnist-code_recipe-seed15")}
+    rows = judge_rows_by_profile([row("infogan.categorical_error.paper", "s", "≈ 5%", "20%", "<= 5%", "FAIL", "n")],
+                                 runs, {"runs/infogan_mnist-paper-seed0.json": "P0",
+                                        "runs/infogan_mnist-code_recipe-seed15.json": "C15"})
+    assert rows[0]["note"] == "n [from infogan_mnist-paper-seed0: P0]"

@@ -190,9 +190,9 @@ PROTOCOL = [
     f"batch for batch): every passing seed and the first {FULL_FAILING} failing seeds.",
     "- **Amendment (2026-12-03, before any full run had finished):** the full runs are the first "
     f"{FULL_FAILING} failing seeds in seed order *whose screened run folder was still on the machine*: code 15–17, "
-    "paper 13–15. The folders of the earlier screens (code 0–14, paper 0–12) were lost with earlier machines, and a "
-    "screen cannot be replayed on another CPU: code seed 0 and paper seed 0, retrained from epoch 1 on this "
-    "session's CPU (AMD EPYC, AVX-512, oneDNN), had mean MI 2.217 / 2.226 at epoch 5 against their screens' "
+    "paper 13–15. The folders of the earlier screens (code 0–14, paper 0–12) were no longer on the machine (run "
+    "folders do not survive a change of machine), and a screen cannot be replayed in another session: code seed 0 "
+    "and paper seed 0, retrained from epoch 1 on this session's CPU (AMD EPYC, AVX-512, oneDNN), had mean MI 2.217 / 2.226 at epoch 5 against their screens' "
     "2.220 / 2.229, and by epoch 7 a different category → digit split (code: dominant digits 2 2 7 6 3 1 4 8 4 0 "
     "against the screen's 3 1 2 4 6 9 8 3 7 0). So a retrained seed is a new draw, not its screened run; those two "
     "retrainings were stopped at epoch 7 and are not reported as runs.",
