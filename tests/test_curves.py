@@ -2,7 +2,7 @@ import math
 
 import numpy as np
 
-from repro.metrics.curves import best_so_far, collapse, gain_over_last, value_at
+from repro.metrics.curves import best_so_far, best_up_to, collapse, gain_over_last, value_at
 
 NAN = math.nan
 
@@ -35,3 +35,48 @@ def test_gain_and_values_at_fixed_epochs():
     assert value_at(epochs, vals, 51) == 50.0 and value_at(epochs, vals, 400) is None
     e, best = best_so_far([1, 2, 3], [5, None, 3])
     assert list(e) == [1, 3] and list(best) == [5, 5]
+
+
+def test_best_up_to_a_common_length_ignores_later_epochs():
+    epochs = np.arange(1, 11)
+    vals = [NAN, 3, NAN, 9, NAN, 5, NAN, 20, NAN, 30]
+    assert best_up_to(epochs, vals, 6) == (9.0, 4)
+    assert best_up_to(epochs, vals, 10) == (30.0, 10)
+    assert best_up_to(epochs[:5], vals[:5], 6) is None  # the run had not reached epoch 6
+
+
+def _summary(run, seed, epochs, checkpoint_epoch, test_ll, rise=0.5, lr_decay=1.000004):
+    """A paper-profile summary of the 2014 MNIST model as `evaluate` writes it (only what the study reads)."""
+    from repro.config import load_config
+    from repro.experiments.goodfellow2014.longrun import CONFIG
+
+    params = dict(load_config(CONFIG)["model_params"], lr_decay_factor=lr_decay)
+    history = [{"epoch": i, "lr": 0.1, **({"val_parzen": rise * (i + 1)} if (i + 1) % 2 == 0 else {})}
+               for i in range(epochs)]
+    return {"run": run, "experiment": "goodfellow2014_mnist", "profile": "paper", "commit": "abc1234",
+            "recipe": {"seed": seed, "update": "simultaneous", "k": 1}, "model_params": params,
+            "checkpoint": {"checkpoint": "best", "epoch": checkpoint_epoch}, "history": history,
+            "parzen": {"ll": test_ll, "se": 2.0, "sigma": 0.167}}
+
+
+def test_table1_seed_row_pools_only_tests_at_the_common_length(tmp_path):
+    """The protocol pools test estimates at the seeds' common length (300 epochs): a long run whose evaluated
+    checkpoint lies beyond epoch 300 stays out of the pooled row (and its row is the long run's); a variant
+    never enters it."""
+    import json
+
+    from repro.experiments.goodfellow2014.longrun import section
+
+    (tmp_path / "runs").mkdir()
+    runs = [_summary("long-seed0", 0, 1000, 992, 211.6), _summary("seed1", 1, 300, 298, 180.0),
+            _summary("seed2", 2, 300, 296, 190.0), _summary("fast-decay", 0, 300, 300, 150.0, lr_decay=1.00004)]
+    for s in runs:
+        (tmp_path / "runs" / f"{s['run']}.json").write_text(json.dumps(s))
+    text, rows = section(tmp_path)
+    by_id = {r["id"]: r for r in rows}
+    seeds = by_id["goodfellow2014.table1.mnist.seeds"]
+    assert seeds["reproduced"] == 185.0 and seeds["status"] == "FAIL"  # (180 + 190) / 2, not with 211.6 or 150
+    assert "n = 2: seeds 1, 2" in text and "**185.0 ± 7.1**" in text
+    assert "long-seed0 (checkpoint epoch 992" in text
+    assert by_id["goodfellow2014.table1.mnist.long.long-seed0"]["reproduced"] == 211.6
+    assert "| fast-decay | lr_decay_factor=1.00004 |" in text

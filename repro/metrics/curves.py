@@ -57,3 +57,15 @@ def value_at(epochs, values, epoch):
         return None
     i = np.searchsorted(e, epoch, side="right") - 1
     return float(v[i]) if i >= 0 else None
+
+
+def best_up_to(epochs, values, epoch):
+    """The best measured value within the first `epoch` epochs and where it was measured: (value, epoch), or None
+    if the run had not reached `epoch` (a longer run's best checkpoint can lie beyond; this is the seeds' common
+    length)."""
+    e, v = _measured(epochs, values)
+    if len(e) == 0 or e[-1] < epoch or not (e <= epoch).any():
+        return None
+    keep = e <= epoch
+    i = int(np.argmax(v[keep]))
+    return float(v[keep][i]), int(e[keep][i])
