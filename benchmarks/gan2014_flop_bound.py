@@ -12,10 +12,23 @@ them alike:
 The bound time is (2) / (1); the last line is `ratio: bound time / our time` (1.0 = at the bound).
 Both precisions are measured; bf16 can beat the float32 bound where the CPU has native bf16.
 
-    python benchmarks/gan2014_flop_bound.py [--rounds 3] [--steps 500] [--precisions float32,mixed_bfloat16]
+Two ways to use the machine's cores, `--mode`:
+  per-core (default): one training per core, one TensorFlow thread each, side by side — how the seed study's
+      long runs and ./run_all.sh use the machine. One worker process per core does all three measurements at
+      once; the machine's rate is the sum of the workers' rates. The bound is the faster of the workers' summed
+      probe rates and one process probing on every core (measured before and after the workers), so spreading
+      the products over the cores inside one process cannot beat the bound we compare with.
+  process: one training in one process on all cores (TensorFlow's default threads): a single run's epoch time.
+      The 2014 model's matrices (100-row batches) do not split well over threads, so this mode is far from the
+      bound on a 2-core machine; it is printed for comparison, not the target.
+
+    python benchmarks/gan2014_flop_bound.py [--mode per-core|process] [--rounds 3] [--steps 500]
+                                            [--precisions float32,mixed_bfloat16]
 """
 import argparse
+import json
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -77,19 +90,24 @@ def make_probe(products, seed=0):
     return probe
 
 
-def main():
+def parse_args(argv=None):
     ap = argparse.ArgumentParser()
+    ap.add_argument("--mode", choices=("per-core", "process"), default="per-core")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--steps", type=int, default=500, help="steps in our epoch (500 = the paper's epoch)")
     ap.add_argument("--precisions", default="float32,mixed_bfloat16")
     ap.add_argument("--data-dir", default=None)
-    a = ap.parse_args()
+    ap.add_argument("--worker", type=int, default=None, help=argparse.SUPPRESS)  # per-core mode: this core
+    return ap.parse_args(argv)
+
+
+def measure(a):
+    """Alternating rounds of our epoch (each precision) and the probe, in this process: the times per round."""
     data_dir = a.data_dir or os.environ.get("REPRO_DATA_DIR") or ROOT.parent / "shared" / "data" / "mnist"
     precisions = a.precisions.split(",")
 
     cfg = load_config(ROOT / "paper_configs" / "goodfellow2014_mnist.yaml", "paper")
     ev, batch = cfg["eval"], cfg["train"]["batch_size"]
-    monitor_every = 2  # as the long runs use it (issue 11 protocol in the config)
     splits = load_splits(cfg, data_dir)
     x = splits.flat("train")[: a.steps * batch]
     valid = splits.flat("valid")[: ev["valid_examples"]]
@@ -109,9 +127,8 @@ def main():
     g, d = dense_shapes(runs[precisions[0]][0].generator), dense_shapes(runs[precisions[0]][0].discriminator)
     products = step_products(g, d, batch)
     step_flops = flops(products)
-    noise_dim, n_gen, n_valid = g[0][0], ev["monitor_samples"], len(valid)
+    n_gen, n_valid = ev["monitor_samples"], len(valid)
     valid_flops = 2 * n_gen * sum(k * n for k, n in g) + 2 * n_gen * n_valid * x.shape[1]
-    epoch_flops = a.steps * step_flops + valid_flops / monitor_every
     probe = make_probe(products)
     float(probe())
 
@@ -129,31 +146,134 @@ def main():
             t2 = time.perf_counter()
             train_s[p].append(t1 - t0)
             valid_s[p].append(t2 - t1)
-        reps = max(1, int(a.steps / 2))
-        t0 = time.perf_counter()
-        for _ in range(reps):
-            v = probe()
-        float(v)
-        probe_rate.append(reps * step_flops / (time.perf_counter() - t0))
+        probe_rate.append(probe_rate_of(probe, step_flops, a.steps))
+    return {"step_flops": step_flops, "n_products": len(products), "valid_flops": valid_flops,
+            "train_s": train_s, "valid_s": valid_s, "probe_rate": probe_rate, "probe": probe}
 
+
+def probe_rate_of(probe, step_flops, steps):
+    reps = max(1, int(steps / 2))
+    t0 = time.perf_counter()
+    for _ in range(reps):
+        v = probe()
+    float(v)
+    return reps * step_flops / (time.perf_counter() - t0)
+
+
+def epoch_seconds(m, p, monitor_every):
+    """Our epoch per round: the 500 steps plus the validation estimate's share (it runs every n-th epoch)."""
+    return [tr + va / monitor_every for tr, va in zip(m["train_s"][p], m["valid_s"][p])]
+
+
+def header(m, a, monitor_every):
     env = describe()
+    epoch_flops = a.steps * m["step_flops"] + m["valid_flops"] / monitor_every
     print(f"CPU: {env['cpu']}; AVX-512: {env['avx512']}; native bf16: {env['native_bf16']}; oneDNN: {env['onednn']}")
-    print(f"model: {step_flops / 1e9:.3f} GFLOP per step ({len(products)} matrix products), "
-          f"validation {valid_flops / 1e9:.1f} GFLOP every {monitor_every} epochs; "
+    print(f"model: {m['step_flops'] / 1e9:.3f} GFLOP per step ({m['n_products']} matrix products), "
+          f"validation {m['valid_flops'] / 1e9:.1f} GFLOP every {monitor_every} epochs; "
           f"epoch = {a.steps} steps -> {epoch_flops / 1e9:.1f} GFLOP")
-    bounds = [epoch_flops / r for r in probe_rate]
-    print(f"matmul probe (float32, the step's products): {np.median(probe_rate) / 1e9:.1f} GFLOP/s "
+    return epoch_flops
+
+
+def main_process(a, monitor_every):
+    m = measure(a)
+    epoch_flops = header(m, a, monitor_every)
+    bounds = [epoch_flops / r for r in m["probe_rate"]]
+    print(f"mode process: one training on all cores ({tf.config.threading.get_intra_op_parallelism_threads() or 'default'} "
+          f"intra-op threads)")
+    print(f"matmul probe (float32, the step's products): {np.median(m['probe_rate']) / 1e9:.1f} GFLOP/s "
           f"(median of {a.rounds} rounds); bound epoch {np.median(bounds):.2f} s")
     best = None
-    for p in precisions:
-        ours = [tr + va / monitor_every for tr, va in zip(train_s[p], valid_s[p])]
+    for p in a.precisions.split(","):
+        ours = epoch_seconds(m, p, monitor_every)
         ratio = float(np.median([b / o for b, o in zip(bounds, ours)]))  # per round: same load on both
-        tr, va = float(np.median(train_s[p])), float(np.median(valid_s[p]))
+        tr, va = float(np.median(m["train_s"][p])), float(np.median(m["valid_s"][p]))
         print(f"{p:>15}: {tr / a.steps * 1e3:.1f} ms/step, validation {va:.2f} s every {monitor_every} epochs "
               f"-> epoch {np.median(ours):.2f} s (validation {va / monitor_every / np.median(ours):.1%} of it); "
               f"bound/ours {ratio:.2f}")
         best = max(best or 0.0, ratio)
     print(f"ratio: {best:.2f}")
+
+
+def main_worker(a):
+    os.sched_setaffinity(0, {a.worker})
+    m = measure(a)
+    m.pop("probe")
+    print("WORKER " + json.dumps(m), flush=True)
+
+
+def main_per_core(a, monitor_every):
+    cores = sorted(os.sched_getaffinity(0))
+    # this process's probe is "one process on all cores", whatever TF_NUM_*_THREADS the shell exported
+    tf.config.threading.set_intra_op_parallelism_threads(len(cores))
+    tf.config.threading.set_inter_op_parallelism_threads(len(cores))
+    # the bound's other candidate: one process probing on every core, before and after the workers
+    g_rates = []
+    products = None
+
+    def whole_machine_probe():
+        nonlocal products
+        if products is None:
+            cfg = load_config(ROOT / "paper_configs" / "goodfellow2014_mnist.yaml", "paper")
+            model = build_model(cfg, None, steps_per_epoch=a.steps)
+            products = step_products(dense_shapes(model.generator), dense_shapes(model.discriminator),
+                                     cfg["train"]["batch_size"])
+        probe = make_probe(products)
+        float(probe())
+        return [probe_rate_of(probe, flops(products), a.steps) for _ in range(a.rounds)]
+
+    g_rates += whole_machine_probe()
+    env = dict(os.environ, TF_NUM_INTRAOP_THREADS="1", TF_NUM_INTEROP_THREADS="1")
+    argv = [sys.executable, str(Path(__file__).resolve()), "--mode", "process", "--rounds", str(a.rounds),
+            "--steps", str(a.steps), "--precisions", a.precisions]
+    if a.data_dir:
+        argv += ["--data-dir", a.data_dir]
+    procs = [subprocess.Popen(argv + ["--worker", str(c)], env=env, stdout=subprocess.PIPE, text=True)
+             for c in cores]
+    workers = []
+    for c, p in zip(cores, procs):
+        out, _ = p.communicate()
+        line = [x for x in out.splitlines() if x.startswith("WORKER ")]
+        if p.returncode != 0 or not line:
+            sys.exit(f"benchmark worker on core {c} failed (exit {p.returncode}); run it alone to see why: "
+                     + " ".join(argv + ["--worker", str(c)]))
+        workers.append(json.loads(line[0][len("WORKER "):]))
+    g_rates += whole_machine_probe()
+
+    m0 = workers[0]
+    epoch_flops = header(m0, a, monitor_every)
+    summed = [sum(w["probe_rate"][r] for w in workers) for r in range(a.rounds)]
+    bound_rate = max(float(np.median(summed)), float(np.median(g_rates)))
+    bound = epoch_flops / bound_rate
+    print(f"mode per-core: {len(cores)} workers side by side, one per core, one TensorFlow thread each")
+    print(f"matmul probe (float32, the step's products): workers together {np.median(summed) / 1e9:.1f} GFLOP/s, "
+          f"one process on all cores {np.median(g_rates) / 1e9:.1f} GFLOP/s; the bound takes the faster: "
+          f"{bound_rate / 1e9:.1f} GFLOP/s, bound epoch {bound:.2f} s")
+    best = None
+    for p in a.precisions.split(","):
+        per_worker = [float(np.median(epoch_seconds(w, p, monitor_every))) for w in workers]
+        machine_rate = sum(1 / t for t in per_worker)  # epochs per second, all cores together
+        ours = 1 / machine_rate
+        ratio = bound / ours
+        tr = float(np.median([np.median(w["train_s"][p]) for w in workers]))
+        va = float(np.median([np.median(w["valid_s"][p]) for w in workers]))
+        print(f"{p:>15}: per worker {tr / a.steps * 1e3:.1f} ms/step, epoch "
+              + ", ".join(f"{t:.2f}" for t in per_worker)
+              + f" s (validation {va / monitor_every / np.median(per_worker):.1%} of it); the machine finishes an "
+                f"epoch every {ours:.2f} s; bound/ours {ratio:.2f}")
+        best = max(best or 0.0, ratio)
+    print(f"ratio: {best:.2f}")
+
+
+def main():
+    a = parse_args()
+    monitor_every = 2  # as the long runs use it (issue 11 protocol in the config)
+    if a.worker is not None:
+        main_worker(a)
+    elif a.mode == "process":
+        main_process(a, monitor_every)
+    else:
+        main_per_core(a, monitor_every)
 
 
 if __name__ == "__main__":

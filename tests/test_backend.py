@@ -51,3 +51,17 @@ def test_throughput_benchmark_runs_and_ends_with_its_ratio(mnist_dir):
     assert "stock worker: oneDNN" in lines[0] and "frozen inside d_on_g: True" in lines[0]
     assert "suite worker: oneDNN on" in lines[1] and "frozen inside d_on_g: True" in lines[1]
     assert lines[-1].startswith("ratio: ") and float(lines[-1].split()[1]) > 0
+
+
+def test_flop_bound_benchmark_per_core_runs_and_ends_with_its_ratio(mnist_dir):
+    """Per-core mode (the default): one worker per core of this process's affinity, their measurements summed,
+    the bound the faster of the workers' probes and one process's; the last line is the ratio."""
+    bench = os.path.join(os.path.dirname(__file__), "..", "benchmarks", "gan2014_flop_bound.py")
+    out = subprocess.run([sys.executable, bench, "--rounds", "1", "--steps", "2", "--precisions", "float32",
+                          "--data-dir", str(mnist_dir)], capture_output=True, text=True, timeout=900)
+    assert out.returncode == 0, out.stderr[-2000:]
+    lines = out.stdout.strip().splitlines()
+    cores = len(os.sched_getaffinity(0))
+    assert any(f"mode per-core: {cores} workers side by side" in x for x in lines), lines
+    assert any(x.strip().startswith("float32: per worker") for x in lines), lines
+    assert lines[-1].startswith("ratio: ") and float(lines[-1].split()[1]) > 0
