@@ -31,13 +31,18 @@ def row(id, source, reported, reproduced, tolerance, status, note):
             "tolerance": tolerance, "status": status, "note": note}
 
 
+def parzen_verdict(ll, se, reported, reported_se, higher_is_pass=True):
+    """(tolerance, passed): above the reported mean (if `higher_is_pass`) or within 2 sqrt(se_paper^2 + se^2)."""
+    tol = 2 * math.sqrt(reported_se ** 2 + se ** 2)
+    return tol, (higher_is_pass and ll > reported) or abs(ll - reported) <= tol
+
+
 def parzen_check(id, source, reported, reported_se, result, note, higher_is_pass=True):
     """PASS when above the reported mean (if `higher_is_pass`) or within 2 sqrt(se_paper^2 + se_ours^2) of it."""
     if result is None:
         return row(id, source, reported, None, f"2·√({reported_se}² + SE²)", "NOT RUN", note)
     ll, se = result["ll"], result["se"]
-    tol = 2 * math.sqrt(reported_se ** 2 + se ** 2)
-    ok = (higher_is_pass and ll > reported) or abs(ll - reported) <= tol
+    tol, ok = parzen_verdict(ll, se, reported, reported_se, higher_is_pass)
     gap = ll - reported
     return row(id, source, reported, round(ll, 2), f"{'above, or ' if higher_is_pass else ''}within ±{tol:.2f}",
                "PASS" if ok else "FAIL", f"{note}; ours {ll:.1f} ± {se:.1f} (σ = {result['sigma']:.3f}), "

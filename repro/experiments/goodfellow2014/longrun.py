@@ -7,7 +7,6 @@ per-layer initialisation fix (summaries without a recorded commit) kept apart fr
 """
 from __future__ import annotations
 
-import math
 import statistics
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 from repro.config import load_config
 from repro.metrics.curves import best_so_far, best_up_to, collapse, gain_over_last, value_at
 from repro.plotting import save
-from repro.results import load_runs, parzen_check, row
+from repro.results import load_runs, parzen_check, parzen_verdict, row
 
 CONFIG = Path(__file__).resolve().parents[3] / "paper_configs" / "goodfellow2014_mnist.yaml"
 EXPERIMENT = "goodfellow2014_mnist"
@@ -184,8 +183,7 @@ def _seed_pool_check(tests, best, names):
     the uncertainty of a seed-pooled mean's single draw; one seed: its own standard error)."""
     mean = statistics.mean(tests)
     unc = statistics.stdev(tests) if len(tests) > 1 else best["summary"]["parzen"]["se"]
-    tol = 2 * math.sqrt(2 ** 2 + unc ** 2)
-    ok = mean > 225 or abs(mean - 225) <= tol
+    tol, ok = parzen_verdict(mean, unc, 225, 2)
     gap = mean - 225
     return row("goodfellow2014.table1.mnist.seeds", SOURCE, 225, round(mean, 2), f"above, or within ±{tol:.2f}",
                "PASS" if ok else "FAIL",
