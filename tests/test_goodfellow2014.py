@@ -71,6 +71,41 @@ def test_momentum_changes_inside_a_compiled_step():
         assert float(m) == pytest.approx(expected_m, rel=1e-6)
 
 
+def test_maxout_gradient_is_pylearn2s(configs):
+    """Without ties it is TensorFlow's Max gradient; with ties every tied piece gets the whole gradient, as
+    Theano's maximum chain (pylearn2's maxout) gives it — TensorFlow's own Max would split it."""
+    from repro.models.maxout import max_over_pieces
+
+    h = tf.random.stateless_normal((7, 3, 5), seed=(3, 4))
+    dy = tf.random.stateless_normal((7, 3), seed=(5, 6))
+    with tf.GradientTape(persistent=True) as t:
+        t.watch(h)
+        ours, ref = max_over_pieces(h), tf.reduce_max(h, axis=-1)
+    np.testing.assert_array_equal(ours, ref)
+    np.testing.assert_allclose(t.gradient(ours, h, dy), t.gradient(ref, h, dy))
+    tied = tf.constant([[[1.0, 3.0, 3.0, 0.0, 2.0]]])
+    with tf.GradientTape() as t:
+        t.watch(tied)
+        y = max_over_pieces(tied)
+    np.testing.assert_array_equal(t.gradient(y, tied, tf.constant([[2.0]])), [[[0.0, 2.0, 2.0, 0.0, 0.0]]])
+
+
+def test_momentum_update_over_several_steps_matches_keras_sgd():
+    """The fused update is Keras' SGD with momentum, step for step (momentum fixed here)."""
+    w0 = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
+    ours, ref = keras.Variable(w0), keras.Variable(w0)
+    opt = ScheduledMomentumSGD(0.05, LinearMomentum(0.6, 0.6, start=1, saturate=2, steps_per_epoch=1))
+    keras_sgd = keras.optimizers.SGD(0.05, momentum=0.6)
+    opt.build([ours])
+    keras_sgd.build([ref])
+    for i in range(4):
+        g = tf.constant(np.random.default_rng(i + 1).standard_normal((4, 3)).astype(np.float32))
+        opt.apply_gradients([(g, ours)])
+        keras_sgd.apply_gradients([(g, ref)])
+    np.testing.assert_allclose(ours.numpy(), ref.numpy(), rtol=1e-6, atol=1e-7)
+    assert not np.allclose(ours.numpy(), w0)
+
+
 def _manual_sgd(variables, grads, lr):
     return [v.numpy() - lr * g.numpy() for v, g in zip(variables, grads)]
 
