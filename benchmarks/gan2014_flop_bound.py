@@ -10,6 +10,9 @@ them alike:
   3. our epoch: `fit` on the real data for 500 steps with the suite's own callbacks' validation estimate,
      exactly as `python -m repro train` runs it.
 The bound time is (2) / (1); the last line is `ratio: bound time / our time` (1.0 = at the bound).
+Each worker also records the CPU time of its training rounds: on a core of its own it should use about one
+core-second per wall second, and the output flags a round where it got much less (a noisy neighbour on the VM,
+or anything else on the machine), since such a round times the machine, not our code.
 Both precisions are measured; bf16 can beat the float32 bound where the CPU has native bf16.
 
 Two ways to use the machine's cores, `--mode`:
@@ -133,14 +136,16 @@ def measure(a):
     float(probe())
 
     train_s = {p: [] for p in precisions}
+    train_cpu_s = {p: [] for p in precisions}
     valid_s = {p: [] for p in precisions}
     probe_rate = []
     for _ in range(a.rounds):
         for p in precisions:
             model, ds, monitor = runs[p]
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             model.fit(ds, steps_per_epoch=a.steps, epochs=1, verbose=0)
             t1 = time.perf_counter()
+            train_cpu_s[p].append(time.process_time() - c0)
             monitor.set_model(model)
             monitor.on_epoch_end(0, {})
             t2 = time.perf_counter()
@@ -148,7 +153,8 @@ def measure(a):
             valid_s[p].append(t2 - t1)
         probe_rate.append(probe_rate_of(probe, step_flops, a.steps))
     return {"step_flops": step_flops, "n_products": len(products), "valid_flops": valid_flops,
-            "train_s": train_s, "valid_s": valid_s, "probe_rate": probe_rate, "probe": probe}
+            "train_s": train_s, "train_cpu_s": train_cpu_s, "valid_s": valid_s, "probe_rate": probe_rate,
+            "probe": probe}
 
 
 def probe_rate_of(probe, step_flops, steps):
@@ -195,8 +201,19 @@ def main_process(a, monitor_every):
     print(f"ratio: {best:.2f}")
 
 
+def contention_note(workers, p):
+    """A worker with one TensorFlow thread on its own core uses about one core-second per second; if its training
+    took much more wall time than CPU time, something else had its core (another process, the hypervisor), and
+    the round measured the machine's neighbours, not our code."""
+    share = [c / w for wk in workers for c, w in zip(wk["train_cpu_s"][p], wk["train_s"][p])]
+    worst = min(share)
+    if worst < 0.85:
+        return f" [contended: a worker got {worst:.0%} of a core in one round; rerun on an idle machine]"
+    return f" [CPU/wall {worst:.2f}-{max(share):.2f}]"
+
+
 def main_worker(a):
-    os.sched_setaffinity(0, {a.worker})
+    os.sched_setaffinity(0, {a.worker})  # the parent pinned this process before exec; this is belt and braces
     m = measure(a)
     m.pop("probe")
     print("WORKER " + json.dumps(m), flush=True)
@@ -224,7 +241,10 @@ def main_per_core(a, monitor_every):
             "--steps", str(a.steps), "--precisions", a.precisions]
     if a.data_dir:
         argv += ["--data-dir", a.data_dir]
-    procs = [subprocess.Popen(argv + ["--worker", str(c)], env=env, stdout=subprocess.PIPE, text=True)
+    # pinned before exec, so every thread the worker ever makes (TensorFlow's, tf.data's) stays on its core —
+    # sched_setaffinity inside the worker would pin only threads created after it
+    procs = [subprocess.Popen(argv + ["--worker", str(c)], env=env, stdout=subprocess.PIPE, text=True,
+                              preexec_fn=lambda c=c: os.sched_setaffinity(0, {c}))
              for c in cores]
     workers = []
     for c, p in zip(cores, procs):
@@ -256,7 +276,7 @@ def main_per_core(a, monitor_every):
         print(f"{p:>15}: per worker {tr / a.steps * 1e3:.1f} ms/step, epoch "
               + ", ".join(f"{t:.2f}" for t in per_worker)
               + f" s (validation {va / monitor_every / np.median(per_worker):.1%} of it); the machine finishes an "
-                f"epoch every {ours:.2f} s; bound/ours {ratio:.2f}")
+                f"epoch every {ours:.2f} s; bound/ours {ratio:.2f}" + contention_note(workers, p))
         best = max(best or 0.0, ratio)
     print(f"ratio: {best:.2f}")
 
