@@ -74,15 +74,7 @@ def judge_rows_by_profile(rows, runs, prov):
             r["status"] = "REFERENCE"
             continue
         if r["status"] in ("PASS", "FAIL") and r["id"].startswith(PAPER_TARGET_ROWS):
-            if not named and ".paper" in r["id"]:  # an aggregate over seeds: that recipe's paper-profile runs
-                family, recipe = r["id"].split(".")[0], r["id"].split(".paper", 1)[1].lstrip(".")
-                if family == "infogan":  # the seed protocol's runs have rows of their own, not these
-                    from repro.experiments.infogan.report import protocol_run, variant
-                else:
-                    variant = lambda s: ""  # noqa: E731  (only InfoGAN's rows aggregate variants)
-                    protocol_run = lambda n: None  # noqa: E731
-                named = sorted(n for n, s in runs.items() if s["profile"] == "paper" and not protocol_run(n)
-                               and s["experiment"].startswith(family) and variant(s) == recipe)
+            # an aggregate row (over seeds) names the runs it pooled in its note, so this finds them too
             where = "; ".join(f"{n}: {prov.get(f'runs/{n}.json', 'source unknown')}" for n in named)
             if where:
                 r["note"] = f"{r['note']} [from {where}]"

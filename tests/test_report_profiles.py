@@ -55,15 +55,22 @@ def test_report_gives_quick_runs_no_paper_verdict(tmp_path):
     assert "REFERENCE" in report and "No `./run_all.sh` has run in this folder" in report
 
 
-def test_infogan_aggregate_rows_do_not_cite_the_seed_protocol_runs():
-    """The infogan.*.paper rows pool the plain paper-profile runs; the seed protocol's runs (code's recipe too) have
-    rows of their own and must not be named as these rows' sources."""
+def test_infogan_aggregate_rows_name_their_runs_and_not_the_seed_protocol_runs(tmp_path):
+    """The infogan.*.paper rows pool the plain paper-profile runs and name them, so the report attaches exactly
+    their provenance; the seed protocol's runs (the code's recipe too) have rows of their own."""
+    from repro.experiments.infogan.report import infogan_section
     from repro.report import judge_rows_by_profile
-    from repro.results import row
+    from repro.results import load_runs
 
-    runs = {n: {"profile": "paper", "experiment": "infogan_mnist", "model_params": {}}
-            for n in ("infogan_mnist-paper-seed0", "infogan_mnist-code_recipe-seed15")}
-    rows = judge_rows_by_profile([row("infogan.categorical_error.paper", "s", "≈ 5%", "20%", "<= 5%", "FAIL", "n")],
-                                 runs, {"runs/infogan_mnist-paper-seed0.json": "P0",
-                                        "runs/infogan_mnist-code_recipe-seed15.json": "C15"})
-    assert rows[0]["note"] == "n [from infogan_mnist-paper-seed0: P0]"
+    (tmp_path / "runs").mkdir()
+    for f in (ROOT / "results" / "runs").glob("infogan_mnist-*.json"):
+        shutil.copy(f, tmp_path / "runs" / f.name)
+    runs = load_runs(tmp_path)
+    assert "infogan_mnist-code_recipe-seed15" in runs and "infogan_mnist-paper-seed0" in runs
+    rows = [r for r in infogan_section(tmp_path)[1] if r["id"] == "infogan.categorical_error.paper"]
+    assert len(rows) == 1 and rows[0]["status"] in ("PASS", "FAIL")
+    prov = {f"runs/{n}.json": f"P:{n}" for n in runs}
+    note = judge_rows_by_profile(rows, runs, prov)[0]["note"]
+    plain = sorted(n for n, s in runs.items() if s["profile"] == "paper" and "-paper-seed" in n)
+    assert plain and all(f"{n}: P:{n}" in note for n in plain), note
+    assert "recipe-seed" not in note and "leaky" not in note, note

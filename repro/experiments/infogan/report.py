@@ -119,6 +119,8 @@ def infogan_section(results_dir):
         errs_b = [s["metrics"]["categorical_error_batch_stats"]["error"] for s in done]
         (mi_m, mi_sd), (e_m, e_sd), (eb_m, eb_sd) = _mean_sd(mis), _mean_sd(errs), _mean_sd(errs_b)
         seeds = sorted(s["recipe"]["seed"] for s in done)
+        # the runs pooled, by name, so the report attaches each one's provenance to the row
+        pooled = "; runs " + ", ".join(sorted(s["run"] for s in done))
         few = "" if len(done) >= 3 else f"only {len(done)} seed(s), the issue asks for 3; "
         pre = "quick profile (10 of the paper's 50 epochs), not expected to reach the paper; " if profile == "quick" else ""
         pre += f"variant {var} (not the code's recipe); " if var else ""
@@ -128,14 +130,14 @@ def infogan_section(results_dir):
                         f">= {MI_TARGET} (mean of seeds)", "PASS" if mi_m >= MI_TARGET else "FAIL",
                         f"{pre}{few}seeds {seeds}: {', '.join(f'{x:.3f}' for x in mis)} (mean {mi_m:.3f} ± sd "
                         f"{mi_sd:.3f}); last-epoch mean of H(c) − CE; gap {mi_m - MI_TARGET:+.3f} nats"
-                        + (f"; {partial_note}" if partial_note else "")))
+                        + (f"; {partial_note}" if partial_note else "") + pooled))
         rows.append(row(f"infogan.categorical_error.{key}", src_err, "≈ 5%", f"{100 * e_m:.2f}%",
                         "<= 5% (mean of seeds)", "PASS" if e_m <= ERROR_TARGET else "FAIL",
                         f"{pre}{few}seeds {seeds}: {', '.join(f'{100 * x:.1f}%' for x in errs)} (mean "
                         f"{100 * e_m:.2f}% ± sd {100 * e_sd:.2f}; best seed {100 * min(errs):.1f}%); gap "
                         f"{100 * (e_m - ERROR_TARGET):+.2f} points; "
                         f"with BatchNorm on batch statistics instead: mean {100 * eb_m:.2f}% ± {100 * eb_sd:.2f}"
-                        + (f"; {partial_note}" if partial_note else "")))
+                        + (f"; {partial_note}" if partial_note else "") + pooled))
         summary_lines.append(f"- **{what}**, {len(done)} complete run(s), seeds {seeds}: MI bound "
                              f"{mi_m:.3f} ± {mi_sd:.3f} nats; test error {100 * e_m:.2f}% ± {100 * e_sd:.2f} "
                              f"(best seed {100 * min(errs):.1f}%; batch-statistics BN: {100 * eb_m:.2f}% ± "
