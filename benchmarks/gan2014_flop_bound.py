@@ -49,7 +49,7 @@ import tensorflow as tf  # noqa: E402
 from repro.backend import describe  # noqa: E402
 from repro.callbacks import ParzenMonitor  # noqa: E402
 from repro.config import load_config, parse_sigmas  # noqa: E402
-from repro.data import load_splits  # noqa: E402
+from repro.data import load_splits, without_autotune  # noqa: E402
 from repro.train import build_model  # noqa: E402
 
 
@@ -121,7 +121,8 @@ def measure(a):
         cfg_p = load_config(ROOT / "paper_configs" / "goodfellow2014_mnist.yaml", "paper",
                             {"train": {"precision": precision}})
         model = build_model(cfg_p, splits, steps_per_epoch=a.steps)
-        ds = tf.data.Dataset.from_tensor_slices(x).batch(batch, drop_remainder=True).repeat()
+        # as train does it: without autotuning, whose poller would round each round's fit up (repro.data)
+        ds = without_autotune(tf.data.Dataset.from_tensor_slices(x).batch(batch, drop_remainder=True).repeat())
         monitor = ParzenMonitor(valid, ev["monitor_samples"], sigmas, every=1)
         model.fit(ds, steps_per_epoch=3, epochs=1, verbose=0)  # trace and warm up
         runs[precision] = (model, ds, monitor)

@@ -99,7 +99,11 @@ class OursLoop:
                                             "model_params": {"g_upsampling": upsampling}})
         self.model = build_model(cfg, None)
         keras.mixed_precision.set_global_policy("float32")
-        self.ds = tf.data.Dataset.from_tensor_slices(images).batch(BATCH, drop_remainder=True).repeat().prefetch(2)
+        from repro.data import without_autotune
+
+        # as train does it: without autotuning, whose poller would round each round's fit up (repro.data)
+        self.ds = without_autotune(
+            tf.data.Dataset.from_tensor_slices(images).batch(BATCH, drop_remainder=True).repeat().prefetch(2))
 
     def run(self, steps):
         self.model.fit(self.ds, epochs=1, steps_per_epoch=steps, verbose=0)

@@ -18,6 +18,7 @@ import repro.experiments  # noqa: F401  registers every experiment's models
 from repro.callbacks import (AtomicCheckpoint, EpochLine, EpochTimer, EveryNEpochs, ParzenMonitor, StopOnNonFinite,
                              atomic_write_text)
 from repro.config import dump_config, parse_sigmas, recipe_fingerprint
+from repro.data import without_autotune
 from repro.registry import MODELS as REGISTRY
 
 
@@ -388,7 +389,7 @@ def _train_in_folder(cfg, cls, strategy, splits, steps, per_step, run_dir, resum
             atomic_write_text(run_dir / "done.json", json.dumps({"epochs": start_epoch, "seconds_this_session": 0.0,
                                                                  "steps_per_epoch": steps, "batch": per_step}))
         return run_dir
-    ds = cls.make_dataset(cfg, splits, per_step, steps, start_epoch)
+    ds = without_autotune(cls.make_dataset(cfg, splits, per_step, steps, start_epoch))
     if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
         ds = distribute_global_batches(strategy, ds)
         _reduce_logs_as_vectors(model)

@@ -44,3 +44,33 @@ def test_checksum_mismatch_names_file_and_fix(mnist_dir, tmp_path):
 def test_missing_folder(tmp_path):
     with pytest.raises(DataError, match="does not exist"):
         load_mnist(tmp_path / "nowhere")
+
+
+def test_training_runs_on_a_pipeline_without_autotune(configs, mnist_dir, tmp_path, monkeypatch):
+    """train hands fit a dataset with tf.data's autotuning off (its poller held up the end of every fit call:
+    see repro.data.without_autotune), and the batches are the same as with it on."""
+    import keras
+
+    from repro.config import load_config
+    from repro.data import load_splits, without_autotune
+    from repro.experiments.goodfellow2014.model import AdversarialNets
+    from repro.train import train
+
+    seen = []
+    real_fit = keras.Model.fit
+
+    def fit(self, x=None, *args, **kwargs):
+        seen.append(x.options().autotune.enabled)
+        return real_fit(self, x, *args, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "fit", fit)
+    cfg = load_config(configs / "goodfellow2014_mnist.yaml", "smoke",
+                      {"train": {"epochs": 1, "train_examples": 300}})
+    train(cfg, tmp_path / "run", data_dir=mnist_dir, verbose=0)
+    assert seen == [False]
+
+    splits = load_splits(cfg, mnist_dir)
+    ds = AdversarialNets.make_dataset(cfg, splits, 100, 3)
+    assert ds.options().autotune.enabled is not False  # the default, so the check above can fail
+    for a, b in zip(ds, without_autotune(ds)):
+        np.testing.assert_array_equal(a, b)
