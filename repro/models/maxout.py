@@ -9,7 +9,7 @@ def max_over_pieces(h):
     """max over the last axis, with the gradient of pylearn2's maxout: a chain of Theano `maximum`s, whose
     gradient is eq(max, piece) * gz, so every piece equal to the max gets all of it. TensorFlow's own Max
     gradient divides by the number of ties instead and takes five elementwise passes (equal, cast, sum,
-    divide, multiply); this form ran in 0.67 ms against 1.44 ms on the 2014 D's (100, 240, 5) (one thread)."""
+    divide, multiply); on the 2014 D's (100, 240, 5) this form took 0.67 ms of CPU against 1.44 ms (one thread)."""
     y = tf.reduce_max(h, axis=-1)
 
     def grad(dy):
