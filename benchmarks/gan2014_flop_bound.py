@@ -214,7 +214,7 @@ def contention_note(workers, p):
 
 
 def main_worker(a):
-    os.sched_setaffinity(0, {a.worker})  # the parent pinned this process before exec; this is belt and braces
+    os.sched_setaffinity(0, {a.worker})  # pinned by the parent before exec; this pins a worker started by hand
     m = measure(a)
     m.pop("probe")
     print("WORKER " + json.dumps(m), flush=True)
