@@ -12,6 +12,8 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from repro.metrics.curves import collapse
+
 
 def atomic_write_bytes(path, data: bytes):
     path = Path(path)
@@ -117,6 +119,30 @@ class ParzenMonitor(keras.callbacks.Callback):
         i = int(np.argmax(means))
         logs["val_parzen"] = float(means[i])
         logs["val_sigma"] = float(self.sigmas[i])
+
+
+class StopIfCollapsed(keras.callbacks.Callback):
+    """A stopping rule fixed before the runs (the 2014 model's seed study): at epoch `at_epoch`, stop a run whose
+    last `consecutive` validation estimates are all below `below` nats (collapsed, not recovered). Runs after
+    ParzenMonitor; `earlier` holds the estimates of the epochs before a resume. `stopped` says why, once stopped."""
+
+    def __init__(self, at_epoch, below, consecutive, earlier=()):
+        super().__init__()
+        self.at_epoch, self.below, self.consecutive = at_epoch, below, consecutive
+        self.epochs = [e for e, _ in earlier]
+        self.values = [v for _, v in earlier]
+        self.stopped = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epochs.append(epoch + 1)
+        self.values.append((logs or {}).get("val_parzen"))
+        if epoch + 1 != self.at_epoch:
+            return
+        if collapse(self.epochs, self.values, self.below, self.consecutive)["collapsed_at_end"]:
+            self.model.stop_training = True
+            self.stopped = (f"stopped at epoch {epoch + 1}: the last {self.consecutive} validation estimates are all "
+                            f"below {self.below:g} nats (collapsed; eval.stop_if_collapsed_at)")
+            print(self.stopped, flush=True)
 
 
 class AtomicCheckpoint(keras.callbacks.Callback):

@@ -82,6 +82,11 @@ COMMON_SCHEMA = {
         "seeds": Field(1, int, lo=1),
         "checkpoint": Field("best", str, choices=("best", "last"),
                             doc="which checkpoint evaluate uses: best validation Parzen, or the last epoch"),
+        "collapse_below": Field(-200.0, float, doc="a validation Parzen estimate below this (nats) is collapsed"),
+        "collapse_consecutive": Field(5, int, lo=1, doc="this many collapsed estimates in a row: a collapse"),
+        "stop_if_collapsed_at": Field(None, int, lo=1, optional=True,
+                                      doc="at this epoch, stop a run whose last collapse_consecutive validation "
+                                          "estimates are all collapsed (empty: never stop)"),
     },
     "profiles": Field({}, dict),
 }

@@ -15,7 +15,8 @@ import tensorflow as tf
 import yaml
 
 import repro.experiments  # noqa: F401  registers every experiment's models
-from repro.callbacks import (AtomicCheckpoint, EpochLine, EpochTimer, EveryNEpochs, ParzenMonitor, StopOnNonFinite,
+from repro.callbacks import (AtomicCheckpoint, EpochLine, EpochTimer, EveryNEpochs, ParzenMonitor, StopIfCollapsed,
+                             StopOnNonFinite,
                              atomic_write_text)
 from repro.config import dump_config, parse_sigmas, recipe_fingerprint
 from repro.data import without_autotune
@@ -338,6 +339,9 @@ def train(cfg, run_dir=None, resume=False, data_dir=None, verbose=2, argv=None):
                        "per replica and does not scale its losses over replicas. Use train.distribute: none.")
     if resume and done_path.exists():
         done = json.loads(done_path.read_text())
+        if done.get("stopped"):
+            print(f"{run_dir}: {done['stopped']}; nothing to resume.")
+            return run_dir
         if done.get("epochs", 0) >= cfg["train"]["epochs"]:
             print(f"{run_dir}: already trained for {done['epochs']} epochs; nothing to resume.")
             return run_dir
@@ -399,6 +403,7 @@ def _train_in_folder(cfg, cls, strategy, splits, steps, per_step, run_dir, resum
     # other than the chief gives them a throwaway folder to write into
     scratch = None if writer else Path(tempfile.mkdtemp(prefix="repro-worker-"))
     callbacks = [EpochTimer(), *model.training_callbacks(run_dir if writer else scratch)]
+    stop_rule = None
     if writer:
         ev = cfg["eval"]
         if ev["monitor_every"] > 0 and cls.parzen:
@@ -407,6 +412,10 @@ def _train_in_folder(cfg, cls, strategy, splits, steps, per_step, run_dir, resum
                 valid = (valid + 1.0) / 2.0
             callbacks.append(ParzenMonitor(valid, ev["monitor_samples"], parse_sigmas(ev["sigmas"]),
                                            ev["monitor_every"]))
+            if ev["stop_if_collapsed_at"] and start_epoch < ev["stop_if_collapsed_at"]:
+                stop_rule = StopIfCollapsed(ev["stop_if_collapsed_at"], ev["collapse_below"],
+                                            ev["collapse_consecutive"], _earlier_estimates(run_dir, start_epoch))
+                callbacks.append(stop_rule)
     if verbose == 2:  # one line per epoch instead of Keras' two
         callbacks.append(EpochLine(cfg["train"]["epochs"]))
         verbose = 0
@@ -442,10 +451,30 @@ def _train_in_folder(cfg, cls, strategy, splits, steps, per_step, run_dir, resum
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
     if writer:
-        atomic_write_text(run_dir / "done.json", json.dumps({"epochs": cfg["train"]["epochs"],
-                                                             "seconds_this_session": time.time() - t0,
-                                                             "steps_per_epoch": steps, "batch": per_step}))
+        done = {"epochs": cfg["train"]["epochs"], "seconds_this_session": time.time() - t0,
+                "steps_per_epoch": steps, "batch": per_step}
+        if stop_rule is not None and stop_rule.stopped:
+            done.update(epochs=stop_rule.at_epoch, stopped=stop_rule.stopped)
+        atomic_write_text(run_dir / "done.json", json.dumps(done))
     return run_dir
+
+
+def _earlier_estimates(run_dir, start_epoch):
+    """(epoch, validation estimate) of the epochs before a resume, from history.csv (the last row of each epoch:
+    a run killed between its CSV row and its backup repeats that epoch)."""
+    import csv
+
+    path = Path(run_dir) / "history.csv"
+    if not start_epoch or not path.exists():
+        return []
+    by_epoch = {}
+    with open(path, newline="") as f:
+        for r in csv.DictReader(f):
+            e = int(r["epoch"]) + 1
+            if e <= start_epoch:
+                v = float(r.get("val_parzen") or "nan")
+                by_epoch[e] = v if v == v else None
+    return sorted(by_epoch.items())
 
 
 def distribute_global_batches(strategy, ds):

@@ -23,7 +23,12 @@ CONFIG = Path(__file__).resolve().parents[3] / "paper_configs" / "goodfellow2014
 EXPERIMENT = "goodfellow2014_mnist"
 FIXED_EPOCHS = (50, 100, 200, 300)
 SEED_LENGTH = 300  # the protocol: every seed to >= 300 epochs; the Table 1 mean pools only those
-COLLAPSE = {"threshold": -200.0, "run": 5}  # the protocol: 5 consecutive monitored values below -200 nats
+
+
+def collapse_rule():
+    """The protocol's collapse rule, read from the config that training applies it from (stop_if_collapsed_at)."""
+    ev = load_config(CONFIG)["eval"]
+    return {"threshold": ev["collapse_below"], "run": ev["collapse_consecutive"], "stop_at": ev["stop_if_collapsed_at"]}
 PLATEAU_WINDOW, PLATEAU_GAIN = 100, 1.0  # the protocol: a plateau gains < 1 nat over the last 100 epochs
 SOURCE = "Goodfellow et al. 2014, Table 1 (MNIST, adversarial nets)"
 
@@ -40,6 +45,7 @@ def variant_of(summary, recipe):
 def study(results_dir):
     """One entry per paper-profile run with a validation curve: its group and what its curve says."""
     recipe = load_config(CONFIG)["model_params"]
+    rule = collapse_rule()
     out = []
     for s in load_runs(results_dir).values():
         if s["experiment"] != EXPERIMENT or s["profile"] != "paper" or not s.get("parzen"):
@@ -51,7 +57,7 @@ def study(results_dir):
         out.append({
             "summary": s, "run": s["run"], "seed": s["recipe"]["seed"], "variant": variant_of(s, recipe),
             "fixed_init": bool(s.get("commit")), "epochs": len(h),
-            "collapse": collapse(e, v, COLLAPSE["threshold"], COLLAPSE["run"]),
+            "collapse": collapse(e, v, rule["threshold"], rule["run"]),
             "at": {n: value_at(e, v, n) for n in FIXED_EPOCHS},
             "best_valid": (float(best[-1]), int(be[int(np.argmax(best))])) if len(best) else None,
             "best_valid_common": best_up_to(e, v, SEED_LENGTH),
@@ -67,10 +73,12 @@ def _fmt(x, digits=1):
 
 def section(results_dir):
     runs = study(results_dir)
+    rule = collapse_rule()
     text = ["### The long run and the seed study (issue 11)", "",
             "Protocol (fixed before the runs; `paper_configs/goodfellow2014_mnist.yaml`): the released recipe with "
             "the per-layer initialisation fix, validation Parzen every 2nd epoch, best checkpoint by it, test set once; "
-            f"**collapse** = {COLLAPSE['run']} consecutive validation estimates below {COLLAPSE['threshold']:.0f} nats; "
+            f"**collapse** = {rule['run']} consecutive validation estimates below {rule['threshold']:.0f} nats "
+            f"(a run still collapsed at epoch {rule['stop_at']} is stopped there); "
             f"**plateau** = the best validation estimate gains < {PLATEAU_GAIN:.0f} nat over the last "
             f"{PLATEAU_WINDOW} epochs. Variants have their own rows and are never pooled with the recipe; runs "
             "evaluated before the initialisation fix (no commit recorded) are listed apart.", ""]
