@@ -80,3 +80,23 @@ def test_table1_seed_row_pools_only_tests_at_the_common_length(tmp_path):
     assert "long-seed0 (checkpoint epoch 992" in text
     assert by_id["goodfellow2014.table1.mnist.long.long-seed0"]["reproduced"] == 211.6
     assert "| fast-decay | lr_decay_factor=1.00004 |" in text
+
+
+def test_a_variant_is_set_beside_the_seeds_at_its_own_length(tmp_path):
+    """A variant's best validation estimate is compared with the seeds' best over the same epochs (a variant
+    still training is not set against 300-epoch seeds), and named as above, inside or below their range."""
+    import json
+
+    from repro.experiments.goodfellow2014.longrun import section
+
+    (tmp_path / "runs").mkdir()
+    runs = [_summary("seed1", 1, 300, 298, 180.0, rise=0.5), _summary("seed2", 2, 300, 296, 190.0, rise=0.6),
+            _summary("fast-decay", 0, 101, 100, 99.0, rise=1.0, lr_decay=1.00004)]
+    for s in runs:
+        (tmp_path / "runs" / f"{s['run']}.json").write_text(json.dumps(s))
+    line = next(x for x in section(tmp_path)[0].splitlines() if x.startswith("- Variants"))
+    # measured up to epoch 100 (every 2nd epoch): 100.0 against the seeds' 50.0 and 60.0 at epoch 100
+    assert ("**lr_decay_factor=1.00004** (seed 0, 101 epochs of 300; no collapse): best validation in its first "
+            "100 epochs 100.0 (epoch 100) against the seeds' 55.0 (range 50.0–60.0, n = 2), above the seeds' range"
+            ) in line
+    assert "score 185.0 (range 180.0–190.0, n = 2) on test" in line

@@ -56,7 +56,7 @@ def study(results_dir):
         be, best = best_so_far(e, v)
         out.append({
             "summary": s, "run": s["run"], "seed": s["recipe"]["seed"], "variant": variant_of(s, recipe),
-            "fixed_init": bool(s.get("commit")), "epochs": len(h),
+            "fixed_init": bool(s.get("commit")), "epochs": len(h), "curve": (e, v),
             "collapse": collapse(e, v, rule["threshold"], rule["run"]),
             "at": {n: value_at(e, v, n) for n in FIXED_EPOCHS},
             "best_valid": (float(best[-1]), int(be[int(np.argmax(best))])) if len(best) else None,
@@ -138,6 +138,7 @@ def section(results_dir):
     if short:
         text.append(f"- Not yet {SEED_LENGTH} epochs (no Table 1 row from them): "
                     + ", ".join(f"{r['run']} ({r['epochs']} epochs)" for r in short) + ".")
+    text += _variant_lines([r for r in runs if r["fixed_init"] and r["variant"] != "recipe"], healthy, complete)
     if healthy:
         longest = max(healthy, key=lambda r: r["epochs"])
         g = longest["gain"]
@@ -166,6 +167,41 @@ def section(results_dir):
     text += ["", "Figure: `results/figures/goodfellow2014_mnist-longrun.png` (validation estimate and chosen σ "
                  "against epoch and against the learning rate).", ""]
     return "\n".join(text), rows
+
+
+def _variant_lines(variants, seeds, complete):
+    """Each variant (one run: an anecdote) beside the recipe's non-collapsed seeds (the long run's seed 0 among
+    them): its best validation estimate against theirs over the same number of epochs, and its test estimate
+    beside those of the seeds in the Table 1 row (`complete`)."""
+    if not variants:
+        return []
+
+    def span(values):
+        return (f"{statistics.mean(values):.1f} (range {min(values):.1f}–{max(values):.1f}, n = {len(values)})"
+                if values else "none yet")
+
+    parts = []
+    for r in variants:
+        p, c = r["summary"]["parzen"], r["collapse"]
+        measured = [e for e, v in zip(*r["curve"]) if v is not None and v == v]  # v == v: not NaN
+        length = min(measured[-1] if measured else 0, SEED_LENGTH)
+        valid = best_up_to(*r["curve"], length)
+        seeds_valid = [b[0] for b in (best_up_to(*x["curve"], length) for x in seeds) if b]
+        where = ""
+        if valid and seeds_valid:
+            where = (", above" if valid[0] > max(seeds_valid) else ", below" if valid[0] < min(seeds_valid)
+                     else ", inside") + " the seeds' range"
+        parts.append(f"**{r['variant']}** (seed {r['seed']}, {r['epochs']} epochs"
+                     + (f" of {SEED_LENGTH}" if r["epochs"] < SEED_LENGTH else "") + "; "
+                     + (f"collapsed at epoch {c['epoch']}, " + ("recovered" if c["recovered"] else "not recovered")
+                        if c["collapsed"] else "no collapse")
+                     + f"): best validation in its first {length} epochs "
+                     + (f"{valid[0]:.1f} (epoch {valid[1]})" if valid else "—")
+                     + f" against the seeds' {span(seeds_valid)}{where}; test {p['ll']:.1f} ± {p['se']:.1f} "
+                       f"(σ = {p['sigma']:.3f}, checkpoint epoch {r['summary']['checkpoint']['epoch']})")
+    seed_tests = [x["summary"]["parzen"]["ll"] for x in complete]
+    return [f"- Variants, one run each (own rows, never pooled; the Table 1 row's seeds at {SEED_LENGTH} epochs score "
+            f"{span(seed_tests)} on test): " + "; ".join(parts) + "."]
 
 
 def _spread_lines(healthy):
