@@ -104,6 +104,8 @@ def evaluate_run(run_dir, data_dir=None, checkpoint=None, results_dir="results")
         "environment": json.loads(env.read_text()) if (env := run_dir / "environment.json").exists() else None,
         "epochs_planned": cfg["train"]["epochs"],
         "epochs_trained": len(history),
+        # why training ended early, where a rule stopped it (done.json; e.g. the collapse stop)
+        "stopped": json.loads(done.read_text()).get("stopped") if (done := run_dir / "done.json").exists() else None,
         "checkpoint": info,
         "parzen": parzen,
         "nearest_neighbours": nearest,

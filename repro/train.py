@@ -415,10 +415,11 @@ def _train_in_folder(cfg, cls, strategy, splits, steps, per_step, run_dir, resum
             if ev["stop_if_collapsed_at"] and start_epoch < ev["stop_if_collapsed_at"]:
                 stop_rule = StopIfCollapsed(ev["stop_if_collapsed_at"], ev["collapse_below"],
                                             ev["collapse_consecutive"], _earlier_estimates(run_dir, start_epoch))
-                callbacks.append(stop_rule)
     if verbose == 2:  # one line per epoch instead of Keras' two
         callbacks.append(EpochLine(cfg["train"]["epochs"]))
         verbose = 0
+    if stop_rule is not None:  # after the epoch's line, so its message follows the estimate that triggered it
+        callbacks.append(stop_rule)
     callbacks.append(StopOnNonFinite())
     if writer:
         ev = cfg["eval"]

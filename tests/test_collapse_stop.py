@@ -38,6 +38,14 @@ def test_a_collapsed_run_stops_at_the_epoch_and_stays_stopped(tmp_path):
     assert done["epochs"] == 2 and "collapsed" in done["stopped"]
     r = _train(run, "train.epochs=4", "eval.collapse_below=1e9", resume=True)
     assert "nothing to resume" in r.stdout and _epochs_logged(run) == 2
+    # the summary says why the run is short, and the report's description of it carries that
+    r = subprocess.run([sys.executable, "-m", "repro", "evaluate", str(run), "--results", str(tmp_path / "results")],
+                       env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    summary = json.loads((tmp_path / "results" / "runs" / "run.json").read_text())
+    assert summary["epochs_trained"] == 2 and summary["stopped"] == done["stopped"]
+    from repro.experiments.goodfellow2014.report import _describe
+    assert "stopped after 2 of 4 planned epochs (the last 2 validation estimates" in _describe(summary)
 
 
 def _feed(rule, values, start=0):

@@ -24,6 +24,8 @@ def _describe(s):
     trained = f"{s['epochs_trained']} epochs trained"
     if s["epochs_trained"] < s["epochs_planned"]:
         trained = f"stopped after {s['epochs_trained']} of {s['epochs_planned']} planned epochs"
+        if s.get("stopped"):
+            trained += f" ({s['stopped'].split(': ', 1)[-1]})"  # "stopped at epoch N: <why>"
     return (f"{s['profile']} profile, {r['update']} updates, {r['precision']}, {trained}, "
             f"{ck['checkpoint']} checkpoint = epoch {ck['epoch']}")
 
