@@ -94,9 +94,11 @@ def test_a_variant_is_set_beside_the_seeds_at_its_own_length(tmp_path):
             _summary("fast-decay", 0, 101, 100, 99.0, rise=1.0, lr_decay=1.00004)]
     for s in runs:
         (tmp_path / "runs" / f"{s['run']}.json").write_text(json.dumps(s))
-    line = next(x for x in section(tmp_path)[0].splitlines() if x.startswith("- Variants"))
+    text = section(tmp_path)[0]
+    line = next(x for x in text.splitlines() if x.startswith("- Variants"))
     # measured up to epoch 100 (every 2nd epoch): 100.0 against the seeds' 50.0 and 60.0 at epoch 100
     assert ("**lr_decay_factor=1.00004** (seed 0, 101 epochs of 300; no collapse): best validation in its first "
             "100 epochs 100.0 (epoch 100) against the seeds' 55.0 (range 50.0–60.0, n = 2), above the seeds' range"
             ) in line
     assert "score 185.0 (range 180.0–190.0, n = 2) on test" in line
+    assert "- Collapse rate of each variant (runs that collapsed / runs): lr_decay_factor=1.00004: 0 of 1." in text

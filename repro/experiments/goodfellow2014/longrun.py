@@ -200,8 +200,12 @@ def _variant_lines(variants, seeds, complete):
                      + f" against the seeds' {span(seeds_valid)}{where}; test {p['ll']:.1f} ± {p['se']:.1f} "
                        f"(σ = {p['sigma']:.3f}, checkpoint epoch {r['summary']['checkpoint']['epoch']})")
     seed_tests = [x["summary"]["parzen"]["ll"] for x in complete]
-    return [f"- Variants, one run each (own rows, never pooled; the Table 1 row's seeds at {SEED_LENGTH} epochs score "
-            f"{span(seed_tests)} on test): " + "; ".join(parts) + "."]
+    names = sorted({r["variant"] for r in variants})
+    rates = [f"{v}: {sum(r['collapse']['collapsed'] for r in variants if r['variant'] == v)} of "
+             f"{sum(r['variant'] == v for r in variants)}" for v in names]
+    return [f"- Variants (own rows, never pooled; seed 0, and seed 1 where seed 0 collapsed; the Table 1 row's seeds "
+            f"at {SEED_LENGTH} epochs score {span(seed_tests)} on test): " + "; ".join(parts) + ".",
+            "- Collapse rate of each variant (runs that collapsed / runs): " + "; ".join(rates) + "."]
 
 
 def _spread_lines(healthy):
