@@ -26,8 +26,18 @@ def _describe(s):
         trained = f"stopped after {s['epochs_trained']} of {s['epochs_planned']} planned epochs"
         if s.get("stopped"):
             trained += f" ({s['stopped'].split(': ', 1)[-1]})"  # "stopped at epoch N: <why>"
-    return (f"{s['profile']} profile, {r['update']} updates, {r['precision']}, {trained}, "
-            f"{ck['checkpoint']} checkpoint = epoch {ck['epoch']}")
+    variant = _variant(s)
+    return (f"{s['profile']} profile, {r['update']} updates, {r['precision']}, "
+            + (f"variant {variant}, " if variant not in ("recipe", f"update={r['update']}") else "")
+            + f"{trained}, {ck['checkpoint']} checkpoint = epoch {ck['epoch']}")
+
+
+def _variant(s):
+    """'recipe', or the model_params where the run differs from the config (named variants, e.g. noise=gaussian)."""
+    from repro.config import load_config
+    from repro.experiments.goodfellow2014.longrun import CONFIG, variant_of
+
+    return variant_of(s, load_config(CONFIG)["model_params"]) if s.get("experiment") == "goodfellow2014_mnist" else "recipe"
 
 
 def precision_comparison(runs):
