@@ -23,14 +23,14 @@ CONFIG = Path(__file__).resolve().parents[3] / "paper_configs" / "goodfellow2014
 EXPERIMENT = "goodfellow2014_mnist"
 FIXED_EPOCHS = (50, 100, 200, 300)
 SEED_LENGTH = 300  # the protocol: every seed to >= 300 epochs; the Table 1 mean pools only those
+PLATEAU_WINDOW, PLATEAU_GAIN = 100, 1.0  # the protocol: a plateau gains < 1 nat over the last 100 epochs
+SOURCE = "Goodfellow et al. 2014, Table 1 (MNIST, adversarial nets)"
 
 
 def collapse_rule():
     """The protocol's collapse rule, read from the config that training applies it from (stop_if_collapsed_at)."""
     ev = load_config(CONFIG)["eval"]
     return {"threshold": ev["collapse_below"], "run": ev["collapse_consecutive"], "stop_at": ev["stop_if_collapsed_at"]}
-PLATEAU_WINDOW, PLATEAU_GAIN = 100, 1.0  # the protocol: a plateau gains < 1 nat over the last 100 epochs
-SOURCE = "Goodfellow et al. 2014, Table 1 (MNIST, adversarial nets)"
 
 
 def variant_of(summary, recipe):
