@@ -412,7 +412,11 @@ def _train_in_folder(cfg, cls, strategy, splits, steps, per_step, run_dir, resum
                 valid = (valid + 1.0) / 2.0
             callbacks.append(ParzenMonitor(valid, ev["monitor_samples"], parse_sigmas(ev["sigmas"]),
                                            ev["monitor_every"]))
-            if ev["stop_if_collapsed_at"] and start_epoch < ev["stop_if_collapsed_at"]:
+            if ev["stop_if_collapsed_at"] and cfg["train"]["distribute"] == "multiworker":
+                # only the chief measures the estimate: a chief stopping alone would leave the workers waiting
+                print("note: eval.stop_if_collapsed_at is not applied under multiworker (only the chief sees the "
+                      "validation estimate); watch val_parzen for a collapse yourself.", file=sys.stderr)
+            elif ev["stop_if_collapsed_at"] and start_epoch < ev["stop_if_collapsed_at"]:
                 stop_rule = StopIfCollapsed(ev["stop_if_collapsed_at"], ev["collapse_below"],
                                             ev["collapse_consecutive"], _earlier_estimates(run_dir, start_epoch))
     if verbose == 2:  # one line per epoch instead of Keras' two
