@@ -266,7 +266,10 @@ def longrun_figure(results_dir):
                 xscale="log", title="estimate against the learning rate")
     axes[2].invert_xaxis()
     # a log axis over less than a decade labels every minor tick in 10^x form: plain numbers at 1, 1.5, 2, 3, 4, 5, 7 instead
-    axes[2].xaxis.set_major_locator(LogLocator(subs=(1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 7.0)))
+    lo, hi = axes[2].get_xlim()
+    decades = abs(np.log10(hi / lo)) if lo > 0 and hi > 0 else 1.0
+    subs = (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 7.0) if decades <= 1.2 else (1.0, 2.0, 5.0) if decades <= 2.5 else (1.0, 3.0)
+    axes[2].xaxis.set_major_locator(LogLocator(subs=subs))  # fewer labels the more decades the runs span
     axes[2].xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
     axes[2].xaxis.set_minor_formatter(NullFormatter())
     axes[2].set_ylim(bottom=max(axes[2].get_ylim()[0], -50))
