@@ -1,9 +1,7 @@
 """Scoring finished runs and the protocol's baselines; writes small JSON summaries into results/."""
 from __future__ import annotations
 
-import csv
 import json
-import math
 import statistics
 import time
 from pathlib import Path
@@ -12,30 +10,11 @@ import numpy as np
 import tensorflow as tf
 
 from repro.callbacks import atomic_write_text
-from repro.results import code_commit
+from repro.results import code_commit, read_history
 from repro.config import parse_sigmas
 from repro.metrics.parzen import parzen_protocol
 
 EVAL_SEED = 2014  # samples for the test-set estimate; the monitor during training uses another seed
-
-
-def _number(text):
-    value = float(text) if text not in ("", None, "NA") else None
-    return value if value is not None and math.isfinite(value) else None
-
-
-def read_history(run_dir) -> list[dict]:
-    path = Path(run_dir) / "history.csv"
-    if not path.exists():
-        return []
-    rows = {}
-    with open(path) as f:
-        for row in csv.DictReader(f):
-            # a resumed run may log an epoch twice; the later line wins. Keras' CSVLogger writes "NA" in the
-            # val_* columns it adds when a model logs no validation metrics (e.g. the 1-D toy)
-            # (and "nan" where a value was not measured that epoch, e.g. val_parzen between monitored epochs)
-            rows[int(row["epoch"])] = {k: _number(v) for k, v in row.items()}
-    return [rows[k] for k in sorted(rows)]
 
 
 def eval_devices(cfg):

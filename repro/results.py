@@ -5,6 +5,7 @@ returns its rows, and the report engine writes them all.
 """
 from __future__ import annotations
 
+import csv
 import json
 import math
 import subprocess
@@ -91,3 +92,22 @@ class collect_files:
 
             write_file_set(self.results_dir, self.files)
         return False
+
+
+def _number(text):
+    value = float(text) if text not in ("", None, "NA") else None
+    return value if value is not None and math.isfinite(value) else None
+
+
+def read_history(run_dir) -> list[dict]:
+    path = Path(run_dir) / "history.csv"
+    if not path.exists():
+        return []
+    rows = {}
+    with open(path) as f:
+        for row in csv.DictReader(f):
+            # a resumed run may log an epoch twice; the later line wins. Keras' CSVLogger writes "NA" in the
+            # val_* columns it adds when a model logs no validation metrics (e.g. the 1-D toy)
+            # (and "nan" where a value was not measured that epoch, e.g. val_parzen between monitored epochs)
+            rows[int(row["epoch"])] = {k: _number(v) for k, v in row.items()}
+    return [rows[k] for k in sorted(rows)]

@@ -465,21 +465,12 @@ def _train_in_folder(cfg, cls, strategy, splits, steps, per_step, run_dir, resum
 
 
 def _earlier_estimates(run_dir, start_epoch):
-    """(epoch, validation estimate) of the epochs before a resume, from history.csv (the last row of each epoch:
-    a run killed between its CSV row and its backup repeats that epoch)."""
-    import csv
+    """(epoch, validation estimate) of the epochs before a resume, from history.csv."""
+    from repro.results import read_history
 
-    path = Path(run_dir) / "history.csv"
-    if not start_epoch or not path.exists():
+    if not start_epoch:
         return []
-    by_epoch = {}
-    with open(path, newline="") as f:
-        for r in csv.DictReader(f):
-            e = int(r["epoch"]) + 1
-            if e <= start_epoch:
-                v = float(r.get("val_parzen") or "nan")
-                by_epoch[e] = v if v == v else None
-    return sorted(by_epoch.items())
+    return [(int(h["epoch"]) + 1, h.get("val_parzen")) for h in read_history(run_dir) if int(h["epoch"]) < start_epoch]
 
 
 def distribute_global_batches(strategy, ds):

@@ -183,8 +183,8 @@ def _variant_lines(variants, seeds, complete):
     parts = []
     for r in variants:
         p, c = r["summary"]["parzen"], r["collapse"]
-        measured = [e for e, v in zip(*r["curve"]) if v is not None and v == v]  # v == v: not NaN
-        length = min(measured[-1] if measured else 0, SEED_LENGTH)
+        measured, _ = best_so_far(*r["curve"])  # the epochs with an estimate
+        length = min(int(measured[-1]) if len(measured) else 0, SEED_LENGTH)
         valid = best_up_to(*r["curve"], length)
         seeds_valid = [b[0] for b in (best_up_to(*x["curve"], length) for x in seeds) if b]
         where = ""
