@@ -69,7 +69,8 @@ def test_table1_seed_row_pools_only_tests_at_the_common_length(tmp_path):
 
     (tmp_path / "runs").mkdir()
     runs = [_summary("long-seed0", 0, 1000, 992, 211.6), _summary("seed1", 1, 300, 298, 180.0),
-            _summary("seed2", 2, 300, 296, 190.0), _summary("fast-decay", 0, 300, 300, 150.0, lr_decay=1.00004)]
+            _summary("seed2", 2, 300, 296, 190.0), _summary("fast-decay", 0, 300, 300, 150.0, lr_decay=1.00004),
+            _summary("seed4", 4, 50, 2, -57.2, rise=-10.0)]  # below -200 from epoch 22 on: collapsed, stopped at 50
     for s in runs:
         (tmp_path / "runs" / f"{s['run']}.json").write_text(json.dumps(s))
     text, rows = section(tmp_path)
@@ -80,6 +81,10 @@ def test_table1_seed_row_pools_only_tests_at_the_common_length(tmp_path):
     assert "long-seed0 (checkpoint epoch 992" in text
     assert by_id["goodfellow2014.table1.mnist.long.long-seed0"]["reproduced"] == 211.6
     assert "| fast-decay | lr_decay_factor=1.00004 |" in text
+    # the collapsed seed is out of the row because it collapsed (not because it is short of 300 epochs)
+    assert "1 of 4 seeds collapsed at some point; 1 still collapsed" in text
+    assert "- Collapsed, so not in the Table 1 row" in text and "seed4 (collapsed at epoch 22, still collapsed at epoch 50, its last)" in text
+    assert "Not yet 300 epochs" not in text
 
 
 def test_a_variant_is_set_beside_the_seeds_at_its_own_length(tmp_path):

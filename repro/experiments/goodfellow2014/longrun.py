@@ -134,7 +134,13 @@ def section(results_dir):
                                 f"validation ≤ {SEED_LENGTH}: {_fmt((r['best_valid_common'] or [None])[0])})"
                                 for r in beyond)
                     + ". Their validation curve is in the spread above; their test estimate is the long run's row.")
-    short = [r for r in recipe_runs if r["epochs"] < SEED_LENGTH]
+    # a seed still collapsed at its last epoch is out of the row by the protocol, not for want of epochs
+    out = [r for r in recipe_runs if r["collapse"]["collapsed_at_end"]]
+    if out:
+        text.append("- Collapsed, so not in the Table 1 row (the protocol pools non-collapsed seeds only): "
+                    + ", ".join(f"{r['run']} (collapsed at epoch {r['collapse']['epoch']}, still collapsed at epoch "
+                                f"{r['epochs']}, its last)" for r in out) + ".")
+    short = [r for r in healthy if r["epochs"] < SEED_LENGTH]
     if short:
         text.append(f"- Not yet {SEED_LENGTH} epochs (no Table 1 row from them): "
                     + ", ".join(f"{r['run']} ({r['epochs']} epochs)" for r in short) + ".")
