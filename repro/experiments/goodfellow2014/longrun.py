@@ -104,9 +104,11 @@ def section(results_dir):
     rows = []
     recipe_runs = [r for r in runs if r["fixed_init"] and r["variant"] == "recipe"]
     healthy = [r for r in recipe_runs if not r["collapse"]["collapsed_at_end"]]
+    # a seed still collapsed at its last epoch is out of the row by the protocol, not for want of epochs
+    still_collapsed = [r for r in recipe_runs if r["collapse"]["collapsed_at_end"]]
     collapsed = sum(r["collapse"]["collapsed"] for r in recipe_runs)
     text += ["", f"- Collapse rate (released recipe, fixed init): {collapsed} of {len(recipe_runs)} seeds collapsed "
-                 f"at some point; {sum(r['collapse']['collapsed_at_end'] for r in recipe_runs)} still collapsed "
+                 f"at some point; {len(still_collapsed)} still collapsed "
                  "at their last epoch."]
     text += _spread_lines(healthy)
     # the protocol pools test estimates "at the seeds' common length": a run's evaluated checkpoint counts only if
@@ -134,12 +136,10 @@ def section(results_dir):
                                 f"validation ≤ {SEED_LENGTH}: {_fmt((r['best_valid_common'] or [None])[0])})"
                                 for r in beyond)
                     + ". Their validation curve is in the spread above; their test estimate is the long run's row.")
-    # a seed still collapsed at its last epoch is out of the row by the protocol, not for want of epochs
-    out = [r for r in recipe_runs if r["collapse"]["collapsed_at_end"]]
-    if out:
+    if still_collapsed:
         text.append("- Collapsed, so not in the Table 1 row (the protocol pools non-collapsed seeds only): "
                     + ", ".join(f"{r['run']} (collapsed at epoch {r['collapse']['epoch']}, still collapsed at epoch "
-                                f"{r['epochs']}, its last)" for r in out) + ".")
+                                f"{r['epochs']}, its last)" for r in still_collapsed) + ".")
     short = [r for r in healthy if r["epochs"] < SEED_LENGTH]
     if short:
         text.append(f"- Not yet {SEED_LENGTH} epochs (no Table 1 row from them): "
