@@ -284,7 +284,7 @@ def main_per_core(a, monitor_every):
 
 def main():
     a = parse_args()
-    monitor_every = 2  # as the long runs use it (issue 11 protocol in the config)
+    monitor_every = 2  # as the long runs use it (the protocol in the config)
     if a.worker is not None:
         main_worker(a)
     elif a.mode == "process":

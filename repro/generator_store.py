@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-FLOAT16_TOLERANCE_NATS = 0.1  # issue 11: float16 only if it moves the test estimate by less than this
+FLOAT16_TOLERANCE_NATS = 0.1  # float16 only if it moves the test estimate by less than this
 
 
 class GeneratorFileError(ValueError):

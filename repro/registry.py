@@ -5,11 +5,13 @@ Core knows no experiment: each package under repro/experiments/ registers itself
 - config validation finds a model's `PARAMS` by the config's `model:` key (`registered_models`);
 - train and evaluate build that model and call its hooks (`repro.models.base.GenerativeModel`);
 - figures draws each evaluated run with its experiment's `RunFigures`, then every `summary_figures`;
-- report writes every `report_sections` entry, in registration order, into REPORT.md and verification.json.
+- report writes every `report_sections` entry, in registration order, into REPORT.md and verification.json, and
+  the `claims` of every experiment, judged by those rows, as the "results at a glance" table (REPORT.md, README).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any, Callable
 
@@ -33,12 +35,32 @@ class RunFigures:
 
 
 @dataclass(frozen=True)
+class Claim:
+    """One claim of a paper (or of the course notes) that the report's "results at a glance" table shows.
+
+    `rows` are the ids of the verification rows that judge it: exact ids or shell-style patterns ("toy1d.*.end.*"). One row gives the claim its number and verdict; several give "k of n pass" and
+    the worst verdict. `runs` says what the evidence is (run length and seeds) unless the row carries its own
+    `runs`; `figure` is a path under results/ (optional); `section` the start of the REPORT.md heading it links to."""
+    paper: str
+    claim: str
+    rows: tuple
+    runs: str = ""
+    figure: str = ""
+    section: str = ""
+    reported: str = ""  # what the paper reported, where the rows hold several numbers (one row: its `reported`)
+
+    def matches(self, row_id: str) -> bool:
+        return any(fnmatchcase(row_id, pattern) for pattern in self.rows)
+
+
+@dataclass(frozen=True)
 class Experiment:
     name: str
     models: dict = field(default_factory=dict)  # config `model:` key -> GenerativeModel subclass
     run_figures: dict = field(default_factory=dict)  # config `model:` key -> RunFigures
     summary_figures: tuple = ()  # fn(results_dir) -> [paths]: drawn from results/runs/*.json alone
     report_sections: tuple = ()  # fn(results_dir) -> (markdown, rows of verification.json)
+    claims: tuple = ()  # Claim: the paper claims its rows judge, in the order of the results-at-a-glance table
 
 
 EXPERIMENTS: dict[str, Experiment] = {}  # by name, in registration order (the order of REPORT.md's sections)
@@ -81,3 +103,7 @@ def summary_figures() -> list:
 
 def report_sections() -> list:
     return [fn for experiment in EXPERIMENTS.values() for fn in experiment.report_sections]
+
+
+def claims() -> list:
+    return [c for experiment in EXPERIMENTS.values() for c in experiment.claims]

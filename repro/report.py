@@ -146,35 +146,137 @@ def this_run_section(results_dir):
     return "\n".join(lines) + "\n", []
 
 
-def write_report(results_dir="results"):
+GLANCE_BEGIN, GLANCE_END = "<!-- results-at-a-glance:begin -->", "<!-- results-at-a-glance:end -->"
+FIGURE_REF = re.compile(r"`(?:results/figures/)?([\w.\-]+\.png)`")
+
+
+def embed_figures(md, results_dir):
+    """After each line naming figures (`results/figures/X.png` or `X.png` in back-ticks), the figures themselves,
+    so a reader sees them in REPORT.md; names that are not drawn (yet) stay as text."""
+    out = []
+    for line in md.split("\n"):
+        out.append(line)
+        names = [n for n in dict.fromkeys(FIGURE_REF.findall(line)) if (Path(results_dir) / "figures" / n).exists()]
+        if names:
+            out += ["", " ".join(f"![{n[:-4]}](figures/{n})" for n in names), ""]
+    return "\n".join(out)
+
+
+def slug(heading):
+    """GitHub's anchor of a markdown heading."""
+    text = re.sub(r"[^\w\- ]", "", heading.lstrip("#").strip().lower())
+    return text.replace(" ", "-")
+
+
+def combine(rows):
+    """A claim's verdict and its 'ours' cell from the rows that judge it."""
+    if not rows:
+        return "NOT RUN", "—"
+    statuses = [r["status"] for r in rows]
+    if len(rows) == 1:
+        r = rows[0]
+        shown = r.get("shown") or (r["reproduced"] if r["reproduced"] is not None else "—")
+        return r["status"], str(shown)
+    judged = [s for s in statuses if s in ("PASS", "FAIL")]
+    status = "FAIL" if "FAIL" in judged else "PASS" if judged else statuses[0]
+    ours = f"{judged.count('PASS')} of {len(rows)} pass"
+    if len(judged) < len(rows):
+        ours += f" ({len(rows) - len(judged)} not judged)"
+    return status, ours
+
+
+def glance(rows, headings):
+    """One entry per declared claim (repro.registry.Claim), judged by the verification rows it names."""
+    out = []
+    for c in registry.claims():
+        mine = [r for r in rows if c.matches(r["id"])]
+        status, ours = combine(mine)
+        reported = c.reported or (str(mine[0]["reported"]) if len(mine) == 1 else "—")
+        runs = c.runs or "; ".join(dict.fromkeys(r["runs"] for r in mine if r.get("runs")))
+        out.append({"paper": c.paper, "claim": c.claim, "reported": reported, "ours": ours, "verdict": status,
+                    "runs": runs or "—", "figure": c.figure, "rows": [r["id"] for r in mine],
+                    "section": next((h for h in headings if c.section and h.startswith(c.section)), "")})
+    return out
+
+
+def render_glance(claims, link_prefix=""):
+    """The results-at-a-glance table; link_prefix is where REPORT.md's folder lies from the page it goes in."""
+    lines = ["| paper | claim | reported | ours | verdict | evidence | figure |", "|---|---|---|---|---|---|---|"]
+    for c in claims:
+        claim = f"[{c['claim']}]({link_prefix}REPORT.md#{slug(c['section'])})" if c["section"] else c["claim"]
+        figure = f"[figure]({link_prefix}{c['figure']})" if c["figure"] else "—"
+        lines.append(f"| {c['paper']} | {claim} | {c['reported']} | {c['ours']} | **{c['verdict']}** | {c['runs']} "
+                     f"| {figure} |")
+    return "\n".join(lines)
+
+
+def counts_line(rows, claims):
+    in_claims = {i for c in claims for i in c["rows"]}
+    verdicts = [c["verdict"] for c in claims]
+    quick = [r for r in rows if r["id"].startswith("quick.") or r["status"] == "REFERENCE"]
+    checks = [r for r in rows if r["id"] not in in_claims and r not in quick]
+
+    def tally(statuses):
+        return ", ".join(f"{statuses.count(k)} {k}" for k in ("PASS", "FAIL", "NOT RUN", "MEASURED", "NO BAND",
+                                                                "REFERENCE") if statuses.count(k))
+    return (f"**{len(claims)} claims: {tally(verdicts)}.** Beside them: {len(checks)} per-run checks "
+            f"({tally([r['status'] for r in checks])}) and {len(quick)} quick-profile rows "
+            f"({tally([r['status'] for r in quick])}), listed in the appendix.")
+
+
+def glance_block(rows, headings, link_prefix):
+    claims = glance(rows, headings)
+    return counts_line(rows, claims) + "\n\n" + render_glance(claims, link_prefix)
+
+
+def update_readme(readme, block):
+    """README.md with its results-at-a-glance block replaced; None when it has no markers (nothing to update)."""
+    text = readme.read_text(encoding="utf-8") if readme.exists() else ""
+    if GLANCE_BEGIN not in text or GLANCE_END not in text:
+        return None
+    head, rest = text.split(GLANCE_BEGIN, 1)
+    _, tail = rest.split(GLANCE_END, 1)
+    return f"{head}{GLANCE_BEGIN}\n{block}\n{GLANCE_END}{tail}"
+
+
+def write_report(results_dir="results", readme=None):
     """REPORT.md, verification.json and the tables, written as one set (`write_file_set`): a kill part-way never
-    leaves a REPORT.md of one run beside a verification.json of another once `report` has run again."""
+    leaves a REPORT.md of one run beside a verification.json of another once `report` has run again. `readme`
+    (default: README.md beside results/) gets the same results-at-a-glance table between its markers."""
     results_dir = Path(results_dir)
     results_dir.mkdir(parents=True, exist_ok=True)
+    readme = Path(readme) if readme else results_dir.resolve().parent / "README.md"
     parts, rows = [], []
     with collect_files(results_dir) as files:  # sections' own files (table1.md, ...) join the set
-        for section in [this_run_section, *registry.report_sections(), quick_band_section]:
+        for section in [*registry.report_sections(), quick_band_section]:
             md, r = section(results_dir)
-            parts.append(md)
+            parts.append(embed_figures(md, results_dir))
             rows += r
         rows = judge_rows_by_profile(rows, load_runs(results_dir), provenance(results_dir))
-        counts = {k: sum(r["status"] == k for r in rows)
-                  for k in ("PASS", "FAIL", "NOT RUN", "NO BAND", "REFERENCE", "MEASURED")}
-        ver = ["## Verification: every reported number against ours", "",
-               f"{counts['PASS']} PASS, {counts['FAIL']} FAIL, {counts['NOT RUN']} NOT RUN, {counts['NO BAND']} NO BAND "
-               f"(a quick check without a measured band); {counts['REFERENCE']} REFERENCE rows (a quick run beside a "
-               f"paper's number, no verdict); {counts['MEASURED']} MEASURED (a measured number with no target to pass "
-               "or fail).", "",
+        headings = [line.lstrip("#").strip() for part in parts for line in part.split("\n") if line.startswith("#")]
+        ver = ["## Appendix A: every verification row", "",
+               "Each row holds one number of ours against what was reported (or against the suite's own bar, where "
+               "the row says so). A claim in the table at the top may rest on several rows; per-run checks (e.g. the "
+               "nearest-neighbour check of each run) and quick-profile rows are not claims.", "",
                "| id | source | reported | reproduced | tolerance | status | note |", "|---|---|---|---|---|---|---|"]
         for r in rows:
             ver.append("| " + " | ".join(str(r[k]) if r[k] is not None else "—" for k in
                                          ("id", "source", "reported", "reproduced", "tolerance", "status", "note")) + " |")
+        provenance_md, _ = this_run_section(results_dir)
         head = ["# Reproduction report", "",
                 f"Regenerated by `python -m repro report` ({datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}) "
-                "from `results/runs/*.json` and `results/baselines.json`; every number below comes from a run of this "
-                "suite. An honest FAIL says by how much we fall short. Paper verdicts come from paper-profile runs (each "
-                "names its run, commit and date); quick runs are judged against the suite's own quick bands.", ""]
-        files["REPORT.md"] = "\n".join(head + parts + ver) + "\n"
+                "from `results/runs/*.json` and `results/baselines.json`: every number below comes from a run of this "
+                "suite. A FAIL says by how much we fall short. Paper verdicts come from paper-profile runs; quick runs "
+                "are judged against the suite's own quick bands. Where each number was computed: appendix B.", "",
+                "## Results at a glance", "", glance_block(rows, headings, ""), ""]
+        tail = ["", provenance_md.replace("## This run and where the numbers come from",
+                                          "## Appendix B: this run and where the numbers come from")]
+        files["REPORT.md"] = "\n".join(head + parts + ver + tail) + "\n"
         files["verification.json"] = json.dumps(rows, indent=1)
+        new_readme = update_readme(readme, glance_block(rows, headings, "results/"))
+    if new_readme is not None:  # outside results/, so not in its file set: written once the set is in place
+        from repro.callbacks import atomic_write_text
+
+        atomic_write_text(readme, new_readme)
     return [results_dir / "REPORT.md", results_dir / "verification.json", results_dir / "table1.md",
-            results_dir / "table1.csv"]
+            results_dir / "table1.csv"] + ([readme] if new_readme is not None else [])

@@ -27,9 +27,16 @@ def code_commit():
     return git(CHECKOUT, "rev-parse", "--short", "HEAD") or None
 
 
-def row(id, source, reported, reproduced, tolerance, status, note):
-    return {"id": id, "source": source, "reported": reported, "reproduced": reproduced,
-            "tolerance": tolerance, "status": status, "note": note}
+def row(id, source, reported, reproduced, tolerance, status, note, runs=None, shown=None):
+    """A verification row. Optional: `runs` says what evidence judged it (e.g. "4 seeds × 300 epochs"), `shown`
+    how the reproduced number reads for a person (e.g. "216.3 ± 2.3" where `reproduced` is 216.29)."""
+    r = {"id": id, "source": source, "reported": reported, "reproduced": reproduced,
+         "tolerance": tolerance, "status": status, "note": note}
+    if runs:
+        r["runs"] = runs
+    if shown:
+        r["shown"] = shown
+    return r
 
 
 def parzen_verdict(ll, se, reported, reported_se, higher_is_pass=True):
@@ -38,16 +45,17 @@ def parzen_verdict(ll, se, reported, reported_se, higher_is_pass=True):
     return tol, (higher_is_pass and ll > reported) or abs(ll - reported) <= tol
 
 
-def parzen_check(id, source, reported, reported_se, result, note, higher_is_pass=True):
+def parzen_check(id, source, reported, reported_se, result, note, higher_is_pass=True, runs=None):
     """PASS when above the reported mean (if `higher_is_pass`) or within 2 sqrt(se_paper^2 + se_ours^2) of it."""
     if result is None:
-        return row(id, source, reported, None, f"2·√({reported_se}² + SE²)", "NOT RUN", note)
+        return row(id, source, reported, None, f"2·√({reported_se}² + SE²)", "NOT RUN", note, runs=runs)
     ll, se = result["ll"], result["se"]
     tol, ok = parzen_verdict(ll, se, reported, reported_se, higher_is_pass)
     gap = ll - reported
     return row(id, source, reported, round(ll, 2), f"{'above, or ' if higher_is_pass else ''}within ±{tol:.2f}",
                "PASS" if ok else "FAIL", f"{note}; ours {ll:.1f} ± {se:.1f} (σ = {result['sigma']:.3f}), "
-                                         f"{'+' if gap >= 0 else ''}{gap:.1f} nats from the reported value")
+                                         f"{'+' if gap >= 0 else ''}{gap:.1f} nats from the reported value",
+               runs=runs, shown=f"{ll:.1f} ± {se:.1f}")
 
 
 def load_runs(results_dir):

@@ -101,7 +101,7 @@ def test_alternating_updates_train_end_to_end(tmp_path):
 
 
 def test_a_generator_file_samples_scores_and_draws_without_the_run_folder(smoke_run, tmp_path):
-    """issue 11: the shipped generator lets a user sample, re-score and redraw Figs. 2-3 without training."""
+    """the shipped generator lets a user sample, re-score and redraw Figs. 2-3 without training."""
     work, run = smoke_run
     gen = tmp_path / "results" / "generators" / "g.npz"
     r = repro("export-generator", run, "--out", gen, cwd=work)

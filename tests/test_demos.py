@@ -1,4 +1,4 @@
-"""Seed 002's KL/JS demo and seed 000's sampling demo: values, goodness-of-fit tests that can fail, errors."""
+"""The book chapter “VAE, GAN and variants”'s KL/JS demo and Lecture 8 “Generative Models”'s sampling demo: values, goodness-of-fit tests that can fail, errors."""
 import math
 
 import numpy as np
@@ -9,9 +9,9 @@ from repro.experiments.demos import sampling as sp
 from repro.metrics import divergences as dv
 
 
-def test_seed002_examples_match_reference_and_seed_print():
+def test_book_chapter_examples_match_reference_and_seed_print():
     for i, ((a, b), printed, ref) in enumerate(zip(dv.SEED002_EXAMPLES, dv.SEED002_PRINTED, dv.REFERENCE_4DP)):
-        _, _, kl, js = dv.seed002_experiment(a, b)
+        _, _, kl, js = dv.kl_js_example(a, b)
         assert (round(kl, 4), round(js, 4)) == ref
         if i not in dv.SEED002_GARBLED:
             assert (dv.truncate(kl, 3), dv.truncate(js, 3)) == printed
@@ -81,7 +81,7 @@ def test_report_section_rows_all_pass():
 
     md, rows = demos_section(None)
     ids = {r["id"]: r for r in rows}
-    assert {"seed002.kl_js.1", "seed002.kl_js.5", "seed000.lehmer.x10000",
-            "seed000.change_of_variables.box_muller_ks"} <= set(ids)
+    assert {"book_chapter.kl_js.1", "book_chapter.kl_js.5", "lecture8.lehmer.x10000",
+            "lecture8.change_of_variables.box_muller_ks"} <= set(ids)
     assert all(r["status"] == "PASS" for r in rows), [r for r in rows if r["status"] != "PASS"]
     assert "1043618065" in md

@@ -1,4 +1,4 @@
-"""InfoGAN seed protocol (issue 12): the screen's criterion, the success-rate interval, the paper recipe's
+"""InfoGAN seed protocol: the screen's criterion, the success-rate interval, the paper recipe's
 learned sigma, and the screen tool end to end: a screened run continued to full length is the same run."""
 import json
 import math

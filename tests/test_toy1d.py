@@ -1,4 +1,4 @@
-"""The 1-D toy GAN (seed 004): config rules, the theory helpers on a G with a known density, and a smoke
+"""The 1-D toy GAN (the report “Generative Adversarial Nets”): config rules, the theory helpers on a G with a known density, and a smoke
 run through train -> evaluate -> figures -> report -> sample."""
 import json
 import math
@@ -79,7 +79,7 @@ def test_fixed_g_check_can_fail_for_an_unconverged_d():
 
 
 def test_fixed_g_check_trains_d_until_its_loss_settles():
-    """The convergence rule of issue 14: D is trained afresh for 2x the steps until doubling changes its loss
+    """The convergence rule of D is trained afresh for 2x the steps until doubling changes its loss
     by < 1e-4 nats. Against a G with a gap, the shortest length is not enough and the rule goes on."""
     x = np.linspace(-5, 5, 1000)
     z = stats.norm.ppf((np.arange(1_000_000) + 0.5) / 1_000_000)

@@ -1,4 +1,4 @@
-"""InfoGAN seed screen (issue 12): a short run per seed, scored by a success criterion fixed before any run
+"""InfoGAN seed screen: a short run per seed, scored by a success criterion fixed before any run
 was looked at, then (with --full) the chosen seeds continued to the paper's 50 x 100 updates and evaluated.
 
 The protocol (also in results/REPORT.md, InfoGAN section):

@@ -6,9 +6,9 @@ The order of the imports below is the order of REPORT.md's sections and verifica
 """
 # isort: skip_file
 from repro.experiments import goodfellow2014  # noqa: F401  Goodfellow et al. 2014 (MNIST, TFD, CIFAR-10)
-from repro.experiments import keras_dcgan  # noqa: F401  seed 002's DC-GAN
+from repro.experiments import keras_dcgan  # noqa: F401  the book chapter “VAE, GAN and variants”'s DC-GAN
 from repro.experiments import infogan  # noqa: F401  Chen et al. 2016
-from repro.experiments import demos  # noqa: F401  the seeds' numeric demos
-from repro.experiments import toy1d  # noqa: F401  the 1-D GAN of seed 004
+from repro.experiments import demos  # noqa: F401  The course documents' numeric demos
+from repro.experiments import toy1d  # noqa: F401  the 1-D GAN of the report “Generative Adversarial Nets”
 from repro.experiments import seed_models  # noqa: F401  VAE, autoencoder, cGAN, WGAN
 from repro.experiments import memorisation  # noqa: F401  nearest-neighbour check over every MNIST run (last)

@@ -1,4 +1,4 @@
-"""Reading a training curve by rules fixed before the runs (the 2014 model's seed study, issue 11).
+"""Reading a training curve by rules fixed before the runs (the 2014 model's seed study).
 
 Arrays in, numbers out: `epochs` count from 1, `values` are the validation estimates with NaN (or None) where
 nothing was measured that epoch (the monitor runs every n-th epoch).

@@ -1,6 +1,6 @@
-"""KL and JS divergences of discrete distributions, and seed 002's five KL-vs-JS examples.
+"""KL and JS divergences of discrete distributions, and the book chapter “VAE, GAN and variants”'s five KL-vs-JS examples.
 
-Seed 002 (§ "GAN theory") defines, for two lists of probabilities p and q,
+The book chapter “VAE, GAN and variants” (§ "GAN theory") defines, for two lists of probabilities p and q,
     KL(p, q) = sum_i p_i ln(p_i / q_i)   (terms with p_i = 0 skipped; a zero in q is an error)
     JS(p, q) = (KL(p, m) + KL(q, m)) / 2, m = (p + q) / 2
 and its `exp(a, b)` normalises two lists of weights in float32 before printing KL and JS.
@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-# seed 002's five calls exp(a, b): experiment 1, experiment 2 (two calls), experiment 3 (two calls)
+# the book chapter “VAE, GAN and variants”'s five calls exp(a, b): experiment 1, experiment 2 (two calls), experiment 3 (two calls)
 SEED002_EXAMPLES = (
     ([1, 2, 3, 4, 5], [5, 4, 3, 2, 1]),
     ([1, 2, 3, 4, 5], [1e-12, 4, 3, 2, 1]),
@@ -21,10 +21,10 @@ SEED002_EXAMPLES = (
     ([1, 2, 3, 4, 1e-12], [5, 4, 3, 2, 1]),
 )
 # what the seed's text prints after each call (KL, JS); the second line reads "2.0 0.01" in the seed,
-# which is garbled (reference.md §6): the formula gives 2.0655 and 0.0985 there
+# which is garbled (docs/references.md §6): the formula gives 2.0655 and 0.0985 there
 SEED002_PRINTED = (("0.521", "0.119"), ("2.0", "0.01"), ("9.662", "0.193"), ("0.742", "0.193"), ("0.383", "0.098"))
 SEED002_GARBLED = {1}  # 0-based index of the garbled line
-# reference.md §6: the formula's values to 4 decimals
+# docs/references.md §6: the formula's values to 4 decimals
 REFERENCE_4DP = ((0.5216, 0.1197), (2.0655, 0.0985), (9.6630, 0.1940), (0.7428, 0.1940), (0.3832, 0.0985))
 
 
@@ -58,8 +58,8 @@ def normalise_float32(weights):
     return a / a.sum()
 
 
-def seed002_experiment(a, b):
-    """Seed 002's exp(a, b): (p, q, KL(p||q), JS(p, q)) after float32 normalisation."""
+def kl_js_example(a, b):
+    """The book chapter “VAE, GAN and variants”'s exp(a, b): (p, q, KL(p||q), JS(p, q)) after float32 normalisation."""
     p, q = normalise_float32(a), normalise_float32(b)
     return p, q, kl_divergence(p, q), js_divergence(p, q)
 

@@ -1,4 +1,4 @@
-"""Report section: the seeds' numeric demos, computed at report time (they take milliseconds)."""
+"""Report section: The course documents' numeric demos, computed at report time (they take milliseconds)."""
 from __future__ import annotations
 
 from repro.experiments.demos import sampling
@@ -7,24 +7,24 @@ from repro.results import row as _row
 
 
 def kl_js_rows():
-    rows, table = [], ["| call | KL (ours) | JS (ours) | seed prints | reference.md (4 dp) | status |",
+    rows, table = [], ["| call | KL (ours) | JS (ours) | seed prints | docs/references.md (4 dp) | status |",
                        "|---|---|---|---|---|---|"]
-    src = "seed 002, KL vs JS demo (exp(a, b)); reference.md §6"
+    src = "the book chapter “VAE, GAN and variants”, KL vs JS demo (exp(a, b)); docs/references.md §6"
     for i, ((a, b), printed, ref) in enumerate(zip(dv.SEED002_EXAMPLES, dv.SEED002_PRINTED, dv.REFERENCE_4DP)):
-        _, _, kl, js = dv.seed002_experiment(a, b)
+        _, _, kl, js = dv.kl_js_example(a, b)
         cut = (dv.truncate(kl, 3), dv.truncate(js, 3))
         four_dp_ok = round(kl, 4) == ref[0] and round(js, 4) == ref[1]
         if i in dv.SEED002_GARBLED:
-            # the seed's line is garbled: compare with reference.md's 4 decimals, and KL's leading digits with "2.0"
+            # the seed's line is garbled: compare with docs/references.md's 4 decimals, and KL's leading digits with "2.0"
             ok = four_dp_ok and dv.truncate(kl, 1) == printed[0]
-            note = (f"the seed's line reads '{printed[0]} {printed[1]}' (garbled); checked against reference.md's "
+            note = (f"the seed's line reads '{printed[0]} {printed[1]}' (garbled); checked against docs/references.md's "
                     f"4-decimal values, and KL cut to 1 decimal ({dv.truncate(kl, 1)}) against the seed's '2.0'")
         else:
             ok = four_dp_ok and cut == printed
-            note = "seed prints values cut to 3 decimals; also checked against reference.md's 4-decimal values"
+            note = "seed prints values cut to 3 decimals; also checked against docs/references.md's 4-decimal values"
         status = "PASS" if ok else "FAIL"
         call = f"exp({a}, {b})"
-        rows.append(_row(f"seed002.kl_js.{i + 1}", src, f"KL {printed[0]}, JS {printed[1]} (ref {ref[0]:.4f}, "
+        rows.append(_row(f"book_chapter.kl_js.{i + 1}", src, f"KL {printed[0]}, JS {printed[1]} (ref {ref[0]:.4f}, "
                          f"{ref[1]:.4f})", f"KL {kl:.4f}, JS {js:.4f} (cut: {cut[0]}, {cut[1]})",
                          "exact to the printed digits", status, f"{call}: {note}"))
         table.append(f"| `{call}` | {kl:.4f} | {js:.4f} | {printed[0]} {printed[1]} | {ref[0]:.4f} {ref[1]:.4f} | "
@@ -35,10 +35,10 @@ def kl_js_rows():
 
 
 def sampling_rows(demo):
-    src = "seed 000, Sampling Problem (Lehmer generator, Poisson load test, change of variables)"
+    src = "Lecture 8 “Generative Models”, Sampling Problem (Lehmer generator, Poisson load test, change of variables)"
     thr = demo["threshold"]
     tol = f"p > {thr}"
-    rows = [_row("seed000.lehmer.x10000", src + "; reference.md §6", sampling.LEHMER_X10000, demo["x10000"], "exact",
+    rows = [_row("lecture8.lehmer.x10000", src + "; docs/references.md §6", sampling.LEHMER_X10000, demo["x10000"], "exact",
                  "PASS" if demo["x10000"] == sampling.LEHMER_X10000 else "FAIL",
                  "X(n+1) = 16807 X(n) mod (2^31 - 1) from X0 = 1")]
 
@@ -47,13 +47,13 @@ def sampling_rows(demo):
         rows.append(_row(id, src, f"{what} (no number in the seed)", f"p = {r['p_value']:.3f}", tol, status,
                          f"{stat_name} = {r['statistic']:.4g}, n = {demo['n']:,} Lehmer uniforms from X0 = {demo['x0']}"))
 
-    test_row("seed000.lehmer.uniform_ks", "U = X/m is uniform on (0, 1): KS test", demo["uniform"], "KS D")
+    test_row("lecture8.lehmer.uniform_ks", "U = X/m is uniform on (0, 1): KS test", demo["uniform"], "KS D")
     for rate, r in demo["poisson"].items():
-        test_row(f"seed000.poisson_inversion.rate{rate}", f"Poisson({rate}) counts by inversion fit "
+        test_row(f"lecture8.poisson_inversion.rate{rate}", f"Poisson({rate}) counts by inversion fit "
                  "scipy.stats.poisson.pmf: chi-square test", r, f"chi2 ({r['dof']} dof, {r['cells']} cells)")
-    test_row("seed000.change_of_variables.exponential_ks", "x = -ln(1 - U) is Exp(1): KS test", demo["exponential"],
+    test_row("lecture8.change_of_variables.exponential_ks", "x = -ln(1 - U) is Exp(1): KS test", demo["exponential"],
              "KS D")
-    test_row("seed000.change_of_variables.box_muller_ks", "Box-Muller on pairs of Lehmer uniforms is N(0, 1): "
+    test_row("lecture8.change_of_variables.box_muller_ks", "Box-Muller on pairs of Lehmer uniforms is N(0, 1): "
              "KS test", demo["normal"], "KS D")
     return rows
 
@@ -63,16 +63,16 @@ def demos_section(results_dir):
     demo = sampling.run_sampling_demo()
     s_rows = sampling_rows(demo)
     thr = demo["threshold"]
-    lines = ["## The seeds' numeric demos (computed when this report was written)", "",
-             "**Seed 002, KL vs JS.** `exp(a, b)` normalises two weight lists in float32 and prints KL(p‖q) and "
+    lines = ["## The course documents' numeric demos", "",
+             "**The book chapter “VAE, GAN and variants”, KL vs JS.** `exp(a, b)` normalises two weight lists in float32 and prints KL(p‖q) and "
              "JS(p, q) in nats (natural log; `repro/metrics/divergences.py`). The seed prints the values cut to 3 "
              "decimals; its second line (\"2.0 0.01\") is garbled in the seed text.", "", *kl_table, "",
              "KL blows up when q misses mass that p has (call 3: 9.66) but hardly moves when p misses mass "
              "(call 4: 0.74); JS is symmetric, bounded by ln 2 = 0.693, and gives calls 3 and 4 the same value.", "",
-             "Seed 002's mutual-information demo is verified with the InfoGAN section "
+             "The book chapter “VAE, GAN and variants”'s mutual-information demo is verified with the InfoGAN section "
              "(`repro.experiments.infogan.metrics.mutual_info`).",
              "",
-             f"**Seed 000, sampling** (`repro/experiments/demos/sampling.py`). Lehmer generator X(n+1) = "
+             f"**Lecture 8 “Generative Models”, sampling** (`repro/experiments/demos/sampling.py`). Lehmer generator X(n+1) = "
              f"16807·X(n) mod "
              f"(2^31 − 1) from X0 = 1: X10000 = {demo['x10000']} (expected {sampling.LEHMER_X10000}). "
              f"{demo['n']:,} uniforms U = X/m per use, from disjoint stretches of the stream. Goodness of fit against "
@@ -86,7 +86,7 @@ def demos_section(results_dir):
               f"{demo['exponential']['p_value']:.3f} |",
               f"| Box-Muller(U1, U2) ~ N(0, 1) | KS | {demo['normal']['statistic']:.4f} | "
               f"{demo['normal']['p_value']:.3f} |", "",
-              "Seed 000 names no rate for its customer load test; we use λ = "
+              "Lecture 8 “Generative Models” names no rate for its customer load test; we use λ = "
               + " and ".join(demo["poisson"]) + " customers per period. Poisson cells are merged until every "
               "expected count is at least 5.", ""]
     return "\n".join(lines), kl_rows + s_rows

@@ -1,6 +1,6 @@
-"""Seed 000's sampling demo: a Lehmer generator, uniforms from it, and other distributions from those.
+"""Lecture 8 “Generative Models”'s sampling demo: a Lehmer generator, uniforms from it, and other distributions from those.
 
-Seed 000 ("Sampling Problem") gives the multiplicative congruential generator
+Lecture 8 “Generative Models” ("Sampling Problem") gives the multiplicative congruential generator
     X(n+1) = 16807 X(n) mod (2^31 - 1)
 (Lehmer / Park-Miller "minimal standard"; from X0 = 1, X10000 = 1043618065), motivates sampling by a
 load test whose customer counts are Poisson, and sampling by change of variables. Here:
@@ -19,9 +19,9 @@ from scipy import stats
 
 LEHMER_A = 16807
 LEHMER_M = 2 ** 31 - 1
-LEHMER_X10000 = 1043618065  # Park & Miller (1988): the 10,000th value from X0 = 1 (reference.md §6)
+LEHMER_X10000 = 1043618065  # Park & Miller (1988): the 10,000th value from X0 = 1 (docs/references.md §6)
 P_THRESHOLD = 0.01          # a goodness-of-fit test passes when its p-value exceeds this
-POISSON_RATES = (4.0, 25.0)  # seed 000 names no rate: a small and a large customer rate
+POISSON_RATES = (4.0, 25.0)  # Lecture 8 “Generative Models” names no rate: a small and a large customer rate
 N_DRAWS = 10000
 
 
@@ -113,7 +113,7 @@ def ks_check(x, cdf):
 
 
 def run_sampling_demo(n=N_DRAWS, x0=1, rates=POISSON_RATES):
-    """Everything the report shows for seed 000: X10000, uniforms, Poisson counts, exponentials, normals."""
+    """Everything the report shows for Lecture 8 “Generative Models”: X10000, uniforms, Poisson counts, exponentials, normals."""
     xs = lehmer_sequence(max(10000, 4 * n), x0)
     u = xs.astype(np.float64) / LEHMER_M
     out = {"x10000": int(lehmer_sequence(10000, 1)[-1]), "n": n, "x0": x0, "threshold": P_THRESHOLD}

@@ -2,14 +2,14 @@
 its two-stage G on TFD and its fully connected and convolutional CIFAR-10 models (Table 1 TFD column, Fig. 2 b-d).
 
 model.py, model_conv.py, model_tfd.py: the models; figures.py, report.py: MNIST's figures and Table 1;
-longrun.py: the long runs and the seed study of issue 11; datasets_figures.py, datasets_report.py: TFD
+longrun.py: the long runs and the seed study; datasets_figures.py, datasets_report.py: TFD
 and CIFAR-10.
 """
 from repro.experiments.goodfellow2014 import datasets_figures, datasets_report, figures, longrun, report
 from repro.experiments.goodfellow2014.model import AdversarialNets
 from repro.experiments.goodfellow2014.model_conv import AdversarialNetsConv
 from repro.experiments.goodfellow2014.model_tfd import AdversarialNetsTwoStage
-from repro.registry import Experiment, RunFigures, register
+from repro.registry import Claim, Experiment, RunFigures, register
 
 register(Experiment(
     "goodfellow2014",
@@ -20,4 +20,20 @@ register(Experiment(
                  "goodfellow2014_tfd_2stage": RunFigures(datasets_figures.dataset_samples_figure)},
     summary_figures=(figures.summary_figures, longrun.longrun_figure),
     report_sections=(report.goodfellow2014_section, longrun.section, datasets_report.datasets_section),
+    claims=(
+        Claim("Goodfellow et al. 2014", "Table 1, MNIST: Parzen log-likelihood of adversarial nets (nats), the "
+              "recipe's seeds at a common length", ("goodfellow2014.table1.mnist.seeds",),
+              figure="figures/goodfellow2014_mnist-longrun.png", section="The long run and the seed study"),
+        Claim("Goodfellow et al. 2014", "Table 1, MNIST: the same, one seed trained long",
+              ("goodfellow2014.table1.mnist.long.*",), figure="figures/goodfellow2014_mnist-long-seed0-fig2.png",
+              section="The long run and the seed study"),
+        Claim("Goodfellow et al. 2014", "Table 1, TFD: Parzen log-likelihood (nats)", ("goodfellow2014.table1.tfd*",),
+              runs="TFD is not public: needs your own copy", section="Goodfellow et al. 2014 — TFD"),
+        Claim("Theis et al. 2016", "Parzen estimate of the true data (MNIST test, same protocol)",
+              ("theis2016.parzen.true_data",), runs="10,000 training images as samples",
+              section="Goodfellow et al. 2014 — Table 1"),
+        Claim("Theis et al. 2016", "Parzen estimate of k-means centroids beats the true data",
+              ("theis2016.parzen.kmeans",), runs="10,000 centroids of the training set",
+              section="Goodfellow et al. 2014 — Table 1"),
+    ),
 ))

@@ -1,4 +1,4 @@
-"""Table 1's long runs and seed study (issue 11): how far the released recipe climbs, how often it collapses.
+"""Table 1's long runs and seed study: how far the released recipe climbs, how often it collapses.
 
 The protocol is written in paper_configs/goodfellow2014_mnist.yaml (below the profiles) and was fixed before the
 runs. This module only reads results/runs/*.json: the paper-profile runs of goodfellow2014_mnist, grouped into the
@@ -74,7 +74,7 @@ def _fmt(x, digits=1):
 def section(results_dir):
     runs = study(results_dir)
     rule = collapse_rule()
-    text = ["### The long run and the seed study (issue 11)", "",
+    text = ["### The long run and the seed study", "",
             "Protocol (fixed before the runs; `paper_configs/goodfellow2014_mnist.yaml`): the released recipe with "
             "the per-layer initialisation fix, validation Parzen every 2nd epoch, best checkpoint by it, test set once; "
             f"**collapse** = {rule['run']} consecutive validation estimates below {rule['threshold']:.0f} nats "
@@ -128,7 +128,8 @@ def section(results_dir):
                        if spread is not None else "** (one seed: no spread yet)")
                     + f"; best seed {best['seed']}: {best['summary']['parzen']['ll']:.1f} ± "
                       f"{best['summary']['parzen']['se']:.1f} (σ = {best['summary']['parzen']['sigma']:.3f}).")
-        rows.append(_seed_pool_check(tests, best, [r["run"] for r in complete]))
+        rows.append(_seed_pool_check(tests, best, [r["run"] for r in complete],
+                                     runs=_seed_runs_text(complete, recipe_runs, collapsed)))
     if beyond:
         text.append("- Not in the common-length Table 1 row (their evaluated checkpoint lies beyond epoch "
                     f"{SEED_LENGTH}, and the best checkpoint of their first {SEED_LENGTH} epochs was not kept): "
@@ -156,7 +157,8 @@ def section(results_dir):
                                  longest["summary"]["parzen"],
                                  f"the long run, released recipe with the init fix, {longest['epochs']} epochs so far, "
                                  f"best-validation checkpoint epoch {longest['summary']['checkpoint']['epoch']}; "
-                                 f"{shape} (gain {_fmt(g)} nats over the last {PLATEAU_WINDOW} epochs)")
+                                 f"{shape} (gain {_fmt(g)} nats over the last {PLATEAU_WINDOW} epochs)",
+                                 runs=f"seed {longest['seed']}, {longest['epochs']:,} epochs ({shape})")
         rows.append(check)
         p = longest["summary"]["parzen"]
         reached = check["status"] == "PASS"
@@ -232,7 +234,40 @@ def _spread_lines(healthy):
             + "; ".join(parts) + "."]
 
 
-def _seed_pool_check(tests, best, names):
+def _seed_runs_text(complete, recipe_runs, collapsed):
+    return (f"seeds {', '.join(str(r['seed']) for r in complete)} × {SEED_LENGTH} epochs; "
+            f"{collapsed} of {len(recipe_runs)} seeds collapsed")
+
+
+def headline(results_dir):
+    """The two reproduced Table 1 rows, for the head of table1.md/csv: the protocol's row (mean ± sd over the
+    non-collapsed seeds at their common length, best seed, collapse rate) and the long run. [] when not run."""
+    runs = study(results_dir)
+    recipe_runs = [r for r in runs if r["fixed_init"] and r["variant"] == "recipe"]
+    healthy = [r for r in recipe_runs if not r["collapse"]["collapsed_at_end"]]
+    complete = [r for r in healthy if r["epochs"] >= SEED_LENGTH and r["summary"]["checkpoint"]["epoch"] <= SEED_LENGTH]
+    out = []
+    if complete:
+        tests = [r["summary"]["parzen"]["ll"] for r in complete]
+        best = max(complete, key=lambda r: r["summary"]["parzen"]["ll"])
+        bp = best["summary"]["parzen"]
+        spread = f" ± {statistics.stdev(tests):.1f} (sd over seeds)" if len(tests) > 1 else " (one seed)"
+        collapsed = sum(r["collapse"]["collapsed"] for r in recipe_runs)
+        out.append(("Adversarial nets, reproduced: the recipe's seeds at their common length",
+                    f"{statistics.mean(tests):.1f}{spread}",
+                    f"this suite: {_seed_runs_text(complete, recipe_runs, collapsed)}; best seed {best['seed']}: "
+                    f"{bp['ll']:.1f} ± {bp['se']:.1f}; best-validation checkpoint of each, σ = {bp['sigma']:.3f}"))
+    if healthy:
+        longest = max(healthy, key=lambda r: r["epochs"])
+        p = longest["summary"]["parzen"]
+        out.append((f"Adversarial nets, reproduced: the long run (seed {longest['seed']})",
+                    f"{p['ll']:.1f} ± {p['se']:.1f}",
+                    f"this suite: {longest['epochs']:,} epochs, best-validation checkpoint = epoch "
+                    f"{longest['summary']['checkpoint']['epoch']:,}, σ = {p['sigma']:.3f}"))
+    return out
+
+
+def _seed_pool_check(tests, best, names, runs=None):
     """The seeds' Table 1 row against 225 ± 2: PASS above it or within 2·√(2² + sd²) (the spread over seeds is
     the uncertainty of a seed-pooled mean's single draw; one seed: its own standard error)."""
     mean = statistics.mean(tests)
@@ -243,7 +278,8 @@ def _seed_pool_check(tests, best, names):
                "PASS" if ok else "FAIL",
                f"released recipe with the init fix, mean over {len(tests)} non-collapsed seed(s) at {SEED_LENGTH} "
                f"epochs ({', '.join(names)}; {'sd over seeds' if len(tests) > 1 else 'one seed, its SE'} {unc:.1f}); best seed {best['seed']} {best['summary']['parzen']['ll']:.1f}; "
-               f"{'+' if gap >= 0 else ''}{gap:.1f} nats from the reported value")
+               f"{'+' if gap >= 0 else ''}{gap:.1f} nats from the reported value", runs=runs,
+               shown=f"{mean:.1f} ± {unc:.1f}" + (" (sd over seeds)" if len(tests) > 1 else ""))
 
 
 def longrun_figure(results_dir):

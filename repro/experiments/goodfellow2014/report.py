@@ -8,9 +8,10 @@ import json
 import math
 from pathlib import Path
 
+from repro.experiments.goodfellow2014 import longrun
 from repro.results import emit, load_runs, parzen_check
 
-PAPER_TABLE1 = [  # Goodfellow et al. 2014, Table 1, MNIST column (reference.md §1)
+PAPER_TABLE1 = [  # Goodfellow et al. 2014, Table 1, MNIST column
     ("DBN", 138, 2),
     ("Stacked CAE", 121, 1.6),
     ("Deep GSN", 214, 1.1),
@@ -40,6 +41,19 @@ def _variant(s):
     return variant_of(s, load_config(CONFIG)["model_params"]) if s.get("experiment") == "goodfellow2014_mnist" else "recipe"
 
 
+def _group(r):
+    """What a run is in Table 1's list (r: a run of longrun.study)."""
+    if r["summary"]["profile"] == "quick":
+        return "quick profile"
+    if not r["fixed_init"]:
+        return "before the initialisation fix"
+    if r["variant"] != "recipe":
+        return f"variant {r['variant']}"
+    if r["collapse"]["collapsed_at_end"]:
+        return "collapsed seed"
+    return "long run" if r["epochs"] > longrun.SEED_LENGTH else "seed of the recipe"
+
+
 def precision_comparison(runs):
     """float32 vs mixed_bfloat16 runs of the same profile and update rule: is the difference within noise?"""
     lines = []
@@ -50,7 +64,7 @@ def precision_comparison(runs):
                     or ra["update"] != rb["update"] or a["epochs_trained"] != b["epochs_trained"]:
                 continue
             if (a.get("environment") is None) != (b.get("environment") is None):
-                # one summary predates the environment record, i.e. an older version of the suite (issue 14
+                # one summary predates the environment record, i.e. an older version of the suite (
                 # re-ran one of a pair after the per-layer initialisation change): no like-for-like comparison
                 lines.append(f"- **Precision** ({a['profile']} profile): no comparison, {a['run']} and {b['run']} "
                              "were made by different versions of the suite; re-run both to compare.")
@@ -72,25 +86,31 @@ def goodfellow2014_section(results_dir):
     base_path = Path(results_dir, "baselines.json")
     baselines = json.loads(base_path.read_text()) if base_path.exists() else {}
     table = [("model", "MNIST (nats)", "source")]
+    table += [(f"**{name}**", f"**{value}**", source) for name, value, source in longrun.headline(results_dir)]
     for name, ll, se in PAPER_TABLE1:
         table.append((name, f"{ll} ± {se}", "paper, Table 1"))
-    for name, s in sorted(runs.items(), key=lambda kv: (kv[1]["profile"] != "paper", kv[0])):
-        p = s["parzen"]
-        table.append((f"Adversarial nets, reproduced ({name})", f"{p['ll']:.1f} ± {p['se']:.1f}",
-                      f"this suite: {_describe(s)}, σ = {p['sigma']:.3f}"))
-    # other experiments scored by the same protocol: extra rows, not in the paper
-    for name, s in sorted((k, v) for k, v in load_runs(results_dir).items()
-                          if v["experiment"] != "goodfellow2014_mnist" and v.get("parzen")):
-        p = s["parzen"]
-        table.append((f"{s['experiment']} ({name}), **not in the paper**", f"{p['ll']:.1f} ± {p['se']:.1f}",
-                      f"this suite: {s['profile']} profile, {s['recipe']['precision']}, {s['epochs_trained']} epochs "
-                      f"trained, σ = {p['sigma']:.3f}"))
     for key, label, theis in (("true_data", "True data (10,000 training images)", 243),
                               ("kmeans", "k-means, 10,000 centroids", 313)):
         if key in baselines:
             b = baselines[key]
             table.append((label, f"{b['ll']:.1f} ± {b['se']:.1f}",
                           f"this suite, same protocol, σ = {b['sigma']:.3f} (Theis et al. 2016 report {theis})"))
+    groups = {r["run"]: _group(r) for r in longrun.study(results_dir)}
+    order = ("seed of the recipe", "long run", "collapsed seed", "variant", "before the initialisation fix",
+             "quick profile")
+    ranked = sorted(runs.items(), key=lambda kv: (
+        next((i for i, g in enumerate(order) if groups.get(kv[0], "quick profile").startswith(g)), len(order)), kv[0]))
+    for name, s in ranked:
+        p = s["parzen"]
+        table.append((f"Adversarial nets, reproduced: {groups.get(name, s['profile'] + ' profile')} ({name})",
+                      f"{p['ll']:.1f} ± {p['se']:.1f}", f"this suite: {_describe(s)}, σ = {p['sigma']:.3f}"))
+    # other experiments scored by the same protocol: extra rows, not in the paper
+    for name, s in sorted((k, v) for k, v in load_runs(results_dir).items()
+                          if v["experiment"] != "goodfellow2014_mnist" and v.get("parzen")):
+        p = s["parzen"]
+        table.append((f"other model, not in the paper: {s['experiment']} ({name})", f"{p['ll']:.1f} ± {p['se']:.1f}",
+                      f"this suite: {s['profile']} profile, {s['recipe']['precision']}, {s['epochs_trained']} epochs "
+                      f"trained, σ = {p['sigma']:.3f}"))
     md = ["| " + " | ".join(table[0]) + " |", "|---|---|---|"] + ["| " + " | ".join(r) + " |" for r in table[1:]]
     buf = io.StringIO()
     csv.writer(buf).writerows(table)

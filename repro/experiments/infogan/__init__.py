@@ -1,8 +1,8 @@
-"""InfoGAN (Chen et al. 2016; seed 002, Figs. 10-13 to 10-15) on MNIST: model.py, metrics.py (mutual
+"""InfoGAN (Chen et al. 2016; the book chapter “VAE, GAN and variants”, Figs. 10-13 to 10-15) on MNIST: model.py, metrics.py (mutual
 information, unsupervised digit error, what a continuous code does), figures.py, report.py."""
 from repro.experiments.infogan import figures, report
 from repro.experiments.infogan.model import InfoGAN
-from repro.registry import Experiment, RunFigures, register
+from repro.registry import Claim, Experiment, RunFigures, register
 
 register(Experiment(
     "infogan",
@@ -10,4 +10,18 @@ register(Experiment(
     run_figures={"infogan": RunFigures(figures.infogan_figures, need_data=False)},
     summary_figures=(figures.infogan_summary_figures,),
     report_sections=(report.infogan_section,),
+    claims=(
+        Claim("Chen et al. 2016 (InfoGAN)", "the mutual-information bound reaches H(c) = ln 10 (nats)",
+              ("infogan.protocol.paper.mi_every_run",), figure="figures/infogan_mnist-mi_curve.png",
+              section="InfoGAN"),
+        Claim("Chen et al. 2016 (InfoGAN)", "the categorical code classifies MNIST digits with ≈ 5% error "
+              "(paper's recipe, best of the runs)", ("infogan.protocol.paper.best_of_n",),
+              figure="figures/infogan_mnist-paper_recipe-seed14-categorical.png", section="InfoGAN"),
+        Claim("Chen et al. 2016 (InfoGAN)", "the same with the released code's recipe (best of the runs)",
+              ("infogan.protocol.code.best_of_n",), figure="figures/infogan_mnist-merge_failure_confusion.png",
+              section="InfoGAN"),
+        Claim("book chapter “VAE, GAN and variants”", "its mutual-information worked examples",
+              ("book_chapter.mutual_info.*",), reported="0.653, 0.796", runs="computed by the report",
+              section="InfoGAN"),
+    ),
 ))

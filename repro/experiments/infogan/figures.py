@@ -1,5 +1,5 @@
-"""InfoGAN figures: the MI curve (paper Fig. 1), the categorical code (seed 002 Fig. 10-14, paper Fig. 2a)
-and the continuous codes from -2 to 2 (seed 002 Fig. 10-15, paper Fig. 2c-d)."""
+"""InfoGAN figures: the MI curve (paper Fig. 1), the categorical code (the book chapter “VAE, GAN and variants” Fig. 10-14, paper Fig. 2a)
+and the continuous codes from -2 to 2 (the book chapter “VAE, GAN and variants” Fig. 10-15, paper Fig. 2c-d)."""
 from __future__ import annotations
 
 import json
@@ -38,7 +38,7 @@ def categorical_grid(model, summary, path, tag, cols=10):
     ax.set_yticks([(i + 0.5) * 30 + 1 for i in range(len(order))])
     ax.set_yticklabels([f"c={c}→{digits[c]}" for c in order], fontsize=6)
     ax.set_xticks([])
-    ax.set_title(f"Seed 002 Fig. 10-14 / paper Fig. 2(a), {tag}:\nrows = categorical code (labelled with its "
+    ax.set_title(f"The book chapter “VAE, GAN and variants” Fig. 10-14 / paper Fig. 2(a), {tag}:\nrows = categorical code (labelled with its "
                  f"Hungarian-matched digit; test error {100 * err:.1f}%), columns = fixed noise, continuous codes 0",
                  fontsize=7)
     return save(fig, path)
@@ -63,7 +63,7 @@ def continuous_grid(model, summary, code, path, tag, steps=9):
     ax.set_xticklabels([f"{v:+.1f}" for v in values], fontsize=6)
     ax.set_yticks([(i + 0.5) * 30 + 1 for i in range(len(order))])
     ax.set_yticklabels([f"c={c}→{digits[c]}" for c in order], fontsize=6)
-    ax.set_title(f"Seed 002 Fig. 10-15 / paper Fig. 2(c-d), {tag}: continuous code c{code + 1} from -2 to 2 "
+    ax.set_title(f"The book chapter “VAE, GAN and variants” Fig. 10-15 / paper Fig. 2(c-d), {tag}: continuous code c{code + 1} from -2 to 2 "
                  f"(trained on [-1, 1]);\n{describe_code(effect)}", fontsize=6)
     return save(fig, path)
 
@@ -151,7 +151,7 @@ def infogan_summary_figures(results_dir):
             if last:
                 ax.plot(*zip(*last), lw=0.6, ls=":", color=line.get_color())
     ax.axhline(math.log(10), color="k", ls="--", lw=1, label="H(c) = ln 10 = 2.303")
-    ax.axhline(2.25, color="grey", ls=":", lw=1, label="issue target 2.25")
+    ax.axhline(2.25, color="grey", ls=":", lw=1, label="our bar: 2.25 nats")
     ax.set_xlabel("generator updates (100 per epoch)")
     ax.set_ylabel("L_I = H(c) − CE (nats)\nsolid: epoch mean; dotted: last step")
     ax.set_ylim(0, 2.45)

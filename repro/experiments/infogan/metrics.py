@@ -1,4 +1,4 @@
-"""Metrics of the InfoGAN experiment, on arrays: discrete mutual information (seed 002's demo),
+"""Metrics of the InfoGAN experiment, on arrays: discrete mutual information (the book chapter “VAE, GAN and variants”'s demo),
 the unsupervised digit error of a categorical code, and what a continuous code does to the ink."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from scipy.optimize import linear_sum_assignment
 
 def mutual_info(x_var, y_var, base=10.0) -> float:
     """I(X; Y) of two paired discrete samples from their empirical joint, in log base `base`
-    (seed 002's `mutual_info` uses base 10)."""
+    (the book chapter “VAE, GAN and variants”'s `mutual_info` uses base 10)."""
     x_var, y_var = np.asarray(x_var), np.asarray(y_var)
     if x_var.shape != y_var.shape or x_var.ndim != 1 or x_var.size == 0:
         raise ValueError(f"mutual_info needs two 1-D samples of the same non-zero length; got shapes "
@@ -101,7 +101,7 @@ def traversal_effects(images, values) -> dict:
     return result
 
 
-# The seed screen's success criterion (issue 12), fixed before any screen was run: every digit is the
+# The seed screen's success criterion, fixed before any screen was run: every digit is the
 # majority of exactly one category, and every category is at least 70% one digit.
 SCREEN_MIN_PURITY = 0.70
 

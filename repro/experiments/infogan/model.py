@@ -1,4 +1,4 @@
-"""InfoGAN (Chen et al., 2016) on MNIST, as in the public code `openai/InfoGAN` (reference.md §4).
+"""InfoGAN (Chen et al., 2016) on MNIST, as in the public code `openai/InfoGAN` (docs/references.md §4).
 
 Latent input of G, in this order: 62 noise values U[-1, 1], a one-hot 10-way categorical code,
 two continuous codes U[-1, 1] (74 values). D and Q share a conv trunk; D's head gives one logit,
@@ -35,7 +35,7 @@ RECIPES = {
     "paper": {  # what the paper (arXiv:1606.03657) says where it differs from the code
         "leaky_slope": 0.1,        # appendix C: lRELU "with leaky rate 0.1" in D/Q (the code: 0.01)
         "learn_sigma": True,       # Q's factored Gaussian for a continuous code with its std learned through exp
-                                   #   (reference.md §4 audit; the code has the option, fix_std=False, unused)
+                                   #   (docs/references.md §4 audit; the code has the option, fix_std=False, unused)
         "lambda_continuous": 0.1,  # §6: "a smaller λ is typically used" for continuous codes; the paper gives no
                                    #   number; 0.1 as in eriklindernoren/PyTorch-GAN infogan.py (lambda_con = 0.1)
         "adam_epsilon": 1e-8,      # the TensorFlow 1 Adam the paper's code ran with

@@ -1,5 +1,5 @@
-"""Report section for InfoGAN on MNIST (reference.md §4, seed 002 InfoGAN part): MI, digit error, code meanings,
-and seed 002's `mutual_info` demo. Numbers come from results/runs/infogan_mnist-*.json and from
+"""Report section for InfoGAN on MNIST (docs/references.md §4, the book chapter “VAE, GAN and variants” InfoGAN part): MI, digit error, code meanings,
+and the book chapter “VAE, GAN and variants”'s `mutual_info` demo. Numbers come from results/runs/infogan_mnist-*.json and from
 repro.experiments.infogan.metrics.mutual_info computed here."""
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ from repro.experiments.infogan.metrics import code_meaning, mutual_info
 from repro.results import load_runs, row
 
 EXPERIMENT = "infogan_mnist"
-MI_TARGET = 2.25          # issue 4: the MI lower bound should reach >= 2.25 nats (H(c) = ln 10 = 2.3026)
+MI_TARGET = 2.25          # the MI lower bound should reach >= 2.25 nats (H(c) = ln 10 = 2.3026)
 ERROR_TARGET = 0.05       # paper §5: about 5% error using the categorical code as a classifier
-SEED_DEMO = [  # seed 002: mutual_info(a, b) printed to 3 decimals (base 10)
+SEED_DEMO = [  # the book chapter “VAE, GAN and variants”: mutual_info(a, b) printed to 3 decimals (base 10)
     ("pair1", [0, 0, 5, 6, 0, 4, 4, 3, 1, 2], [3, 4, 5, 5, 3, 7, 7, 6, 5, 1], 0.653),
     ("pair2", [0, 0, 5, 6, 0, 4, 4, 3, 1, 2], [3, 3, 5, 6, 3, 7, 7, 9, 4, 8], 0.796),
 ]
@@ -75,7 +75,7 @@ def infogan_section(results_dir):
     for key, a, b, reported in SEED_DEMO:
         value = mutual_info(np.array(a), np.array(b))
         shown = math.floor(value * 1000) / 1000  # the seed truncates to 3 decimals (as its KL/JS demo does)
-        rows.append(row(f"seed002.mutual_info.{key}", "seed 002, InfoGAN §互信息: mutual_info(a, b), log base 10",
+        rows.append(row(f"book_chapter.mutual_info.{key}", "the book chapter “VAE, GAN and variants”, InfoGAN §互信息: mutual_info(a, b), log base 10",
                         reported, round(value, 4), "equal after truncation to 3 decimals",
                         "PASS" if abs(shown - reported) < 1e-9 else "FAIL",
                         f"a = {a}, b = {b}; exact {value:.6f}"))
@@ -102,7 +102,7 @@ def infogan_section(results_dir):
         partial_note = "; ".join(f"{s['run']} stopped at epoch {s['epochs_trained']}/{s['epochs_planned']}: "
                                  f"MI {final_mi(s):.3f}, error {100 * s['metrics']['categorical_error']['error']:.1f}%"
                                  for s in partial)
-        src_mi, src_err = "paper Fig. 1 / issue 4 (H(c) = ln 10 = 2.303)", "paper §5 (MNIST, categorical code)"
+        src_mi, src_err = "paper Fig. 1 (our bar 2.25; H(c) = ln 10 = 2.303)", "paper §5 (MNIST, categorical code)"
         if not done:
             spe = [s["seconds_per_epoch_median"] for s in runs.values() if s.get("seconds_per_epoch_median")]
             pace = (f"{statistics.median(spe):.0f} s per epoch measured here, so ~{50 * statistics.median(spe) / 3600:.1f} h "
@@ -121,7 +121,7 @@ def infogan_section(results_dir):
         seeds = sorted(s["recipe"]["seed"] for s in done)
         # the runs pooled, by name, so the report attaches each one's provenance to the row
         pooled = "; runs " + ", ".join(sorted(s["run"] for s in done))
-        few = "" if len(done) >= 3 else f"only {len(done)} seed(s), the issue asks for 3; "
+        few = "" if len(done) >= 3 else f"only {len(done)} seed(s), the protocol asks for 3; "
         pre = "quick profile (10 of the paper's 50 epochs), not expected to reach the paper; " if profile == "quick" else ""
         pre += f"variant {var} (not the code's recipe); " if var else ""
         if any(train_range(s) == OLD_SPLIT for s in done):
@@ -144,18 +144,18 @@ def infogan_section(results_dir):
                              f"{100 * eb_sd:.2f}).")
 
     text = ["## InfoGAN (Chen et al. 2016) — MNIST: mutual information, codes, unsupervised digit error", "",
-            "Recipe of `openai/InfoGAN` (reference.md §4): 62-d U[−1, 1] noise, 10-way categorical code, two U[−1, 1] "
+            "Recipe of `openai/InfoGAN` (docs/references.md §4): 62-d U[−1, 1] noise, 10-way categorical code, two U[−1, 1] "
             "continuous codes; Adam β1 0.5, lr 1e-3 (G) / 2e-4 (D, Q); batch 128; 100 updates per epoch. "
             "MI bound = H(c) − CE = ln 10 − CE in nats (training estimate, epoch mean). Test error: Q's category "
             "for each of the 10,000 MNIST test digits, categories matched to digits by the Hungarian assignment on "
             "the confusion matrix. Code meanings are measured on 200 draws per code over [−2, 2]: slope of the "
             "ink's principal-axis angle (°/unit) and of its width across that axis (px/unit); the meaning is the "
             "property with the largest standardized slope.", "", *table, "", *summary_lines, "",
-            "Seed 002 `mutual_info` demo (base 10): "
+            "The book chapter “VAE, GAN and variants” `mutual_info` demo (base 10): "
             + ", ".join(f"{k} = {mutual_info(np.array(a), np.array(b)):.4f} (seed: {r})" for k, a, b, r in SEED_DEMO)
             + ".", "",
-            "Figures: `results/figures/infogan_mnist-mi_curve.png` (paper Fig. 1), `*-categorical.png` (seed 002 "
-            "Fig. 10-14), `*-continuous1.png`, `*-continuous2.png` (seed 002 Fig. 10-15); "
+            "Figures: `results/figures/infogan_mnist-mi_curve.png` (paper Fig. 1), `*-categorical.png` (the book chapter “VAE, GAN and variants” "
+            "Fig. 10-14), `*-continuous1.png`, `*-continuous2.png` (the book chapter “VAE, GAN and variants” Fig. 10-15); "
             "`infogan_mnist-merge_failure_confusion.png`: the confusion matrix of a typical failure (of the code "
             "recipe's failing 50-epoch runs that merge 4 and 9, the one with the median error; protocol runs first).",
             "",
@@ -170,12 +170,12 @@ def infogan_section(results_dir):
     return "\n".join(text), rows + protocol_rows
 
 
-# --- the seed protocol of issue 12 -----------------------------------------------------------------------------
+# --- the seed protocol -----------------------------------------------------------------------------------------
 # Fixed in writing before any screen run was looked at (the commit that added it has no screen result).
 SCREEN_SEEDS = range(20)  # per recipe: seeds 0-19, screened in this order (more only after all of these)
 FULL_FAILING = 3          # failing seeds run to full length: the first three in seed order (amended below)
 PROTOCOL = [
-    "### Seed protocol (issue 12): success rate, best of N, per recipe", "",
+    "### Seed protocol: success rate, best of N, per recipe", "",
     "Fixed before any screen run was looked at (`tools/infogan_screen.py`, `repro/experiments/infogan/metrics.py`):", "",
     "- **Recipes** (`repro.experiments.infogan.model.RECIPES`): *code* = openai/InfoGAN as released (leaky 0.01, Q's "
     "continuous σ fixed at 1, λ_cont 1, Keras Adam ε 1e-7); *paper* = the paper where it differs from the code: "
@@ -268,7 +268,7 @@ def protocol_section(results_dir, runs):
         else:
             rows.append(row(f"infogan.protocol.{recipe}.screen_success_rate", "none (the paper gives no success rate)",
                             "—", None, "measured, no target", "NOT RUN", f"no seed screened; {why_not}"))
-        src_mi, src_err = "paper Fig. 1 / issue 4 (H(c) = ln 10 = 2.303)", "paper §5 (MNIST, categorical code)"
+        src_mi, src_err = "paper Fig. 1 (our bar 2.25; H(c) = ln 10 = 2.303)", "paper §5 (MNIST, categorical code)"
         if not done:
             text += [f"No full-length run of recipe {recipe} yet, so its error distribution, best of N and the "
                      "traversal figures of its best run are owed.", ""]
@@ -287,16 +287,19 @@ def protocol_section(results_dir, runs):
         text += [f"Full runs, recipe {recipe}: seeds {seeds} (screen passed: {passed or 'none'}); test error median "
                  f"{100 * med:.1f}% (IQR {100 * q1:.1f}–{100 * q3:.1f}%), best of {len(seeds)} {100 * errs.min():.2f}% "
                  f"(seed {best}); MI bound {min(mis):.3f}–{max(mis):.3f}. Traversals of the best run: "
-                 f"`results/figures/{done[best]['run']}-categorical.png`, `-continuous1.png`, `-continuous2.png`.", ""]
+                 f"`results/figures/{done[best]['run']}-categorical.png`, `results/figures/{done[best]['run']}-continuous1.png`, "
+                 f"`results/figures/{done[best]['run']}-continuous2.png`.", ""]
+        evidence = f"{len(seeds)} full runs (50 epochs × 100 updates), seeds {', '.join(map(str, seeds))}"
         rows.append(row(f"infogan.protocol.{recipe}.mi_every_run", src_mi, f">= {MI_TARGET}", round(min(mis), 3),
                         f">= {MI_TARGET} in every full run", "PASS" if min(mis) >= MI_TARGET else "FAIL",
-                        f"recipe {recipe}, seeds {seeds}: " + ", ".join(f"{x:.3f}" for x in mis) + " (the smallest shown)"))
+                        f"recipe {recipe}, seeds {seeds}: " + ", ".join(f"{x:.3f}" for x in mis) + " (the smallest shown)",
+                        runs=evidence))
         rows.append(row(f"infogan.protocol.{recipe}.best_of_n", src_err, "≈ 5%", f"{100 * errs.min():.2f}%",
                         "best of N full runs <= 5% (the paper's practice as far as known)",
                         "PASS" if errs.min() <= ERROR_TARGET else "FAIL",
                         f"recipe {recipe}, best of N = {len(seeds)} (seed {best}); all: "
                         + ", ".join(f"{100 * e:.1f}%" for e in errs)
-                        + f"; median {100 * med:.1f}% (IQR {100 * q1:.1f}–{100 * q3:.1f}%)"))
+                        + f"; median {100 * med:.1f}% (IQR {100 * q1:.1f}–{100 * q3:.1f}%)", runs=evidence))
     if len(rates) == 2:
         from scipy.stats import fisher_exact
 

@@ -1,9 +1,9 @@
-"""keras-dcgan (jacobgil), the DC-GAN of seed 002 on MNIST (Figs. 10-6 to 10-12): model.py is the model;
+"""keras-dcgan (jacobgil), the DC-GAN of the book chapter “VAE, GAN and variants” on MNIST (Figs. 10-6 to 10-12): model.py is the model;
 experiment.py what is recorded during training, the numbers for results/runs/*.json, the figures and the
 report section."""
 from repro.experiments.keras_dcgan import experiment
 from repro.experiments.keras_dcgan.model import KerasDCGAN
-from repro.registry import Experiment, RunFigures, register
+from repro.registry import Claim, Experiment, RunFigures, register
 
 register(Experiment(
     "keras_dcgan",
@@ -11,4 +11,11 @@ register(Experiment(
     run_figures={"keras_dcgan": RunFigures(experiment.run_figures, need_data=False)},
     summary_figures=(experiment.summary_figures,),
     report_sections=(experiment.report_section,),
+    claims=(
+        Claim("keras-dcgan (jacobgil)", "generator and discriminator parameter counts", ("keras_dcgan.parameters.*",),
+              reported="6,763,777 / 3,485,441", runs="the model as built", section="keras-dcgan"),
+        Claim("keras-dcgan (jacobgil)", "samples become mostly 1s without --nice", ("keras_dcgan.mostly_ones.paper",),
+              runs="needs the 100-epoch run", figure="figures/keras_dcgan_mnist-quick-class_histograms.png",
+              section="keras-dcgan"),
+    ),
 ))

@@ -1,4 +1,4 @@
-"""keras-dcgan experiment (seed 002, figs. 10-6 to 10-12): what is recorded during training, the numbers
+"""keras-dcgan experiment (the book chapter “VAE, GAN and variants”, figs. 10-6 to 10-12): what is recorded during training, the numbers
 for results/runs/*.json, the figures and the report section.
 
 During training (`DCGANMonitor`, a Keras callback) the run folder gets
@@ -27,7 +27,7 @@ from repro.results import load_runs, row
 
 PAPER_STEPS_PER_EPOCH, PAPER_EPOCHS = 468, 100
 PAPER_STEPS = PAPER_STEPS_PER_EPOCH * PAPER_EPOCHS
-# (figure, what seed 002 shows, step in the paper's run)
+# (figure, what the book chapter “VAE, GAN and variants” shows, step in the paper's run)
 EVOLUTION = (("10-8", "start", 0), ("10-9", "400 iterations", 400), ("10-10", "10 epochs", 10 * PAPER_STEPS_PER_EPOCH),
              ("10-11", "20 epochs", 20 * PAPER_STEPS_PER_EPOCH), ("10-12", "end", PAPER_STEPS))
 FIXED_NOISE_SEED, GRID = 1234, 128  # the original's grids show one batch: 128 images
@@ -248,7 +248,7 @@ def run_figures(run, summary, results_dir):
         hm = m.get(key)
         extra = f"\nclassifier: {100 * _share(hm['histogram']):.1f}% 1s of {hm['n']:,} samples" if hm else ""
         ax.set_title(name + extra, fontsize=8)
-    fig.suptitle(f"Figs. 10-6 / 10-12 (seed 002): keras-dcgan samples after training, {tag}", fontsize=8)
+    fig.suptitle(f"Figs. 10-6 / 10-12 (the book chapter “VAE, GAN and variants”): keras-dcgan samples after training, {tag}", fontsize=8)
     out.append(save(fig, figdir / f"{run_dir.name}-fig10-6_10-12-samples.png"))
 
     # Fig. 10-7: G and D loss of every step
@@ -267,7 +267,7 @@ def run_figures(run, summary, results_dir):
         ax.set_xlabel("iteration (batch of 128)")
         ax.set_ylabel("binary cross-entropy")
         ax.legend(fontsize=7)
-        ax.set_title(f"Fig. 10-7 (seed 002: G's loss the upper curve, D's the lower): loss of every step, {tag}",
+        ax.set_title(f"Fig. 10-7 (the book chapter “VAE, GAN and variants”: G's loss the upper curve, D's the lower): loss of every step, {tag}",
                      fontsize=7)
         out.append(save(fig, figdir / f"{run_dir.name}-fig10-7-losses.png"))
 
@@ -296,7 +296,7 @@ def run_figures(run, summary, results_dir):
         note = ("" if scale == 1.0 else
                 f"\nThis run has {total:,} steps, not the paper's {PAPER_STEPS:,}: the points are scaled by "
                 f"{total:,}/{PAPER_STEPS:,} (≙ = at the same fraction of training).")
-        fig.suptitle(f"Figs. 10-8 to 10-12 (seed 002): the same 64 noise vectors during training, {tag}{note}",
+        fig.suptitle(f"Figs. 10-8 to 10-12 (the book chapter “VAE, GAN and variants”): the same 64 noise vectors during training, {tag}{note}",
                      fontsize=8)
         out.append(save(fig, figdir / f"{run_dir.name}-fig10-8_10-11-evolution.png"))
     return out
@@ -324,7 +324,7 @@ def summary_figures(results_dir):
             ax.set_title(f"{key} sampling ({hist[-1][key]['n']:,} samples per point)", fontsize=8)
         axes[0].set_ylabel("% of samples labelled as digit")
         axes[1].legend(fontsize=6, ncol=2, title="digit (1 in black)", title_fontsize=6)
-        fig.suptitle(f"Mode collapse, measured (seed 002 sees 'more and more 1s', Fig. 10-11): the suite's MNIST "
+        fig.suptitle(f"Mode collapse, measured (the book chapter “VAE, GAN and variants” sees 'more and more 1s', Fig. 10-11): the suite's MNIST "
                      f"classifier labels samples of {s['run']}; dotted: share of 1s in MNIST test", fontsize=8)
         out.append(save(fig, Path(results_dir) / "figures" / f"{s['run']}-class_histograms.png"))
     return out
@@ -337,20 +337,22 @@ def _hist_cells(h):
 
 def report_section(results_dir):
     runs = {k: v for k, v in load_runs(results_dir).items() if v.get("model") == "keras_dcgan"}
-    src = "seed 002 (DC-GAN, Fig. 10-11) and keras-dcgan users (reference.md §3)"
-    text = ["## keras-dcgan (seed 002, Figs. 10-6 to 10-12): architecture, samples, mode collapse", ""]
+    src = "the book chapter “VAE, GAN and variants” (DC-GAN, Fig. 10-11) and keras-dcgan users (docs/references.md §3)"
+    text = ["## keras-dcgan: architecture, samples, mode collapse", "",
+            "The DCGAN of the book chapter “VAE, GAN and variants” (its Figs. 10-6 to 10-12), as jacobgil/keras-dcgan "
+            "trains it (docs/references.md §3).", ""]
     rows = []
     if not runs:
         cmd = "python -m repro train paper_configs/keras_dcgan_mnist.yaml --profile quick, then evaluate"
         for id_ in ("keras_dcgan.parameters", "keras_dcgan.mostly_ones.paper"):
-            rows.append(row(id_, src, "see reference.md §3", None, "—", "NOT RUN", f"no run in results/runs/ ({cmd})"))
+            rows.append(row(id_, src, "see docs/references.md §3", None, "—", "NOT RUN", f"no run in results/runs/ ({cmd})"))
         return "\n".join(text + [f"No run yet: `{cmd}`.", ""]), rows
 
     first = next(iter(runs.values()))
     pc = first["metrics"]["parameters"]
     for who, reported in (("generator", G_PARAMS_REPORTED), ("discriminator", D_PARAMS_REPORTED)):
         ok = pc[who] == reported
-        rows.append(row(f"keras_dcgan.parameters.{who}", "reference.md §3 (Keras model.summary of the original)",
+        rows.append(row(f"keras_dcgan.parameters.{who}", "docs/references.md §3 (Keras model.summary of the original)",
                         reported, pc[who], "exact", "PASS" if ok else "FAIL", f"{who} of run {first['run']}"))
     for profile in ("paper", "quick"):
         cand = sorted((s for s in runs.values() if s["profile"] == profile), key=lambda s: s["run"])
@@ -471,4 +473,4 @@ def precision_table(runs):
     return lines
 
 
-G_PARAMS_REPORTED, D_PARAMS_REPORTED = 6_763_777, 3_485_441  # reference.md §3
+G_PARAMS_REPORTED, D_PARAMS_REPORTED = 6_763_777, 3_485_441  # docs/references.md §3

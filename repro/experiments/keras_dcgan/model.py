@@ -1,4 +1,4 @@
-"""keras-dcgan (jacobgil), the DC-GAN of seed 002, on MNIST (reference.md §3).
+"""keras-dcgan (jacobgil), the DC-GAN of the book chapter “VAE, GAN and variants”, on MNIST (docs/references.md §3).
 
 G: Dense 1024 tanh -> Dense 6272 -> BatchNorm -> tanh -> 7x7x128 -> UpSampling 2 -> Conv 64 5x5 same,
 tanh -> UpSampling 2 -> Conv 1 5x5 same, tanh (6,763,777 parameters).
@@ -28,7 +28,7 @@ from keras import layers, ops
 from repro.config import Field
 from repro.models.base import GenerativeModel
 
-G_PARAMS, D_PARAMS = 6_763_777, 3_485_441  # reference.md §3
+G_PARAMS, D_PARAMS = 6_763_777, 3_485_441  # docs/references.md §3
 BCE_EPSILON = 1e-7  # Keras' clipping of probabilities in binary_crossentropy
 
 
@@ -108,7 +108,7 @@ class KerasDCGAN(GenerativeModel):
         "momentum": Field(0.9, float, lo=0.0, hi=1.0),
         "nesterov": Field(True, bool),
         "d_pooling": Field("max", str, choices=("max", "average"),
-                           doc="max: the version seed 002 prints; average: a later commit of the repository"),
+                           doc="max: the version the book chapter “VAE, GAN and variants” prints; average: a later commit of the repository"),
         "g_upsampling": Field("plain", str, choices=("plain", "fused"),
                               doc="fused: UpSampling+Conv as one phase-split conv (same function, 2.8x fewer MACs)"),
         "fakes_for_d": Field("inference", str, choices=("inference", "training"),

@@ -1,4 +1,4 @@
-"""The nearest-neighbour (memorisation) check of every evaluated MNIST image model (design card; issue 14).
+"""The nearest-neighbour (memorisation) check of every evaluated MNIST image model (the suite's design).
 
 Not a paper of its own: one report section over all runs, whose numbers `evaluate` computes with
 repro.metrics.nearest_neighbours and draws with repro.plotting_neighbours.

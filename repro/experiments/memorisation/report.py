@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from repro.metrics.nearest_neighbours import FACTOR, PERCENTILE
 
-SRC = "design card: nearest-neighbour checks (Theis et al. 2016: NN pictures prove little)"
+SRC = "the suite's design: nearest-neighbour checks (Theis et al. 2016: NN pictures prove little)"
 
 
 def _is_mnist_image_run(s):

@@ -1,12 +1,12 @@
-"""The seeds' other MNIST models (issue 5): the VAE (Kingma & Welling 2014; seeds 002, 003), the autoencoder
-(seed 000), the conditional GAN (Mirza & Osindero 2014; seeds 001, 003) and the WGAN with weight clipping
-(Arjovsky et al. 2017; seed 003). One file per model; figures.py and report.py for all four."""
+"""the course documents' other MNIST models: the VAE (Kingma & Welling 2014; the book chapter “VAE, GAN and variants” and the course notes “19. Generative Models”), the autoencoder
+(Lecture 8 “Generative Models”), the conditional GAN (Mirza & Osindero 2014; Lecture 9 “Generative Adversarial Networks” and the course notes “19. Generative Models”) and the WGAN with weight clipping
+(Arjovsky et al. 2017; the course notes “19. Generative Models”). One file per model; figures.py and report.py for all four."""
 from repro.experiments.seed_models import figures, report
 from repro.experiments.seed_models.autoencoder import Autoencoder
 from repro.experiments.seed_models.cgan import ConditionalGAN
 from repro.experiments.seed_models.vae import VariationalAutoencoder
 from repro.experiments.seed_models.wgan import WassersteinGAN
-from repro.registry import Experiment, RunFigures, register
+from repro.registry import Claim, Experiment, RunFigures, register
 
 register(Experiment(
     "seed_models",
@@ -16,4 +16,20 @@ register(Experiment(
                  "cgan": RunFigures(figures.cgan_figures), "wgan": RunFigures(figures.wgan_figures)},
     summary_figures=(figures.wgan_curves, figures.cgan_curves),
     report_sections=(report.vae_autoencoder_section, report.cgan_wgan_section),
+    claims=(
+        Claim("Burda et al. 2016", "the importance-weighted bound of a VAE is at least its ELBO", ("vae.iw_above_elbo.*",),
+              section="VAE"),
+        Claim("course notes “19. Generative Models”", "an autoencoder's latent, sampled from N(0, I), gives worse "
+              "samples than a VAE's", ("ae_vs_vae.prior_samples",), section="VAE",
+              figure="figures/autoencoder_mnist-quick-prior_samples.png"),
+        Claim("Mirza & Osindero 2014", "a conditional GAN draws the digit it is asked for (our bar: ≥ 90%)",
+              ("cgan.requested_label_accuracy",), figure="figures/cgan_mnist-paper-rows_by_label.png",
+              section="Conditional GAN"),
+        Claim("Arjovsky et al. 2017", "the critic's estimate tracks sample quality during training",
+              ("wgan.estimate_tracks_quality",), figure="figures/wgan_mnist-paper-wasserstein_vs_quality.png",
+              section="Conditional GAN"),
+        Claim("Arjovsky et al. 2017", "after the paper's length, samples are clear digits (our bar: classifier "
+              "score ≥ 8; the paper gives no MNIST number)", ("wgan.samples_are_digits",),
+              figure="figures/wgan_mnist-paper-samples.png", section="Conditional GAN"),
+    ),
 ))

@@ -1,4 +1,4 @@
-"""Figures of the seeds' MNIST models (issue 5): VAE, autoencoder, conditional GAN, WGAN.
+"""Figures of the course documents' MNIST models: VAE, autoencoder, conditional GAN, WGAN.
 
 Run figures load the trained run; `wgan_curves` and `cgan_curves` draw from results/runs/*.json alone.
 """
@@ -55,15 +55,15 @@ def vae_figures(run, summary, results_dir):
     cfg, model, splits, tag = _load(run)
     figdir, name = Path(results_dir) / "figures", run.run_dir.name
     out = [_grid_figure(model.generate(100, seed=FIG_SEED)["images"], 10, 10,
-                        f"Seed 002 fig. 10-2: VAE samples (decoder means at z ~ N(0, I)), {tag}",
+                        f"The book chapter “VAE, GAN and variants” fig. 10-2: VAE samples (decoder means at z ~ N(0, I)), {tag}",
                         figdir / f"{name}-samples.png")]
     if model.latent_dim == 2:
-        # seed 002 fig. 10-4: an evenly spaced grid of the latent plane through the decoder
+        # the book chapter “VAE, GAN and variants” fig. 10-4: an evenly spaced grid of the latent plane through the decoder
         steps = 20
         grid = np.linspace(-3.0, 3.0, steps, dtype=np.float32)
         z = np.stack(np.meshgrid(grid, grid[::-1]), axis=-1).reshape(-1, 2)
         out.append(_grid_figure(model.decode_numpy(z), steps, steps,
-                                f"Seed 002 fig. 10-4 (K&W 2014 fig. 4b): decoded latent plane, z1, z2 evenly from -3 "
+                                f"The book chapter “VAE, GAN and variants” fig. 10-4 (K&W 2014 fig. 4b): decoded latent plane, z1, z2 evenly from -3 "
                                 f"to 3 (left-right, bottom-top), {tag}", figdir / f"{name}-manifold.png", scale=0.4))
     n = 5000
     codes = model.encode_numpy(splits.test[:n])
@@ -81,7 +81,7 @@ def autoencoder_figures(run, summary, results_dir):
     test = splits.test[:12]
     recon = model.decode_numpy(model.encode_numpy(test))
     out = [_grid_figure(np.concatenate([test, recon]), 2, 12,
-                        f"Seed 000 exercise: autoencoder reconstructions (top: test digits, bottom: decoded codes), "
+                        f"Lecture 8 “Generative Models” exercise: autoencoder reconstructions (top: test digits, bottom: decoded codes), "
                         f"{tag}", figdir / f"{name}-reconstructions.png")]
     n = 5000
     codes = model.encode_numpy(splits.test[:n])
@@ -115,7 +115,7 @@ def cgan_figures(run, summary, results_dir):
     ax.tick_params(length=0)
     for side in ax.spines.values():
         side.set_visible(False)
-    ax.set_title(f"Seeds 001/003 (Mirza & Osindero 2014 fig. 2): conditional GAN, one row per requested digit; {tag}"
+    ax.set_title(f"Mirza & Osindero 2014 fig. 2: conditional GAN, one row per requested digit; {tag}"
                  + (f"\nclassifier agrees with the requested label on {100 * acc:.1f}% of 10,000 samples"
                     if acc is not None else ""), fontsize=7)
     return [save(fig, figdir / f"{name}-rows_by_label.png")]
@@ -169,7 +169,7 @@ def wgan_curves(results_dir):
 
 
 def cgan_curves(results_dir, bar=0.90):
-    """Requested-label accuracy against epoch (issue 14: where it meets our bar, or where it stops)."""
+    """Requested-label accuracy against epoch (where it meets our bar, or where it stops)."""
     out = []
     for s in _summaries(results_dir, "cgan_mnist"):
         q = [m for m in s["metrics"].get("monitor", []) if m.get("requested_label_accuracy") is not None]

@@ -1,4 +1,4 @@
-"""Report sections for the seeds' MNIST models (issue 5): VAE and autoencoder; conditional GAN and WGAN.
+"""Report sections for the course documents' MNIST models: VAE and autoencoder; conditional GAN and WGAN.
 
 Numbers come from results/runs/*.json (written by `python -m repro evaluate`); nothing here trains.
 """
@@ -23,6 +23,11 @@ def _where(s):
             + f", {s['checkpoint']['checkpoint']} checkpoint")
 
 
+def _evidence(s):
+    """What a claim's evidence is, in the results-at-a-glance table: seed, length and profile of the run."""
+    return f"seed {s['recipe'].get('seed', '?')}, {s['epochs_trained']} epochs ({s['profile']} profile)"
+
+
 def _fmt(x, digits=2):
     return "—" if x is None else f"{x:.{digits}f}"
 
@@ -36,7 +41,9 @@ def vae_autoencoder_section(results_dir):
     runs = load_runs(results_dir)
     vae2, vae20, ae = (_latest(runs, e) for e in ("vae_mnist", "vae_latent20_mnist", "autoencoder_mnist"))
     rows = []
-    text = ["## VAE (Kingma & Welling 2014; seeds 002, 003) and autoencoder (seed 000)", "",
+    text = ["## VAE and autoencoder", "",
+            "The VAE of Kingma & Welling (2014) as the book chapter “VAE, GAN and variants” and the course notes "
+            "“19. Generative Models” derive it; the plain autoencoder of Lecture 8 “Generative Models”.", "",
             "`vae_mnist` has a 2-D latent (the manifold figures); `vae_latent20_mnist` the same recipe with a 20-d "
             "latent (the numbers); `autoencoder_mnist` is the 20-d VAE without the KL term and the noisy code. "
             "Bernoulli decoder on grey-level pixels in [0, 1] (not binarised), so the bounds are in nats of that "
@@ -56,7 +63,8 @@ def vae_autoencoder_section(results_dir):
         rows.append(row(f"vae.iw_above_elbo.{s['run']}", "Burda et al. 2016, Thm. 1: ELBO = L_1 ≤ L_k ≤ log p(x)",
                         "IW estimate ≥ ELBO", round(b["iw_ll"], 2), f"IW − ELBO ≥ 0 (ELBO {b['elbo']:.2f})",
                         "PASS" if gap >= 0 else "FAIL",
-                        f"{_where(s)}; IW (k = {b['k']}) − ELBO = {gap:+.2f} nats on {b['n_test']} test images"))
+                        f"{_where(s)}; IW (k = {b['k']}) − ELBO = {gap:+.2f} nats on {b['n_test']} test images",
+                        runs=_evidence(s)))
     if ae is not None:
         m = ae["metrics"]
         for key, what in (("prior_samples", "z ~ N(0, I)"), ("fitted_gaussian_samples",
@@ -73,7 +81,7 @@ def vae_autoencoder_section(results_dir):
         a, v = ae["metrics"]["prior_samples"], vae20["metrics"]["prior_samples"]
         st = ae["metrics"]["train_code_stats"]
         ok = v["frechet_distance"] < a["frechet_distance"] and v["classifier_score"] > a["classifier_score"]
-        rows.append(row("ae_vs_vae.prior_samples", "seed 003 (autoencoders): sampling an AE's latent from a normal "
+        rows.append(row("ae_vs_vae.prior_samples", "the course notes “19. Generative Models” (autoencoders): sampling an AE's latent from a normal "
                         "distribution 'will probably produce rubbish'; the VAE's prior is what its codes are fitted to",
                         "VAE better than AE at z ~ N(0, I)",
                         f"FD {v['frechet_distance']:.1f} vs {a['frechet_distance']:.1f}; "
@@ -96,13 +104,13 @@ def vae_autoencoder_section(results_dir):
                  f"{fit['classifier_score']:.2f} (Fréchet distance {fit['frechet_distance']:.1f}): the mismatch "
                  "of the prior, not the decoder, is what makes N(0, I) samples poor."]
     else:
-        rows.append(row("ae_vs_vae.prior_samples", "seed 003 (autoencoders)", "VAE better than AE at z ~ N(0, I)",
+        rows.append(row("ae_vs_vae.prior_samples", "the course notes “19. Generative Models” (autoencoders)", "VAE better than AE at z ~ N(0, I)",
                         None, "—", "NOT RUN", "needs both runs: " + TRAIN.format("autoencoder_mnist", "autoencoder_mnist")
                         + "; and the same for vae_latent20_mnist"))
     v2, v20, a = (s["run"] if s else f"{e}-quick" for s, e in ((vae2, "vae_mnist"), (vae20, "vae_latent20_mnist"),
                                                                  (ae, "autoencoder_mnist")))
     text += ["", f"Runs: {'; '.join(_where(s) for s in (vae2, vae20, ae) if s)}.", "",
-             f"Figures (results/figures/): `{v2}-samples.png` (seed 002 fig. 10-2), `{v2}-manifold.png` (fig. 10-4: "
+             f"Figures (results/figures/): `{v2}-samples.png` (the book chapter “VAE, GAN and variants” fig. 10-2), `{v2}-manifold.png` (fig. 10-4: "
              f"the decoded latent plane), `{v2}-latent_codes.png` (test digits in the latent plane, by label), "
              f"`{v20}-samples.png`, `{v20}-latent_codes.png`, `{a}-reconstructions.png`, `{a}-latent_codes.png` "
              f"(codes with N(0, I) draws, PCA), `{a}-prior_samples.png`.", ""]
@@ -117,7 +125,7 @@ def _spearman(a, b):
 
 
 def wgan_paper_rows(wgan, results_dir, score_bar=8.0):
-    """The paper-profile run's final samples against the bars fixed in paper_configs/wgan_mnist.yaml (issue 14)."""
+    """The paper-profile run's final samples against the bars fixed in paper_configs/wgan_mnist.yaml."""
     from repro.quick_bands import load_bands
 
     m = wgan["metrics"]["samples"]
@@ -125,25 +133,27 @@ def wgan_paper_rows(wgan, results_dir, score_bar=8.0):
     quick_fd = band.get("metrics.samples.frechet_distance", {}).get("values") or []
     if quick_fd:
         limit = min(quick_fd)
-        improves = row("wgan.paper_length_improves", "issue 14: a run of the paper's length gives better samples "
+        improves = row("wgan.paper_length_improves", "a run of the paper's length gives better samples "
                        "than the quick profile", f"< {limit:.1f}", round(m["frechet_distance"], 2),
                        f"below the lowest of {len(quick_fd)} quick runs", "PASS" if m["frechet_distance"] < limit
                        else "FAIL", f"{_where(wgan)}; Fréchet distance of {m['n']:,} samples (classifier features); "
                        f"quick band {', '.join(f'{v:.1f}' for v in quick_fd)} (results/quick_bands.json)")
     else:
-        improves = row("wgan.paper_length_improves", "issue 14", "—", round(m["frechet_distance"], 2), "—",
+        improves = row("wgan.paper_length_improves", "our bar", "—", round(m["frechet_distance"], 2), "—",
                        "NOT RUN", "no quick band for wgan_mnist in results/quick_bands.json to compare with")
-    digits = row("wgan.samples_are_digits", "issue 14 (our bar; the WGAN paper gives no MNIST number)",
+    digits = row("wgan.samples_are_digits", "our bar (the WGAN paper gives no MNIST number)",
                  f"≥ {score_bar}", round(m["classifier_score"], 3), f"classifier score ≥ {score_bar}",
                  "PASS" if m["classifier_score"] >= score_bar else "FAIL",
-                 f"{_where(wgan)}; {m['n']:,} samples, the suite's MNIST classifier")
+                 f"{_where(wgan)}; {m['n']:,} samples, the suite's MNIST classifier", runs=_evidence(wgan))
     return [improves, digits]
 
 
 def cgan_wgan_section(results_dir):
     runs = load_runs(results_dir)
     cgan, wgan = _latest(runs, "cgan_mnist"), _latest(runs, "wgan_mnist")
-    rows, text = [], ["## Conditional GAN (seeds 001, 003) and WGAN with weight clipping (seed 003)", ""]
+    rows, text = [], ["## Conditional GAN and WGAN with weight clipping", "",
+                      "The conditional GAN (Mirza & Osindero 2014) of Lecture 9 “Generative Adversarial Networks” and "
+                      "the course notes “19. Generative Models”; the WGAN (Arjovsky et al. 2017) of the same notes.", ""]
     bar = 0.90
     if cgan is not None:
         m = cgan["metrics"]
@@ -171,13 +181,13 @@ def cgan_wgan_section(results_dir):
                  "0.1 decayed by 1.00004 per step to 1e-6, momentum 0.5 → 0.7, dropout 0.5) and stopped at the best "
                  "validation log-likelihood; they give no epoch count. The paper profile here is the common MLP "
                  "cGAN's default length (PyTorch-GAN `cgan.py`: 200 epochs) with the config's Adam recipe; the bar "
-                 "(≥ 90% on 10,000 samples at the last epoch) was fixed before that run (issue 14).", ""]
-        rows.append(row("cgan.requested_label_accuracy", "seeds 001/003 (Mirza & Osindero 2014 fig. 2): each row "
+                 "(≥ 90% on 10,000 samples at the last epoch) was fixed before that run.", ""]
+        rows.append(row("cgan.requested_label_accuracy", "Lecture 9 “Generative Adversarial Networks” and the course notes “19. Generative Models” (Mirza & Osindero 2014 fig. 2): each row "
                         "shows the requested digit (a figure, no number)", f"≥ {bar:.2f} (our bar)", round(acc, 4),
                         f"≥ {bar:.2f}", "PASS" if acc >= bar else "FAIL",
-                        f"{_where(cgan)}; 10,000 samples, classifier argmax vs requested label"))
+                        f"{_where(cgan)}; 10,000 samples, classifier argmax vs requested label", runs=_evidence(cgan)))
     else:
-        rows.append(row("cgan.requested_label_accuracy", "seeds 001/003", f"≥ {bar:.2f} (our bar)", None, "—",
+        rows.append(row("cgan.requested_label_accuracy", "Lecture 9 “Generative Adversarial Networks” and the course notes “19. Generative Models”", f"≥ {bar:.2f} (our bar)", None, "—",
                         "NOT RUN", TRAIN.format("cgan_mnist", "cgan_mnist")))
     if wgan is not None:
         m = wgan["metrics"]
@@ -213,7 +223,7 @@ def cgan_wgan_section(results_dir):
                             f"Spearman ρ = {rho:.2f} (p = {p:.2g})", "ρ > 0, p < 0.05",
                             "PASS" if rho > 0 and p < 0.05 else "FAIL",
                             f"{_where(wgan)}; epoch means of the estimate vs Fréchet distance of "
-                            f"{m['monitor_samples']} samples, {len(q)} epochs"))
+                            f"{m['monitor_samples']} samples, {len(q)} epochs", runs=_evidence(wgan)))
         else:
             rows.append(row("wgan.estimate_tracks_quality", "Arjovsky et al. 2017 §4.2", "positive correlation", None,
                             "—", "NOT RUN", "fewer than 4 epochs with classifier metrics; train longer"))

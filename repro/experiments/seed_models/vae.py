@@ -1,10 +1,10 @@
-"""Variational autoencoder (Kingma & Welling 2014), as seeds 002 and 003 derive it.
+"""Variational autoencoder (Kingma & Welling 2014), as the book chapter “VAE, GAN and variants” and the course notes “19. Generative Models” derive it.
 
 Encoder q(z|x) = N(mu(x), diag exp(logvar(x))); a sample is z = mu + exp(logvar / 2) * eps with
 eps ~ N(0, I) (the reparameterisation trick), so the gradient reaches the encoder. Decoder p(x|z):
 Bernoulli on the pixels (logits out; the default, as Kingma & Welling on MNIST and the seed's
 cdoersch/vae_tutorial) or Gaussian with mean sigmoid(logits) and a fixed sigma (config switch).
-The prior is p(z) = N(0, I), so KL(q(z|x) || p(z)) has the closed form (seed 003)
+The prior is p(z) = N(0, I), so KL(q(z|x) || p(z)) has the closed form (the course notes “19. Generative Models”)
     KL = 1/2 sum_j (exp(logvar_j) + mu_j^2 - 1 - logvar_j).
 Training maximises the ELBO = E_q[log p(x|z)] - KL with one sample of z per image (L = 1).
 

@@ -34,7 +34,7 @@ def _panel(ax, c, state, title, support):
 
 
 def fig1_panels(summary, path):
-    """Fig. 1 (2014 paper) / seed 004: start, after D pre-training, after training; and the loss curve."""
+    """Fig. 1 (2014 paper) / the report “Generative Adversarial Nets”: start, after D pre-training, after training; and the loss curve."""
     m = summary["metrics"]
     c = m["curves"]
     steps = m["steps_per_epoch"]
@@ -60,7 +60,7 @@ def fig1_panels(summary, path):
     ax.set_ylim(0, max(3.0, min(6.0, max(e["d_loss"] for e in h))))
     ax.legend(fontsize=5.5)
     ax.tick_params(labelsize=7)
-    fig.suptitle(f"Goodfellow et al. 2014, Fig. 1 / seed 004 (toy GAN on N({m['mu']:g}, {m['sigma']:g}²)), run {summary['run']}", fontsize=9)
+    fig.suptitle(f"Goodfellow et al. 2014, Fig. 1 / the report “Generative Adversarial Nets” (toy GAN on N({m['mu']:g}, {m['sigma']:g}²)), run {summary['run']}", fontsize=9)
     return save(fig, path)
 
 

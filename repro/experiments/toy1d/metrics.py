@@ -1,4 +1,4 @@
-"""Theory checks for the 1-D GAN (Goodfellow et al. 2014, Prop. 1 and Thm. 1; seeds 002-004).
+"""Theory checks for the 1-D GAN (Goodfellow et al. 2014, Prop. 1 and Thm. 1; the course documents).
 
 For a fixed G, the best discriminator is D*(x) = p_data(x) / (p_data(x) + p_g(x)); at p_g = p_data it is
 1/2 and the value function V(G, D*) = C(G) = -log 4 + 2 JSD(p_data || p_g). Densities of G are computed
@@ -104,7 +104,7 @@ def fixed_g_check(g_samples, mu, sigma, x_grid, steps, hidden, seed, support_fra
     `support_fraction` of its peak. D's loss there, L_S(D) = -int_S p_data log D + p_g log(1 - D), is set
     against the optimum L_S(D*) (= log 4 - 2 JSD when S holds all the mass).
 
-    "Trained to convergence" (issue 14) is a rule, not a step count: D is trained for `steps`, then afresh for
+    "Trained to convergence" is a rule, not a step count: D is trained for `steps`, then afresh for
     twice as many, and so on, until doubling the training changes its loss on the support by less than
     `converged_change` nats (so the loss has stopped falling, whatever its distance to the optimum), or the
     next length would pass `max_steps` (then `d_converged` is False and the report says so). Every length

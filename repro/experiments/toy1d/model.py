@@ -1,6 +1,6 @@
-"""A GAN on a 1-D Gaussian: the 2014 paper's Fig. 1 made runnable in seconds (seed 004).
+"""A GAN on a 1-D Gaussian: the 2014 paper's Fig. 1 made runnable in seconds (the report “Generative Adversarial Nets”).
 
-Seed 004 reproduces Eric Jang's public 1-D tutorial (its captions "Pre-train Decision Surface: if decider
+The report “Generative Adversarial Nets” reproduces Eric Jang's public 1-D tutorial (its captions "Pre-train Decision Surface: if decider
 is reasonably accurate to start, we get much faster convergence" and "after 10,000 iters" are the
 tutorial's). The tutorial's recipe, the faithful default here:
 - data N(mu = -1, sigma = 1); minibatches of M = 200; 10,000 iterations of Algorithm 1 with k = 1;
@@ -64,7 +64,7 @@ class Toy1DGAN(GenerativeModel):
         "theory_d_max_steps": Field(96000, int, lo=1, doc="fixed-G check: the longest training tried; if the loss "
                                                           "has not settled by then, the row says not converged"),
         "theory_d_hidden": Field([32, 32], list, doc="fixed-G check: the fresh D's hidden units"),
-        "theory_batch": Field(1000, int, lo=1, doc="unused since issue 14 (the fixed-G D trains on quadrature)"),
+        "theory_batch": Field(1000, int, lo=1, doc="unused: the fixed-G D trains on quadrature"),
     }
     parzen = False
     history_keys = ("jsd",)

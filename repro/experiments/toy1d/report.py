@@ -1,4 +1,4 @@
-"""Report section: the 1-D GAN (seed 004; Goodfellow et al. 2014 Fig. 1, Prop. 1, Thm. 1) against the theory."""
+"""Report section: the 1-D GAN (the report “Generative Adversarial Nets”; Goodfellow et al. 2014 Fig. 1, Prop. 1, Thm. 1) against the theory."""
 from __future__ import annotations
 
 import math
@@ -8,13 +8,13 @@ import numpy as np
 from repro.results import load_runs, row
 
 LOG4 = math.log(4.0)
-SRC = "Goodfellow et al. 2014, Prop. 1 / Thm. 1 (seeds 002-004); toy of seed 004"
+SRC = "Goodfellow et al. 2014, Prop. 1 / Thm. 1 (the course documents); toy of the report “Generative Adversarial Nets”"
 D_HALF_TOL = 0.05      # max |D(x) - 1/2| on mu +- 2 sigma at the end
 VALUE_TOL = 0.02       # nats, |V - (-log 4)| and |V(G, D trained) - C(G)|
-# issue 14 (written before the runs it judges): JSD < 0.01 for "p_g = p_data"; the fixed-G check of D* only
+# Written before the runs it judges: JSD < 0.01 for "p_g = p_data"; the fixed-G check of D* only
 # where p_data + p_g is above 1% of its peak, with D trained to convergence (its loss on that support within
 # 1e-3 nats of the optimum, the loss of D* = -2 JSD + log 4 restricted to the support)
-JSD_TOL = 0.01         # nats, JSD(p_data || p_g) at the end for "p_g = p_data" (was 0.02 before issue 14)
+JSD_TOL = 0.01         # nats, JSD(p_data || p_g) at the end for "p_g = p_data" (0.02 in earlier versions)
 D_STAR_MAX_TOL = 0.1   # max |D - D*| on the support; D* is computed from a histogram with 0.04-wide bins
 D_STAR_MEAN_TOL = 0.02
 D_STAR_SUPPORT = 0.01  # the fixed-G check looks where p_data + p_g >= D_STAR_SUPPORT x its peak
@@ -89,7 +89,8 @@ def _rows_for(s):
 
 def toy1d_section(results_dir):
     runs = [s for s in load_runs(results_dir).values() if s.get("model") == "toy1d" and s.get("metrics")]
-    lines = ["## Toy GAN on a 1-D Gaussian (seed 004; Goodfellow et al. 2014, Fig. 1)", ""]
+    lines = ["## Toy GAN on a 1-D Gaussian (Goodfellow et al. 2014, Fig. 1)", "",
+             "The 1-D example of the report “Generative Adversarial Nets”, against the paper's Prop. 1 and Thm. 1.", ""]
     if not runs:
         lines += [f"No evaluated run in results/runs/. Run: `{CMD}`.", ""]
         return "\n".join(lines), [row("toy1d.quick", SRC, "D = 1/2, V = −log 4", None, "—", "NOT RUN",
@@ -132,6 +133,6 @@ def toy1d_section(results_dir):
               "steps that a smooth D approaches only slowly, and the `-fixed_g.png` figures show where its excess "
               "loss sits (magenta) and how JSD moved during training (right panel). `toy1d_gaussian` is the "
               "Fig. 1 / tutorial setting (G = 5 tanh(MLP 6-5) of uniform noise, 10,000 iterations); "
-              "`toy1d_gaussian_matched` is the named variant of issue 14 (N(0, 1) noise, linear-output 16-16 G, "
+              "`toy1d_gaussian_matched` is a named variant (N(0, 1) noise, linear-output 16-16 G, "
               "Adam, 30,000 iterations; see its config), whose family contains p_data.", ""]
     return "\n".join(lines), rows
