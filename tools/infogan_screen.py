@@ -17,6 +17,7 @@ writes results/runs/RUN.json (python -m repro evaluate).
 
     python tools/infogan_screen.py --recipe code --seeds 0-19
     python tools/infogan_screen.py --recipe code --seeds 3,7 --full
+    python tools/infogan_screen.py --recipe paper --seeds 16-29 --full --no-screen   # full runs, no screen
 """
 from __future__ import annotations
 
@@ -112,15 +113,21 @@ def screen_seed(recipe, seed, runs, results, data_dir=None, overrides=None, verb
     return result
 
 
-def full_seed(recipe, seed, runs, results, data_dir=None, overrides=None, verbose=2) -> dict:
-    """Continue a screened seed to the paper profile's length and evaluate it (results/runs/RUN.json)."""
+def full_seed(recipe, seed, runs, results, data_dir=None, overrides=None, verbose=2, screened=True) -> dict:
+    """Continue a screened seed to the paper profile's length and evaluate it (results/runs/RUN.json); with
+    screened=False, a full run from the start with no screen (the success-rate protocol over full runs). A seed
+    already evaluated is not run again."""
     from repro.evaluate import evaluate_run
     from repro.train import train
 
-    if not (Path(results) / "infogan_screen" / f"{recipe}-seed{seed}.json").exists():
+    summary = Path(results) / "runs" / f"{run_name(recipe, seed)}.json"
+    if not screened and summary.exists():
+        return json.loads(summary.read_text())
+    if screened and not (Path(results) / "infogan_screen" / f"{recipe}-seed{seed}.json").exists():
         raise ValueError(f"seed {seed} of recipe {recipe!r} has no screen yet; screen it first (without --full).")
     run_dir = Path(runs) / run_name(recipe, seed)
-    train(recipe_config(recipe, seed, "paper", overrides), run_dir, resume=True, data_dir=data_dir, verbose=verbose)
+    train(recipe_config(recipe, seed, "paper", overrides), run_dir, resume=screened or run_dir.exists(),
+          data_dir=data_dir, verbose=verbose)
     return evaluate_run(run_dir, data_dir=data_dir, results_dir=results)
 
 
@@ -150,6 +157,7 @@ def main(argv=None):
     p.add_argument("--recipe", required=True, help="a name in repro.experiments.infogan.model.RECIPES: code or paper")
     p.add_argument("--seeds", required=True, help="e.g. 0-19 or 0,3,7")
     p.add_argument("--full", action="store_true", help="continue screened seeds to 50 epochs and evaluate them")
+    p.add_argument("--no-screen", action="store_true", help="with --full: full runs from the start, no screen")
     p.add_argument("--runs", default="runs", help="where the run folders go (default runs/)")
     p.add_argument("--results", default="results")
     p.add_argument("--data-dir", default=None, help="MNIST IDX folder (default: $REPRO_DATA_DIR)")
@@ -171,7 +179,7 @@ def main(argv=None):
         recipe_config(a.recipe, seeds[0], "screen")  # a bad recipe name fails before any training
         for seed in seeds:
             if a.full:
-                s = full_seed(a.recipe, seed, a.runs, a.results, a.data_dir, smoke)
+                s = full_seed(a.recipe, seed, a.runs, a.results, a.data_dir, smoke, screened=not a.no_screen)
                 print(f"{a.recipe} seed {seed}: full run, test error {100 * s['metrics']['categorical_error']['error']:.2f}%",
                       flush=True)
             else:
