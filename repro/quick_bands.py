@@ -7,7 +7,7 @@ commit, date and CPU). Green means the code still does what it did when the band
 regression (or a band measured with other code: re-measure it after a deliberate change of recipe).
 
 The protocol is fixed here, before looking at any run:
-- the metrics of each experiment and which way is better (QUICK_METRICS);
+- the metrics of each experiment and which way is better (each experiment's `quick_metrics` registration);
 - the band: the worst seed value, widened on the bad side by the seeds' range or by 5% of the mean's
   magnitude, whichever is larger (with 2-3 seeds the range is the honest spread; the 5% floor keeps a
   near-deterministic metric from failing on float rounding). Better than every seed is a PASS too.
@@ -20,32 +20,19 @@ from pathlib import Path
 BANDS_FILE = "quick_bands.json"
 RELATIVE_FLOOR = 0.05
 
-# experiment -> [(label, path into the run summary, "higher" | "lower" is better)]
-QUICK_METRICS = {
-    "goodfellow2014_mnist": [("test Parzen log-likelihood (nats)", "parzen.ll", "higher")],
-    "keras_dcgan_mnist": [("test Parzen log-likelihood (nats)", "parzen.ll", "higher")],
-    "infogan_mnist": [("categorical-code error (fraction of test digits)", "metrics.categorical_error.error", "lower")],
-    "vae_mnist": [("test ELBO (nats)", "metrics.test_bounds.elbo", "higher"),
-                  ("test Parzen log-likelihood (nats)", "parzen.ll", "higher")],
-    "vae_latent20_mnist": [("test ELBO (nats)", "metrics.test_bounds.elbo", "higher"),
-                           ("test Parzen log-likelihood (nats)", "parzen.ll", "higher")],
-    "autoencoder_mnist": [("test reconstruction (nats)", "metrics.test_reconstruction_nats", "lower")],
-    "cgan_mnist": [("requested-label accuracy", "metrics.requested_label_accuracy", "higher"),
-                   ("test Parzen log-likelihood (nats)", "parzen.ll", "higher")],
-    "wgan_mnist": [("test Parzen log-likelihood (nats)", "parzen.ll", "higher"),
-                   ("Fréchet distance of 10,000 samples (classifier features)", "metrics.samples.frechet_distance",
-                    "lower")],
-    "toy1d_gaussian": [("JSD(p_data, p_g) after training", "metrics.jsd_data_g_end", "lower"),
-                       ("abs(mean of G − μ)", "abs_mean_error", "lower")],
-}
+def quick_metrics() -> dict:
+    """{experiment: [QuickMetric]}: what each experiment declares in its registration (repro.registry)."""
+    from repro import registry
+
+    return registry.quick_metrics()
 
 
-def metric_value(summary: dict, path: str):
-    if path == "abs_mean_error":  # toy 1-D: how far G's mean ended from the data's
-        m = summary.get("metrics") or {}
-        return abs(m["g_mean"] - m["mu"]) if "g_mean" in m and "mu" in m else None
+def metric_value(summary: dict, metric) -> float | None:
+    """The metric's value in a run summary (a QuickMetric, or a dotted path), None when the summary lacks it."""
+    if getattr(metric, "value", None) is not None:
+        return metric.value(summary)
     node = summary
-    for part in path.split("."):
+    for part in getattr(metric, "path", metric).split("."):
         if not isinstance(node, dict) or node.get(part) is None:
             return None
         node = node[part]
@@ -70,8 +57,9 @@ def judge(summary: dict, bands: dict) -> list[dict]:
     out = []
     exp = summary["experiment"]
     measured = (bands.get("experiments") or {}).get(exp, {})
-    for label, path, better in QUICK_METRICS.get(exp, []):
-        value = metric_value(summary, path)
+    for metric in quick_metrics().get(exp, []):
+        label, path, better = metric.label, metric.path, metric.better
+        value = metric_value(summary, metric)
         entry = measured.get(path)
         base = {"experiment": exp, "run": summary["run"], "metric": label, "path": path, "better": better,
                 "value": value}

@@ -35,6 +35,17 @@ class RunFigures:
 
 
 @dataclass(frozen=True)
+class QuickMetric:
+    """A number of an experiment's quick run that its quick band holds (repro.quick_bands): `path` into the run's
+    summary (dotted; also the key of results/quick_bands.json), which way is better, and optionally `value`,
+    a function (summary) -> number for a metric the summary does not hold as such."""
+    label: str
+    path: str
+    better: str  # "higher" or "lower"
+    value: Callable | None = None
+
+
+@dataclass(frozen=True)
 class Claim:
     """One claim of a paper (or of the course notes) that the report's "results at a glance" table shows.
 
@@ -61,6 +72,9 @@ class Experiment:
     summary_figures: tuple = ()  # fn(results_dir) -> [paths]: drawn from results/runs/*.json alone
     report_sections: tuple = ()  # fn(results_dir) -> (markdown, rows of verification.json)
     claims: tuple = ()  # Claim: the paper claims its rows judge, in the order of the results-at-a-glance table
+    quick_metrics: dict = field(default_factory=dict)  # config `experiment:` name -> [QuickMetric] of its quick band
+    paper_target_rows: tuple = ()  # id prefixes of rows that hold a run against a paper's number (quick runs get
+    #                                no verdict there: repro.report.judge_rows_by_profile)
 
 
 EXPERIMENTS: dict[str, Experiment] = {}  # by name, in registration order (the order of REPORT.md's sections)
@@ -107,3 +121,12 @@ def report_sections() -> list:
 
 def claims() -> list:
     return [c for experiment in EXPERIMENTS.values() for c in experiment.claims]
+
+
+def quick_metrics() -> dict:
+    """{config experiment name: [QuickMetric]} over every registered experiment, in registration order."""
+    return {name: metrics for experiment in EXPERIMENTS.values() for name, metrics in experiment.quick_metrics.items()}
+
+
+def paper_target_rows() -> tuple:
+    return tuple(prefix for experiment in EXPERIMENTS.values() for prefix in experiment.paper_target_rows)

@@ -18,8 +18,6 @@ from repro.results import collect_files, git, load_runs, row
 
 
 QUICK_PROFILE_TOKEN = re.compile(r"(^|[.\-_ ])quick([.\-_ ]|$)")
-# rows that hold a run against a number a paper reported: only a paper-profile run gets a verdict there
-PAPER_TARGET_ROWS = ("goodfellow2014.table1.", "keras_dcgan.mostly_ones.", "infogan.", "cgan.")
 
 
 def provenance(results_dir) -> dict:
@@ -64,16 +62,17 @@ def _runs_named(text, runs):
 def judge_rows_by_profile(rows, runs, prov):
     """A quick run held against a paper's number gets no verdict there (REFERENCE: it is judged
     against its quick band instead); a paper-profile verdict names its run(s), commit and date."""
+    targets = registry.paper_target_rows()  # rows that hold a run against a number a paper reported
     for r in rows:
         text = f"{r['id']} {r['note'] or ''}"
         named = _runs_named(text, runs)
-        if r["id"].startswith(PAPER_TARGET_ROWS) and r["status"] in ("PASS", "FAIL") and (
+        if r["id"].startswith(targets) and r["status"] in ("PASS", "FAIL") and (
                 QUICK_PROFILE_TOKEN.search(r["id"]) or "quick profile" in (r["note"] or "")):
             r["note"] = (f"{r['status']} against the paper's number, shown for reference only: a quick run is not "
                          f"meant to reach it and is judged against its quick band (section below); {r['note']}")
             r["status"] = "REFERENCE"
             continue
-        if r["status"] in ("PASS", "FAIL") and r["id"].startswith(PAPER_TARGET_ROWS):
+        if r["status"] in ("PASS", "FAIL") and r["id"].startswith(targets):
             # an aggregate row (over seeds) names the runs it pooled in its note, so this finds them too
             where = "; ".join(f"{n}: {prov.get(f'runs/{n}.json', 'source unknown')}" for n in named)
             if where:
@@ -83,13 +82,13 @@ def judge_rows_by_profile(rows, runs, prov):
 
 def quick_band_section(results_dir):
     """Each experiment's quick run (`./run_all.sh`'s default profile) against the band this suite measured."""
-    from repro.quick_bands import QUICK_METRICS, judge, load_bands
+    from repro.quick_bands import judge, load_bands, quick_metrics
 
     bands = load_bands(results_dir)
     runs = load_runs(results_dir)
     rows, lines = [], []
     src = "this suite's quick-profile band (results/quick_bands.json)"
-    for exp in QUICK_METRICS:
+    for exp in quick_metrics():
         s = runs.get(f"{exp}-quick")
         if s is None:
             rows.append(row(f"quick.{exp}", src, "band", None, "—", "NOT RUN",

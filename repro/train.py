@@ -31,7 +31,6 @@ class RunError(RuntimeError):
 # batch and keeps its replica's rows, and scales its losses over replicas, so N workers follow one process
 # (tests/test_distribute.py, two worker processes). The convolutional and TFD variants share that code but their
 # datasets are not available to the tests, so they are not claimed; the other models draw noise per replica.
-MULTIWORKER_MODELS = {"goodfellow2014"}
 
 
 def default_run_dir(cfg) -> Path:
@@ -333,8 +332,9 @@ def train(cfg, run_dir=None, resume=False, data_dir=None, verbose=2, argv=None):
         RunFolderLock.check_free(run_dir)
     check_run_dir(cfg, run_dir, resume)
     cls = REGISTRY[cfg["model"]]
-    if cfg["train"]["distribute"] == "multiworker" and cfg["model"] not in MULTIWORKER_MODELS:
-        raise RunError(f"train.distribute: multiworker is supported for the {', '.join(sorted(MULTIWORKER_MODELS))} "
+    if cfg["train"]["distribute"] == "multiworker" and not cls.supports_multiworker:
+        able = sorted(key for key, c in REGISTRY.items() if c.supports_multiworker)
+        raise RunError(f"train.distribute: multiworker is supported for the {', '.join(able)} "
                        f"model only (tested: two workers follow the one-process run); {cfg['model']!r} draws its noise "
                        "per replica and does not scale its losses over replicas. Use train.distribute: none.")
     if resume and done_path.exists():

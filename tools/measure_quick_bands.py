@@ -1,5 +1,5 @@
 """Measure the quick-profile bands: train and evaluate an experiment's quick profile with several seeds, and
-merge the values of its QUICK_METRICS (repro/quick_bands.py) into results/quick_bands.json together with this
+merge the values of its quick metrics (declared in its experiment's registration) into results/quick_bands.json together with this
 command line, the commit, the date, the CPU and the seconds each run took.
 
     .venv/bin/python tools/measure_quick_bands.py vae_mnist autoencoder_mnist --seeds 0 1 2
@@ -42,7 +42,10 @@ def main(argv=None):
     a = ap.parse_args(argv)
 
     from repro.backend import _cpuinfo
-    from repro.quick_bands import BANDS_FILE, QUICK_METRICS, metric_value
+    import repro.experiments  # noqa: F401  registers each experiment's quick metrics
+    from repro.quick_bands import BANDS_FILE, metric_value, quick_metrics
+
+    metrics = quick_metrics()
 
     bands_path = Path(a.results, BANDS_FILE)
     bands = json.loads(bands_path.read_text()) if bands_path.exists() else {}
@@ -51,8 +54,8 @@ def main(argv=None):
     bands.setdefault("experiments", {})
     scratch = Path(a.runs, "results")
     for exp in a.experiments:
-        if exp not in QUICK_METRICS:
-            raise SystemExit(f"error: {exp} has no quick metrics in repro/quick_bands.py")
+        if exp not in metrics:
+            raise SystemExit(f"error: {exp} declares no quick metrics (its experiment's registration)")
         cfg = ROOT / "paper_configs" / f"{exp}.yaml"
         entry_runs = []
         for seed in a.seeds:
@@ -73,9 +76,9 @@ def main(argv=None):
                                **({"note": sidecar["note"]} if "note" in sidecar else {}),
                                "seconds_per_epoch_median": s.get("seconds_per_epoch_median"),
                                "epochs": s.get("epochs_trained"),
-                               "values": {path: metric_value(s, path) for _, path, _ in QUICK_METRICS[exp]}})
+                               "values": {m.path: metric_value(s, m) for m in metrics[exp]}})
         per_metric = {}
-        for label, path, better in QUICK_METRICS[exp]:
+        for label, path, better in ((m.label, m.path, m.better) for m in metrics[exp]):
             vals = [r["values"][path] for r in entry_runs if r["values"][path] is not None]
             per_metric[path] = {"label": label, "better": better, "values": vals,
                                 "seeds": [r["seed"] for r in entry_runs if r["values"][path] is not None]}

@@ -17,7 +17,9 @@ class GenerativeModel(keras.Model):
       `self.run_dir` is the run folder when train/load_run made the model;
     - `training_callbacks(run_dir)`: extra callbacks during `fit` (e.g. samples saved during training);
     - `history_keys`: extra history.csv columns kept in results/runs/*.json;
-    - `batches_per_step(cfg)`: how many minibatches one train_step consumes (`steps_for` counts the steps).
+    - `batches_per_step(cfg)`: how many minibatches one train_step consumes (`steps_for` counts the steps);
+    - `supports_multiworker`: the model follows the one-process run under MultiWorkerMirroredStrategy (its noise
+      drawn for the global batch and its losses scaled over replicas, tested); others are refused there.
     """
 
     PARAMS: dict = {}
@@ -26,6 +28,7 @@ class GenerativeModel(keras.Model):
     uses_labels = False
     parzen = True
     history_keys: tuple = ()
+    supports_multiworker = False
 
     def __init__(self, cfg, image_shape=(28, 28, 1), pixel_mean=None, steps_per_epoch=None, **kwargs):
         super().__init__(**kwargs)

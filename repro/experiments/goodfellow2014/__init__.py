@@ -9,7 +9,7 @@ from repro.experiments.goodfellow2014 import datasets_figures, datasets_report, 
 from repro.experiments.goodfellow2014.model import AdversarialNets
 from repro.experiments.goodfellow2014.model_conv import AdversarialNetsConv
 from repro.experiments.goodfellow2014.model_tfd import AdversarialNetsTwoStage
-from repro.registry import Claim, Experiment, RunFigures, register
+from repro.registry import Claim, Experiment, QuickMetric, RunFigures, register
 
 register(Experiment(
     "goodfellow2014",
@@ -20,6 +20,8 @@ register(Experiment(
                  "goodfellow2014_tfd_2stage": RunFigures(datasets_figures.dataset_samples_figure)},
     summary_figures=(figures.summary_figures, longrun.longrun_figure),
     report_sections=(report.goodfellow2014_section, longrun.section, datasets_report.datasets_section),
+    quick_metrics={"goodfellow2014_mnist": [QuickMetric("test Parzen log-likelihood (nats)", "parzen.ll", "higher")]},
+    paper_target_rows=("goodfellow2014.table1.",),
     claims=(
         Claim("Goodfellow et al. 2014", "Table 1, MNIST: Parzen log-likelihood of adversarial nets (nats), the "
               "recipe's seeds at a common length", ("goodfellow2014.table1.mnist.seeds",),

@@ -53,6 +53,7 @@ def scheduled_sgd(p, steps_per_epoch, player):
 
 
 class AdversarialNets(GenerativeModel):
+    supports_multiworker = True  # noise for the global batch, losses scaled over replicas (tests/test_distribute.py)
     PARAMS = {
         "noise_dim": Field(100, int, lo=1),
         "noise": Field("uniform_sqrt3", str, choices=("uniform_sqrt3", "gaussian")),

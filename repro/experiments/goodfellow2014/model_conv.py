@@ -88,6 +88,7 @@ SHARED = ("noise_dim", "noise", "g_hidden", "g_activations", "g_irange", "d_inpu
 
 
 class AdversarialNetsConv(AdversarialNets):
+    supports_multiworker = False  # not tested under several workers
     PARAMS = {
         **{k: AdversarialNets.PARAMS[k] for k in SHARED},
         "g_conv_shape": Field([10, 10, 80], list, doc="the last G hidden layer viewed as height, width, channels"),

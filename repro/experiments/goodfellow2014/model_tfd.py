@@ -62,6 +62,7 @@ class SecondStage(keras.callbacks.Callback):
 
 
 class AdversarialNetsTwoStage(AdversarialNets):
+    supports_multiworker = False  # not tested under several workers
     PARAMS = {
         **AdversarialNets.PARAMS,
         "g_pretrain_epochs": Field(50, int, lo=1, doc="epochs of stage 1 before the new stack goes under G"),

@@ -2,7 +2,7 @@
 information, unsupervised digit error, what a continuous code does), figures.py, report.py."""
 from repro.experiments.infogan import figures, report
 from repro.experiments.infogan.model import InfoGAN
-from repro.registry import Claim, Experiment, RunFigures, register
+from repro.registry import Claim, Experiment, QuickMetric, RunFigures, register
 
 register(Experiment(
     "infogan",
@@ -10,6 +10,9 @@ register(Experiment(
     run_figures={"infogan": RunFigures(figures.infogan_figures, need_data=False)},
     summary_figures=(figures.infogan_summary_figures,),
     report_sections=(report.infogan_section,),
+    quick_metrics={"infogan_mnist": [QuickMetric("categorical-code error (fraction of test digits)",
+                                                 "metrics.categorical_error.error", "lower")]},
+    paper_target_rows=("infogan.",),
     claims=(
         Claim("Chen et al. 2016 (InfoGAN)", "the mutual-information bound reaches H(c) = ln 10 (nats)",
               ("infogan.protocol.paper.mi_every_run",), figure="figures/infogan_mnist-mi_curve.png",

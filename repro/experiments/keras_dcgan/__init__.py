@@ -3,7 +3,7 @@ experiment.py what is recorded during training, the numbers for results/runs/*.j
 report section."""
 from repro.experiments.keras_dcgan import experiment
 from repro.experiments.keras_dcgan.model import KerasDCGAN
-from repro.registry import Claim, Experiment, RunFigures, register
+from repro.registry import Claim, Experiment, QuickMetric, RunFigures, register
 
 register(Experiment(
     "keras_dcgan",
@@ -11,6 +11,8 @@ register(Experiment(
     run_figures={"keras_dcgan": RunFigures(experiment.run_figures, need_data=False)},
     summary_figures=(experiment.summary_figures,),
     report_sections=(experiment.report_section,),
+    quick_metrics={"keras_dcgan_mnist": [QuickMetric("test Parzen log-likelihood (nats)", "parzen.ll", "higher")]},
+    paper_target_rows=("keras_dcgan.mostly_ones.",),
     claims=(
         Claim("keras-dcgan (jacobgil)", "generator and discriminator parameter counts", ("keras_dcgan.parameters.*",),
               reported="6,763,777 / 3,485,441", runs="the model as built", section="keras-dcgan"),

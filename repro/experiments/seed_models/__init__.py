@@ -6,7 +6,7 @@ from repro.experiments.seed_models.autoencoder import Autoencoder
 from repro.experiments.seed_models.cgan import ConditionalGAN
 from repro.experiments.seed_models.vae import VariationalAutoencoder
 from repro.experiments.seed_models.wgan import WassersteinGAN
-from repro.registry import Claim, Experiment, RunFigures, register
+from repro.registry import Claim, Experiment, QuickMetric, RunFigures, register
 
 register(Experiment(
     "seed_models",
@@ -16,6 +16,15 @@ register(Experiment(
                  "cgan": RunFigures(figures.cgan_figures), "wgan": RunFigures(figures.wgan_figures)},
     summary_figures=(figures.wgan_curves, figures.cgan_curves),
     report_sections=(report.vae_autoencoder_section, report.cgan_wgan_section),
+    quick_metrics={
+        "vae_mnist": [QuickMetric("test ELBO (nats)", "metrics.test_bounds.elbo", "higher"), QuickMetric("test Parzen log-likelihood (nats)", "parzen.ll", "higher")],
+        "vae_latent20_mnist": [QuickMetric("test ELBO (nats)", "metrics.test_bounds.elbo", "higher"), QuickMetric("test Parzen log-likelihood (nats)", "parzen.ll", "higher")],
+        "autoencoder_mnist": [QuickMetric("test reconstruction (nats)", "metrics.test_reconstruction_nats", "lower")],
+        "cgan_mnist": [QuickMetric("requested-label accuracy", "metrics.requested_label_accuracy", "higher"), QuickMetric("test Parzen log-likelihood (nats)", "parzen.ll", "higher")],
+        "wgan_mnist": [QuickMetric("test Parzen log-likelihood (nats)", "parzen.ll", "higher"), QuickMetric("Fréchet distance of 10,000 samples (classifier features)",
+                                       "metrics.samples.frechet_distance", "lower")],
+    },
+    paper_target_rows=("cgan.",),
     claims=(
         Claim("Burda et al. 2016", "the importance-weighted bound of a VAE is at least its ELBO", ("vae.iw_above_elbo.*",),
               section="VAE"),

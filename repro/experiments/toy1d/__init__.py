@@ -2,13 +2,17 @@
 (the theory's checks: D*, C(G), JSD), figures.py and report.py."""
 from repro.experiments.toy1d import figures, report
 from repro.experiments.toy1d.model import Toy1DGAN
-from repro.registry import Claim, Experiment, register
+from repro.registry import Claim, Experiment, QuickMetric, register
 
 register(Experiment(
     "toy1d",
     models={"toy1d": Toy1DGAN},
     summary_figures=(figures.toy1d_summary_figures,),
     report_sections=(report.toy1d_section,),
+    quick_metrics={"toy1d_gaussian": [
+        QuickMetric("JSD(p_data, p_g) after training", "metrics.jsd_data_g_end", "lower"),
+        QuickMetric("abs(mean of G − μ)", "abs_mean_error", "lower", value=report.abs_mean_error),
+    ]},
     claims=(
         Claim("Goodfellow et al. 2014", "Prop. 1: for a fixed G the best D is p_data / (p_data + p_g)",
               ("toy1d.*.fixed_g.*",), reported="D* and the optimal loss", runs="every quick run, G fixed", figure="figures/toy1d_gaussian-quick-fixed_g.png",

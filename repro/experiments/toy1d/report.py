@@ -136,3 +136,9 @@ def toy1d_section(results_dir):
               "`toy1d_gaussian_matched` is a named variant (N(0, 1) noise, linear-output 16-16 G, "
               "Adam, 30,000 iterations; see its config), whose family contains p_data.", ""]
     return "\n".join(lines), rows
+
+
+def abs_mean_error(summary):
+    """The quick band's second metric: how far G's mean ended from the data's (None if not measured)."""
+    m = summary.get("metrics") or {}
+    return abs(m["g_mean"] - m["mu"]) if "g_mean" in m and "mu" in m else None
