@@ -56,7 +56,7 @@ def test_keras_dcgan_figure_title_says_how_far_and_whether_digits():
     from repro.experiments.keras_dcgan.experiment import length_words
 
     assert length_words(200, {"classifier_score": 2.49}) == (
-        "after 200 of the original's 46,800 steps (0.4%): not yet digits (classifier score 2.49; digits score ≥ 8 "
+        "after 200 of the original's 46,800 steps (0.43%): not yet digits (classifier score 2.49; digits score ≥ 8 "
         "of 10)")
     assert length_words(46800, {"classifier_score": 8.7}).startswith("after the original's full 46,800 steps: digits")
     assert length_words(600) == "after 600 of the original's 46,800 steps (1.3%)"
