@@ -170,8 +170,10 @@ def section(results_dir):
                f"the curve is on a plateau (gain < {PLATEAU_GAIN:.0f} nat over the last {PLATEAU_WINDOW} epochs).")
         ) + " For scale, the Theis et al. baselines under the same protocol (true data, k-means centroids) are in "
             "the table above.")
-    text += ["", "Figure: `results/figures/goodfellow2014_mnist-longrun.png` (validation estimate and chosen σ "
-                 "against epoch and against the learning rate).", ""]
+    text += ["", "Figure: `results/figures/goodfellow2014_mnist-longrun.png` (the validation estimate over the "
+                 f"first {SEED_LENGTH} epochs and over the whole long run, the σ chosen on validation, and the "
+                 "estimate against the learning rate; the recipe's non-collapsed seeds as a mean with a min–max "
+                 "band, the long run, each variant and each collapsed seed as lines of their own).", ""]
     return "\n".join(text), rows
 
 
