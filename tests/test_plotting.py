@@ -86,3 +86,15 @@ def test_mi_curve_bands_pool_only_runs_of_one_recipe_split_and_length():
     assert labels[1].startswith("paper's recipe, training images 5,000–59,999, 50 epochs, seed 13")
     assert labels[3].startswith("released code's recipe, training images 0–54,999, 10 epochs, seeds 1, 2")
     assert groups[2][1] != groups[3][1]  # the 5-epoch run is on another split: its own colour too
+
+
+def test_mi_figure_has_a_panel_per_length_present(tmp_path):
+    """Only shorter runs (e.g. a smoke or quick run): one panel and no zoom; with 50-epoch runs: two panels."""
+    import matplotlib.image
+
+    from repro.experiments.infogan.figures import mi_figure
+
+    quick = [_infogan("q1", 1, 10, "quick", None), _infogan("q2", 2, 10, "quick", None)]
+    one = matplotlib.image.imread(mi_figure(quick, tmp_path / "one.png"))
+    two = matplotlib.image.imread(mi_figure(quick + [_infogan("a", 15, 50)], tmp_path / "two.png"))
+    assert one.shape[1] < two.shape[1]  # a single panel is narrower

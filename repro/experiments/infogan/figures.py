@@ -180,41 +180,49 @@ def mi_groups(summaries):
     return [g[:4] for g in out]
 
 
-def mi_figure(summaries, path):
+def mi_figure(summaries, path, zoom_from=1000):
     """Paper Fig. 1: the categorical code's MI lower bound (epoch mean) during training; runs of one recipe and
-    length as a mean line with a min-max band over seeds; the 50-epoch runs and the quick runs side by side, one
-    colour per recipe and training split; an inset zooms on the 50-epoch runs' last 40 epochs."""
+    length as a mean line with a min-max band over seeds; the 50-epoch runs and the shorter runs side by side, one
+    colour per recipe and training split; an inset zooms on the 50-epoch runs after `zoom_from` updates."""
     from repro.experiments.infogan.report import MI_TARGET
 
     groups = mi_groups(summaries)
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.8), sharey=True, layout="constrained",
-                             gridspec_kw={"width_ratios": [2, 1]})
-    zoom = axes[0].inset_axes([0.36, 0.08, 0.6, 0.55])
+    shorter = sorted({g[0] for g in groups if g[0] != "paper"})
+    panels = ([("paper", "50-epoch runs (the paper's length)")] if any(g[0] == "paper" for g in groups) else []) \
+        + ([("other", f"shorter runs ({', '.join(shorter)} profile)")] if shorter else [])
+    fig, axes = plt.subplots(1, len(panels), figsize=(11 if len(panels) > 1 else 7.5, 4.8), sharey=True,
+                             layout="constrained", squeeze=False,
+                             gridspec_kw={"width_ratios": [2, 1][:len(panels)]})
+    ax_of = {key: ax for (key, _), ax in zip(panels, axes[0])}
+    zoom = ax_of["paper"].inset_axes([0.36, 0.08, 0.6, 0.55]) if "paper" in ax_of else None
     palette = iter([OKABE_ITO[i] for i in (5, 6, 2, 1, 3, 7)] * 3)  # no yellow: too faint on white for a line
-    colour_of = {}
+    colour_of, late = {}, []
     for profile, recipe, label, members in groups:
         colour = colour_of.setdefault(recipe, next(palette))
         curves = [list(zip(*[((h["epoch"] + 1) * 100, h["mi_cat"]) for h in s["history"]
                              if h.get("mi_cat") is not None])) for s in members]
-        draw_seeds(axes[0] if profile == "paper" else axes[1], curves, colour, label, lw=1.4)
+        draw_seeds(ax_of["paper" if profile == "paper" else "other"], curves, colour, label, lw=1.4)
         if profile == "paper":
             draw_seeds(zoom, curves, colour, label, lw=1.2)
-    for ax, what in zip(axes, ("50-epoch runs (the paper's length)", "quick runs")):
+            late += [(x, y) for c in curves for x, y in zip(*c) if x >= zoom_from]
+    for (_, what), ax in zip(panels, axes[0]):
         ax.set_xlabel("generator updates (100 per epoch)")
         ax.set_title(what, fontsize=9)
-    for ax in (*axes, zoom):
+    for ax in (*axes[0], *([zoom] if zoom else [])):
         ax.axhline(math.log(10), color=OKABE_ITO[0], ls="--", lw=1, label="H(c) = ln 10 = 2.303: the bound's maximum")
         ax.axhline(MI_TARGET, color="0.4", ls=":", lw=1.2,
                    label=f"{MI_TARGET}: our pass line for 'reaches H(c)' (the paper shows the curve, no number)")
-    x_end = max((x for line in zoom.get_lines() for x in line.get_xdata()), default=5000)
-    zoom.set_xlim(x_end - 4000, x_end)
-    zoom.set_ylim(MI_TARGET - 0.01, math.log(10) + 0.005)
-    zoom.tick_params(labelsize=7)
-    zoom.set_title("zoom: the last 40 epochs", fontsize=7)
-    axes[0].set_ylabel("L_I = H(c) − CE, epoch mean (nats)")
-    axes[0].set_ylim(top=2.35)
+    if zoom and late:
+        zoom.set_xlim(zoom_from, max(x for x, _ in late))
+        zoom.set_ylim(min(MI_TARGET, min(y for _, y in late)) - 0.01, math.log(10) + 0.005)
+        zoom.tick_params(labelsize=7)
+        zoom.set_title(f"zoom: from update {zoom_from:,} on", fontsize=7)
+    elif zoom:
+        zoom.remove()
+    axes[0][0].set_ylabel("L_I = H(c) − CE, epoch mean (nats)")
+    axes[0][0].set_ylim(top=2.35)
     runs, refs = {}, {}
-    for ax in axes:  # one legend for both panels, below them: the runs, then the two reference lines
+    for ax in axes[0]:  # one legend for the panels, below them: the runs, then the two reference lines
         for h, lab in zip(*ax.get_legend_handles_labels()):
             (refs if "H(c)" in lab else runs).setdefault(lab, h)
     fig.legend([*runs.values(), *refs.values()], [*runs, *refs], loc="outside lower center", ncol=1, fontsize=7,
