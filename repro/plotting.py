@@ -63,8 +63,8 @@ def draw_seeds(ax, curves, color, label, lw=1.4, **line_kw):
     if len(curves) == 1:
         return ax.plot(*curves[0], color=color, lw=lw, label=label, **line_kw)[0]
     x, mean, lo, hi = seed_band(curves)
-    ax.fill_between(x, lo, hi, color=color, alpha=0.25, lw=0, step=line_kw.get("drawstyle", "").replace("steps-", "")
-                    or None)
+    step = line_kw.get("drawstyle", "").removeprefix("steps-") or None  # a step line gets a step band
+    ax.fill_between(x, lo, hi, color=color, alpha=0.25, lw=0, step=step, zorder=line_kw.get("zorder"))
     return ax.plot(x, mean, color=color, lw=lw, label=f"{label}: mean of {len(curves)} seeds, min–max shaded",
                    **line_kw)[0]
 
