@@ -1,5 +1,6 @@
 """Plotting helpers every experiment's figures share: a fixed seed for the samples shown, image grids,
-nearest training examples, and saving a figure without leaving a half-written file."""
+nearest training examples, a colour-blind-safe palette, seeds drawn as a mean line with a min-max band, and
+saving a figure without leaving a half-written file."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,6 +13,9 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 FIG_SEED = 7  # every figure draws the samples it shows from this seed
+# Okabe & Ito (2008), "Color Universal Design": eight colours told apart with every common colour-vision
+# deficiency; black first, then orange, sky blue, bluish green, yellow, blue, vermillion, reddish purple
+OKABE_ITO = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7")
 
 
 def tile(images, rows, cols, pad=2, fill=1.0):
@@ -22,6 +26,47 @@ def tile(images, rows, cols, pad=2, fill=1.0):
         r, c = divmod(i, cols)
         out[pad + r * (h + pad): pad + r * (h + pad) + h, pad + c * (w + pad): pad + c * (w + pad) + w] = im[..., 0]
     return out
+
+
+def full_grid_shape(n, max_cols=16):
+    """(rows, cols) with rows * cols == n and cols <= max_cols as large as possible: a grid with no ragged
+    last row (128 -> 8 x 16, 64 -> 4 x 16, 100 -> 10 x 10)."""
+    cols = max(c for c in range(1, min(n, max_cols) + 1) if n % c == 0)
+    return n // cols, cols
+
+
+def seed_band(curves):
+    """Mean, min and max over seeds at the x values every seed has a finite y at.
+
+    curves: [(x, y), ...], one per seed. Returns (x, mean, lo, hi) as arrays (empty if no x is common to all):
+    the band never mixes seeds of different lengths, so its mean does not jump where a seed ends."""
+    common = None
+    for x, y in curves:
+        x, y = np.asarray(x, float), np.asarray(y, float)
+        have = set(x[np.isfinite(y)].tolist())
+        common = have if common is None else common & have
+    xs = np.array(sorted(common or ()), float)
+    if not len(xs):
+        return xs, xs, xs, xs
+    ys = []
+    for x, y in curves:
+        x, y = np.asarray(x, float), np.asarray(y, float)
+        keep = np.isfinite(y)
+        at = dict(zip(x[keep].tolist(), y[keep].tolist()))
+        ys.append([at[v] for v in xs.tolist()])
+    ys = np.array(ys)
+    return xs, ys.mean(axis=0), ys.min(axis=0), ys.max(axis=0)
+
+
+def draw_seeds(ax, curves, color, label, lw=1.4, **line_kw):
+    """One seed: its line. Several: their mean as a line and their min-max as a band, labelled with n."""
+    if len(curves) == 1:
+        return ax.plot(*curves[0], color=color, lw=lw, label=label, **line_kw)[0]
+    x, mean, lo, hi = seed_band(curves)
+    step = line_kw.get("drawstyle", "").removeprefix("steps-") or None  # a step line gets a step band
+    ax.fill_between(x, lo, hi, color=color, alpha=0.25, lw=0, step=step, zorder=line_kw.get("zorder"))
+    return ax.plot(x, mean, color=color, lw=lw, label=f"{label}: mean of {len(curves)} seeds, min–max shaded",
+                   **line_kw)[0]
 
 
 def nearest_training_example(samples_flat, train_flat, batch=2000):

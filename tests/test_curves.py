@@ -108,3 +108,32 @@ def test_a_variant_is_set_beside_the_seeds_at_its_own_length(tmp_path):
             ) in line
     assert "score 185.0 (range 180.0–190.0, n = 2) on test" in line
     assert "- Collapse rate of each variant (runs that collapsed / runs): lr_decay_factor=1.00004: 0 of 1." in text
+
+
+def test_longrun_figure_draws_the_seeds_as_one_band_and_the_rest_as_labelled_lines(tmp_path):
+    """The recipe's non-collapsed seeds share a band; the long run (the longest healthy seed), each variant and
+    each collapsed seed are lines of their own, labelled in words."""
+    import json
+
+    from repro.experiments.goodfellow2014.longrun import figure_groups, longrun_figure, study, variant_words
+    from repro.config import load_config
+    from repro.experiments.goodfellow2014.longrun import CONFIG
+
+    (tmp_path / "runs").mkdir()
+    runs = [_summary("long-seed0", 0, 1000, 992, 211.6), _summary("seed1", 1, 300, 298, 180.0),
+            _summary("seed2", 2, 300, 296, 190.0), _summary("fast-decay", 0, 300, 300, 150.0, lr_decay=1.00004),
+            _summary("seed4", 4, 50, 2, -57.2, rise=-10.0)]
+    for s in runs:
+        (tmp_path / "runs" / f"{s['run']}.json").write_text(json.dumps(s))
+    entries = study(tmp_path)
+    recipe = load_config(CONFIG)["model_params"]
+    for r in entries:
+        r["words"] = variant_words(r["summary"], recipe)
+    groups = [(kind, label, [r["run"] for r in members]) for kind, label, members in figure_groups(entries)]
+    assert groups == [
+        ("seeds", "released recipe, seeds 1, 2", ["seed1", "seed2"]),
+        ("long", "the long run (released recipe, seed 0, 1,000 epochs)", ["long-seed0"]),
+        ("variant", "variant: learning rate decaying 10× faster, seed 0", ["fast-decay"]),
+        ("collapsed", "released recipe, seed 4 (collapsed at epoch 22, stopped at 50)", ["seed4"])]
+    (path,) = longrun_figure(tmp_path)
+    assert path.name == "goodfellow2014_mnist-longrun.png" and path.stat().st_size > 0

@@ -18,7 +18,7 @@ register(Experiment(
     run_figures={"goodfellow2014": RunFigures(datasets_figures.with_other_datasets(figures.run_figures)),
                  "goodfellow2014_conv": RunFigures(datasets_figures.dataset_samples_figure),
                  "goodfellow2014_tfd_2stage": RunFigures(datasets_figures.dataset_samples_figure)},
-    summary_figures=(figures.summary_figures, longrun.longrun_figure),
+    summary_figures=(longrun.longrun_figure,),
     report_sections=(report.goodfellow2014_section, longrun.section, datasets_report.datasets_section),
     quick_metrics={"goodfellow2014_mnist": [QuickMetric("test Parzen log-likelihood (nats)", "parzen.ll", "higher")]},
     paper_target_rows=("goodfellow2014.table1.",),

@@ -1,8 +1,7 @@
-"""Goodfellow et al. 2014 on MNIST: Fig. 2 (samples beside their nearest training example), Fig. 3
-(interpolation in z), and the validation Parzen estimate during training."""
+"""Goodfellow et al. 2014 on MNIST: Fig. 2 (samples beside their nearest training example) and Fig. 3
+(interpolation in z). The validation Parzen estimate during training is longrun.py's figure."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -45,29 +44,6 @@ def fig3_interpolation(model, path, title, rows=6, steps=12):
     return save(fig, path)
 
 
-def parzen_curves(results_dir, experiment, reported, path):
-    """Validation Parzen estimate after each epoch for every run of `experiment` in results/runs/."""
-    runs = sorted(Path(results_dir, "runs").glob(f"{experiment}-*.json"))
-    if not runs:
-        return None
-    fig, ax = plt.subplots(figsize=(6, 3.6))
-    for p in runs:
-        s = json.loads(p.read_text())
-        pts = [(h["epoch"] + 1, h["val_parzen"]) for h in s["history"] if h.get("val_parzen") is not None]
-        if not pts:
-            continue
-        e, v = zip(*pts)
-        r = s["recipe"]
-        ax.plot(e, v, label=f"{s['run']} ({r['update']}, {r['precision']}); test {s['parzen']['ll']:.0f}")
-    ax.axhline(reported, color="k", ls="--", lw=1, label=f"paper (test): {reported}")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("validation Parzen LL (nats)")
-    ax.set_ylim(bottom=max(ax.get_ylim()[0], -100))
-    ax.legend(fontsize=6)
-    ax.set_title(f"{experiment}: Parzen estimate on 1,000 validation images during training", fontsize=8)
-    return save(fig, path)
-
-
 def run_figures(run, summary, results_dir):
     """Figs. 2 and 3 of an MNIST run (TFD and CIFAR-10 runs: datasets_figures.py)."""
     figdir = Path(results_dir) / "figures"
@@ -82,8 +58,3 @@ def run_figures(run, summary, results_dir):
                            f"Fig. 3 (Goodfellow et al. 2014), {tag}: linear interpolation in z"),
     ]
 
-
-def summary_figures(results_dir):
-    p = parzen_curves(results_dir, "goodfellow2014_mnist", 225,
-                      Path(results_dir) / "figures" / "goodfellow2014_mnist-parzen_curve.png")
-    return [p] if p else []

@@ -16,7 +16,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from repro.config import load_config
 from repro.metrics.curves import best_so_far, best_up_to, collapse, gain_over_last, value_at
-from repro.plotting import save
+from repro.plotting import OKABE_ITO, draw_seeds, save, seed_band
 from repro.results import load_runs, parzen_check, parzen_verdict, row
 
 CONFIG = Path(__file__).resolve().parents[3] / "paper_configs" / "goodfellow2014_mnist.yaml"
@@ -172,8 +172,10 @@ def section(results_dir):
                f"the curve is on a plateau (gain < {PLATEAU_GAIN:.0f} nat over the last {PLATEAU_WINDOW} epochs).")
         ) + " For scale, the Theis et al. baselines under the same protocol (true data, k-means centroids) are in "
             "the table above.")
-    text += ["", "Figure: `results/figures/goodfellow2014_mnist-longrun.png` (validation estimate and chosen σ "
-                 "against epoch and against the learning rate).", ""]
+    text += ["", "Figure: `results/figures/goodfellow2014_mnist-longrun.png` (the validation estimate over the "
+                 f"first {SEED_LENGTH} epochs and over the whole long run, the σ chosen on validation, and the "
+                 "estimate against the learning rate; the recipe's non-collapsed seeds as a mean with a min–max "
+                 "band, the long run, each variant and each collapsed seed as lines of their own).", ""]
     return "\n".join(text), rows
 
 
@@ -282,41 +284,123 @@ def _seed_pool_check(tests, best, names, runs=None):
                shown=f"{mean:.1f} ± {unc:.1f}" + (" (sd over seeds)" if len(tests) > 1 else ""))
 
 
-def longrun_figure(results_dir):
-    runs = [r for r in study(results_dir) if r["fixed_init"]]
-    if not runs:
-        return []
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6), layout="constrained")  # the y labels would overlap
+def variant_words(summary, recipe):
+    """A variant in a reader's words (the protocol's names), e.g. 'alternating D/G updates (k = 1)'."""
+    params = dict(summary.get("model_params") or {})
+    for key in ("update", "k"):
+        params.setdefault(key, summary["recipe"].get(key))
+    words = []
+    for k in sorted(k for k in params if k in recipe and params[k] != recipe[k]):
+        if k == "update":
+            words.append(f"{params[k]} D/G updates (k = {params.get('k', 1)})")
+        elif k == "noise":
+            kind = str(params[k]).split("_")[0]
+            words.append(f"{'Gaussian' if kind == 'gaussian' else kind} noise")
+        elif k == "lr_decay_factor":
+            ratio = np.log(params[k]) / np.log(recipe[k])
+            words.append(f"learning rate decaying {ratio:.0f}× faster")
+        else:
+            words.append(f"{k} = {params[k]}")
+    return ", ".join(words) or "released recipe"
+
+
+def figure_groups(runs):
+    """What the long-run figure draws: the recipe's non-collapsed seeds (the long run apart) as one band, the
+    long run, each variant run and each collapsed seed as its own line. [(kind, label, [runs])]."""
+    recipe = [r for r in runs if r["variant"] == "recipe"]
+    healthy = [r for r in recipe if not r["collapse"]["collapsed_at_end"]]
+    longest = max(healthy, key=lambda r: r["epochs"]) if healthy else None
+    seeds = [r for r in healthy if r is not longest]
+    groups = []
+    if seeds:
+        groups.append(("seeds", "released recipe, seeds " + ", ".join(str(r["seed"]) for r in seeds), seeds))
+    if longest is not None:
+        groups.append(("long", f"the long run (released recipe, seed {longest['seed']}, {longest['epochs']:,} "
+                               "epochs)", [longest]))
     for r in runs:
-        h = r["summary"]["history"]
-        pts = [(int(x["epoch"]) + 1, x["val_parzen"], x.get("val_sigma"), x.get("lr")) for x in h
-               if x.get("val_parzen") is not None]
-        if not pts:
-            continue
-        e, v, sig, lr = (np.array(a, dtype=float) for a in zip(*pts))
-        label = f"{r['run']} ({r['variant']})"
-        line, = axes[0].plot(e, v, lw=0.7, alpha=0.6, label=label)
-        be, best = best_so_far(e, v)
-        axes[0].plot(be, best, color=line.get_color(), lw=1.4)
-        axes[1].plot(e, sig, color=line.get_color(), lw=1.0, drawstyle="steps-post")
-        axes[2].plot(lr, v, color=line.get_color(), lw=0.7)
-    axes[0].axhline(225, color="k", ls="--", lw=1, label="paper (test): 225")
-    axes[0].set(xlabel="epoch", ylabel="validation Parzen LL (nats)", title="estimate (thin) and best so far (thick)")
-    axes[0].set_ylim(bottom=max(axes[0].get_ylim()[0], -50))
-    axes[1].set(xlabel="epoch", ylabel="σ chosen on validation", title="Parzen window σ")
-    axes[2].set(xlabel="learning rate (decays from 0.1; axis reversed)", ylabel="validation Parzen LL (nats)",
-                xscale="log", title="estimate against the learning rate")
-    axes[2].invert_xaxis()
-    # a log axis over less than a decade labels every minor tick in 10^x form: plain numbers at 1, 1.5, 2, 3, 4, 5, 7 instead
-    lo, hi = axes[2].get_xlim()
+        if r["variant"] != "recipe":
+            groups.append(("variant", f"variant: {r['words']}, seed {r['seed']}" + _collapsed(r), [r]))
+    for r in recipe:
+        if r["collapse"]["collapsed_at_end"]:
+            groups.append(("collapsed", f"released recipe, seed {r['seed']}" + _collapsed(r), [r]))
+    return groups
+
+
+def _collapsed(r):
+    c = r["collapse"]
+    if not c["collapsed"]:
+        return ""
+    return (f" (collapsed at epoch {c['epoch']}, " + ("recovered)" if c["recovered"] else
+                                                      f"stopped at {r['epochs']})"))
+
+
+def _curves(r):
+    h = r["summary"]["history"]
+    pts = [(int(x["epoch"]) + 1, x["val_parzen"], x.get("val_sigma"), x.get("lr")) for x in h
+           if x.get("val_parzen") is not None]
+    if not pts:
+        return None
+    e, v, sig, lr = (np.array([np.nan if a is None else a for a in col], dtype=float) for col in zip(*pts))
+    return e, v, sig, lr
+
+
+def longrun_figure(results_dir):
+    """The validation estimate during training (over the seeds' common length, and over the whole long run), the
+    σ chosen on validation, and the estimate against the learning rate: the recipe's non-collapsed seeds as a
+    mean with a min-max band, the long run, each variant and each collapsed seed as labelled lines."""
+    recipe = load_config(CONFIG)["model_params"]
+    runs = [r for r in study(results_dir) if r["fixed_init"]]
+    for r in runs:
+        r["words"] = variant_words(r["summary"], recipe)
+    groups = [(kind, label, [c for r in members if (c := _curves(r)) is not None])
+              for kind, label, members in figure_groups(runs)]
+    groups = [g for g in groups if g[2]]
+    if not groups:
+        return []
+    fig, axes = plt.subplots(2, 2, figsize=(12, 8.4), layout="constrained")
+    (early, whole), (sigma, by_lr) = axes
+    # Okabe-Ito colours: blue for the seeds, vermillion for the long run, the others for the variants; collapsed
+    # seeds dotted grey (they fall below the axes within a few epochs). The seeds are drawn on top.
+    others = iter([OKABE_ITO[i] for i in (1, 3, 7, 2)] * 4)
+    for kind, label, cur in groups:
+        color = {"seeds": OKABE_ITO[5], "long": OKABE_ITO[6], "collapsed": "0.55"}.get(kind) or next(others)
+        style = {"lw": 1.8 if kind == "seeds" else 1.0, "ls": ":" if kind == "collapsed" else "-",
+                 "zorder": 3 if kind == "seeds" else 2}
+        for ax in (early, whole):
+            draw_seeds(ax, [(e, v) for e, v, _, _ in cur], color, label, **style)
+        draw_seeds(sigma, [(e, s) for e, _, s, _ in cur], color, label, drawstyle="steps-post", **style)
+        # the recipe's seeds share one learning-rate schedule: their band is drawn against the epochs' lr
+        lr_of = {}
+        for e, _, _, lr in cur:
+            lr_of.update({float(a): float(b) for a, b in zip(e, lr) if np.isfinite(b)})
+        x, mean, lo, hi = seed_band([(e, v) for e, v, _, _ in cur])
+        keep = np.array([a in lr_of for a in x.tolist()], bool)
+        lrs = np.array([lr_of[a] for a in x[keep].tolist()])
+        if len(cur) > 1:
+            by_lr.fill_between(lrs, lo[keep], hi[keep], color=color, alpha=0.25, lw=0, zorder=style["zorder"])
+        by_lr.plot(lrs, mean[keep], color=color, **style)
+    for ax in (early, whole, by_lr):
+        ax.axhline(225, color=OKABE_ITO[0], ls="--", lw=1, label="paper, test set: 225")
+        ax.set_ylim(-50, 240)
+        ax.set_ylabel("validation Parzen LL (nats)")
+    early.set(xlabel="epoch", xlim=(0, SEED_LENGTH), title=f"the first {SEED_LENGTH} epochs (the seeds' length)")
+    whole.set(xlabel="epoch", title="the whole long run")
+    sigma.set(xlabel="epoch", ylabel="σ chosen on validation", title="Parzen window σ chosen on validation")
+    by_lr.set(xlabel="learning rate (decays from 0.1; axis reversed)", xscale="log",
+              title="validation estimate against the learning rate")
+    by_lr.invert_xaxis()
+    # a log axis over less than a decade labels every minor tick in 10^x form: plain numbers at 1, 1.5, 2, 3, 4, 5,
+    # 7 instead
+    lo, hi = by_lr.get_xlim()
     decades = abs(np.log10(hi / lo)) if lo > 0 and hi > 0 else 1.0
     subs = (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 7.0) if decades <= 1.2 else (1.0, 2.0, 5.0) if decades <= 2.5 else (1.0, 3.0)
-    axes[2].xaxis.set_major_locator(LogLocator(subs=subs))  # fewer labels the more decades the runs span
-    axes[2].xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
-    axes[2].xaxis.set_minor_formatter(NullFormatter())
-    axes[2].set_ylim(bottom=max(axes[2].get_ylim()[0], -50))
-    axes[2].axhline(225, color="k", ls="--", lw=1)
-    axes[0].legend(fontsize=6)
-    for ax in axes:
-        ax.title.set_fontsize(8)
+    by_lr.xaxis.set_major_locator(LogLocator(subs=subs))  # fewer labels the more decades the runs span
+    by_lr.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
+    by_lr.xaxis.set_minor_formatter(NullFormatter())
+    for ax in axes.flat:
+        ax.title.set_fontsize(9)
+    handles, labels = early.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=2, fontsize=8, frameon=False)
+    fig.suptitle("Goodfellow et al. 2014, MNIST: Parzen estimate on 1,000 validation images during training",
+                 fontsize=11)
     return [save(fig, Path(results_dir) / "figures" / f"{EXPERIMENT}-longrun.png")]

@@ -152,5 +152,6 @@ def goodfellow2014_section(results_dir):
                     + (f"; {spe:.1f} s/epoch (median, 2-core CPU)" if spe else "") + ".")
     text += precision_comparison(runs)
     text += ["", "Figures: `results/figures/*-fig2.png` (samples, framed column = nearest training example), "
-                 "`*-fig3.png` (interpolation in z), `goodfellow2014_mnist-parzen_curve.png`.", ""]
+                 "`*-fig3.png` (interpolation in z); the validation estimate during training: "
+                 "`goodfellow2014_mnist-longrun.png` (below).", ""]
     return "\n".join(text), rows

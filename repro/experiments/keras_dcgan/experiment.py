@@ -22,7 +22,7 @@ import keras
 import numpy as np
 
 from repro.callbacks import atomic_write_bytes, atomic_write_text
-from repro.plotting import FIG_SEED, save, tile
+from repro.plotting import FIG_SEED, full_grid_shape, save, tile
 from repro.results import load_runs, row
 
 PAPER_STEPS_PER_EPOCH, PAPER_EPOCHS = 468, 100
@@ -207,10 +207,30 @@ def final_metrics(model, data_dir=None) -> dict:
 
 
 # ---- figures ----------------------------------------------------------------------------------------------
-def _grid(images01, cols=11):
-    """The original's combine_images layout: 128 images in rows of int(sqrt(128)) = 11."""
-    rows = -(-len(images01) // cols)
+BOOK = 'the book chapter "VAE, GAN and variants"'
+DIGITS_SCORE = 8.0  # classifier score from which samples count as digits (the suite's bar, as for WGAN's samples)
+
+
+def _grid(images01, max_cols=16):
+    """All the images in full rows (128 -> 8 x 16; the original's combine_images leaves a ragged 12th row)."""
+    rows, cols = full_grid_shape(len(images01), max_cols)
     return tile(images01, rows, cols)
+
+
+def length_words(total_steps, plain=None):
+    """What a figure shows, in words: how far into the original's 46,800 steps, and whether the samples are
+    digits by the classifier score of the final plain samples (None: not measured)."""
+    if total_steps >= PAPER_STEPS:
+        when = f"after the original's full {PAPER_STEPS:,} steps"
+    else:
+        pct = 100 * total_steps / PAPER_STEPS
+        share = f"{pct:.1f}" if pct >= 1 else f"{pct:.2g}"  # 200 steps: 0.43%, not 0.4%
+        when = f"after {total_steps:,} of the original's {PAPER_STEPS:,} steps ({share}%)"
+    if not plain:
+        return when
+    score = plain["classifier_score"]
+    verdict = "digits" if score >= DIGITS_SCORE else "not yet digits"
+    return f"{when}: {verdict} (classifier score {score:.2f}; digits score ≥ {DIGITS_SCORE:g} of 10)"
 
 
 def _share(hist, digit=1):
@@ -238,17 +258,20 @@ def run_figures(run, summary, results_dir):
     out = []
 
     # Figs. 10-6 / 10-12: the final grid of one batch, plain and --nice
+    total = _run_length(run_dir)
     plain = model.generate(GRID, seed=FIG_SEED)["images"]
     nice = model.generate(GRID, seed=FIG_SEED, nice=True)["images"]
-    fig, axes = plt.subplots(1, 2, figsize=(10, 5.6))
+    fig, axes = plt.subplots(2, 1, figsize=(8, 9.4), layout="constrained")
     for ax, imgs, name, key in ((axes[0], plain, "plain sampling", "final_plain"),
                                 (axes[1], nice, "--nice (best 128 of 2,560 by D)", "final_nice")):
         ax.imshow(_grid(imgs), cmap="gray", vmin=0, vmax=1)
         ax.set_axis_off()
         hm = m.get(key)
-        extra = f"\nclassifier: {100 * _share(hm['histogram']):.1f}% 1s of {hm['n']:,} samples" if hm else ""
+        extra = (f": classifier labels {100 * _share(hm['histogram']):.1f}% of {hm['n']:,} samples as 1s, "
+                 f"score {hm['classifier_score']:.2f}" if hm else "")
         ax.set_title(name + extra, fontsize=8)
-    fig.suptitle(f"Figs. 10-6 / 10-12 (the book chapter “VAE, GAN and variants”): keras-dcgan samples after training, {tag}", fontsize=8)
+    fig.suptitle(f"keras-dcgan samples {length_words(total, m.get('final_plain'))}\n(Figs. 10-6 / 10-12 of "
+                 f"{BOOK}); {tag}", fontsize=8)
     out.append(save(fig, figdir / f"{run_dir.name}-fig10-6_10-12-samples.png"))
 
     # Fig. 10-7: G and D loss of every step
@@ -267,12 +290,12 @@ def run_figures(run, summary, results_dir):
         ax.set_xlabel("iteration (batch of 128)")
         ax.set_ylabel("binary cross-entropy")
         ax.legend(fontsize=7)
-        ax.set_title(f"Fig. 10-7 (the book chapter “VAE, GAN and variants”: G's loss the upper curve, D's the lower): loss of every step, {tag}",
+        ax.set_title(f"Fig. 10-7 of {BOOK} (there G's loss is the upper curve, D's the lower): loss of every "
+                     f"step, {tag}",
                      fontsize=7)
         out.append(save(fig, figdir / f"{run_dir.name}-fig10-7-losses.png"))
 
     # Figs. 10-8 to 10-11 (and 10-12): one fixed noise batch at the start, 400 iterations, 10 and 20 epochs, end
-    total = _run_length(run_dir)
     points, scale = evolution_points(total)
     panels = [(f, lab, s, run_dir / "snapshots" / f"step_{s:06d}.npz") for f, lab, s in points]
     panels = [p for p in panels if p[3].exists()]
@@ -289,14 +312,15 @@ def run_figures(run, summary, results_dir):
         fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 3.9))
         for ax, (f, lab, s, path) in zip(np.atleast_1d(axes), panels):
             imgs = np.load(path)["images"].astype(np.float32) / 255.0
-            ax.imshow(_grid(imgs[:64], cols=8), cmap="gray", vmin=0, vmax=1)
+            ax.imshow(_grid(imgs[:64], max_cols=8), cmap="gray", vmin=0, vmax=1)
             ax.set_axis_off()
             when = lab if scale == 1.0 or lab in ("start", "end") else f"≙ {lab}"
             ax.set_title((f"Fig. {f}: {when}" if f else f"(this run: {lab})") + f"\nstep {s:,}", fontsize=8)
         note = ("" if scale == 1.0 else
-                f"\nThis run has {total:,} steps, not the paper's {PAPER_STEPS:,}: the points are scaled by "
+                f"\nThis run has {total:,} steps, not the original's {PAPER_STEPS:,}: the points are scaled by "
                 f"{total:,}/{PAPER_STEPS:,} (≙ = at the same fraction of training).")
-        fig.suptitle(f"Figs. 10-8 to 10-12 (the book chapter “VAE, GAN and variants”): the same 64 noise vectors during training, {tag}{note}",
+        fig.suptitle(f"keras-dcgan: the same 64 noise vectors during training, "
+                     f"{length_words(total, m.get('final_plain'))}\n(Figs. 10-8 to 10-12 of {BOOK}); {tag}{note}",
                      fontsize=8)
         out.append(save(fig, figdir / f"{run_dir.name}-fig10-8_10-11-evolution.png"))
     return out

@@ -27,6 +27,33 @@ def _grid_figure(images, rows, cols, title, path, scale=0.55):
     return save(fig, path)
 
 
+def manifold_extent(grid, image_size, pad=2):
+    """imshow extent (left, right, bottom, top) in z units of a tile() grid whose cell centres are at `grid`
+    (evenly spaced, the same values along both axes; the top row is the largest z2)."""
+    step = grid[1] - grid[0]
+    cell = image_size + pad  # pixels per cell; tile() puts `pad` pixels before the first cell too
+    centre0 = pad + image_size / 2  # pixel coordinate of the first cell's centre
+    total = len(grid) * cell + pad
+    left, right = grid[0] - centre0 / cell * step, grid[0] + (total - centre0) / cell * step
+    top, bottom = grid[-1] + centre0 / cell * step, grid[-1] - (total - centre0) / cell * step
+    return float(left), float(right), float(bottom), float(top)
+
+
+def manifold_figure(images, grid, title, path, scale=0.4):
+    """Decoded images of z = (z1, z2) on `grid` x `grid` (rows from the largest z2 down), with z on the axes."""
+    n = len(grid)
+    fig, ax = plt.subplots(figsize=(scale * n + 0.6, scale * n + 0.9))
+    ax.imshow(tile(images, n, n), cmap="gray", vmin=0, vmax=1,
+              extent=manifold_extent(grid, images.shape[1]))
+    ticks = np.arange(np.ceil(grid[0]), np.floor(grid[-1]) + 1)
+    ax.set_xticks(ticks)
+    ax.set_yticks(ticks)
+    ax.set_xlabel("z1")
+    ax.set_ylabel("z2")
+    ax.set_title(title, fontsize=7)
+    return save(fig, path)
+
+
 def pca_2d(codes, *others):
     """Project codes (and other points in the same space) on the codes' first two principal axes."""
     mean = codes.mean(axis=0)
@@ -58,13 +85,14 @@ def vae_figures(run, summary, results_dir):
                         f"The book chapter “VAE, GAN and variants” fig. 10-2: VAE samples (decoder means at z ~ N(0, I)), {tag}",
                         figdir / f"{name}-samples.png")]
     if model.latent_dim == 2:
-        # the book chapter “VAE, GAN and variants” fig. 10-4: an evenly spaced grid of the latent plane through the decoder
+        # fig. 10-4 of the book chapter: an evenly spaced grid of the latent plane through the decoder
         steps = 20
         grid = np.linspace(-3.0, 3.0, steps, dtype=np.float32)
         z = np.stack(np.meshgrid(grid, grid[::-1]), axis=-1).reshape(-1, 2)
-        out.append(_grid_figure(model.decode_numpy(z), steps, steps,
-                                f"The book chapter “VAE, GAN and variants” fig. 10-4 (K&W 2014 fig. 4b): decoded latent plane, z1, z2 evenly from -3 "
-                                f"to 3 (left-right, bottom-top), {tag}", figdir / f"{name}-manifold.png", scale=0.4))
+        out.append(manifold_figure(model.decode_numpy(z), grid,
+                                   'Fig. 10-4 of the book chapter "VAE, GAN and variants" (Kingma & Welling 2014, '
+                                   f"Fig. 4b):\nthe decoder's mean image on an evenly spaced grid of the latent plane, "
+                                   f"{tag}", figdir / f"{name}-manifold.png"))
     n = 5000
     codes = model.encode_numpy(splits.test[:n])
     (proj,), axis = pca_2d(codes)
