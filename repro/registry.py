@@ -5,7 +5,8 @@ Core knows no experiment: each package under repro/experiments/ registers itself
 - config validation finds a model's `PARAMS` by the config's `model:` key (`registered_models`);
 - train and evaluate build that model and call its hooks (`repro.models.base.GenerativeModel`);
 - figures draws each evaluated run with its experiment's `RunFigures`, then every `summary_figures`;
-- report writes every `report_sections` entry, in registration order, into REPORT.md and verification.json.
+- report writes every `report_sections` entry, in registration order, into REPORT.md and verification.json;
+- verify re-measures every `claims` entry whose artifact ships in results/ (`Claim`).
 """
 from __future__ import annotations
 
@@ -32,6 +33,37 @@ class RunFigures:
     need_data: bool = True  # False: the figures need only the model (the run loads faster, without the dataset)
 
 
+def parzen_number(summary) -> tuple | None:
+    """(value, standard error) of the test Parzen estimate in a run summary (or a fresh measurement of it)."""
+    p = summary.get("parzen")
+    return (p["ll"], p["se"]) if p else None
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A headline number that `python -m repro verify` re-measures from a file shipped in results/, without
+    training. An experiment declares it once; the engine knows no claim by name.
+
+    - `run`: the evaluated run behind the number (its results/runs/RUN.json holds the recorded reproduction), or
+      fn(results_dir) -> run name (None: no such run evaluated), for claims such as "the best seed";
+    - `artifact`: where that run's shipped model lives, relative to results/ ("{run}" is filled in);
+    - `verification`: the id of the verification.json row with the paper's number and verdict ("{run}" filled in);
+    - `number`: fn(summary) -> (value, standard error), applied to the recorded summary and to the fresh
+      measurement alike (a summary-shaped dict: {"parzen": ..., "metrics": ...});
+    - `measures`: what verify must recompute: "parzen" (the 2014 protocol, as evaluate scores it) and/or
+      "metrics" (the model's `extra_metrics`, as evaluate computes them);
+    - `needs`: the networks the artifact must hold (a generator file holds the generator alone)."""
+    name: str
+    title: str
+    run: Any
+    verification: str
+    artifact: str = "generators/{run}.npz"
+    number: Callable = parzen_number
+    unit: str = "nats"
+    measures: tuple = ("parzen",)
+    needs: tuple = ("generator",)
+
+
 @dataclass(frozen=True)
 class Experiment:
     name: str
@@ -39,6 +71,7 @@ class Experiment:
     run_figures: dict = field(default_factory=dict)  # config `model:` key -> RunFigures
     summary_figures: tuple = ()  # fn(results_dir) -> [paths]: drawn from results/runs/*.json alone
     report_sections: tuple = ()  # fn(results_dir) -> (markdown, rows of verification.json)
+    claims: tuple = ()  # Claim: headline numbers verify re-checks from shipped files
 
 
 EXPERIMENTS: dict[str, Experiment] = {}  # by name, in registration order (the order of REPORT.md's sections)
@@ -77,6 +110,15 @@ def run_figures(model_key) -> RunFigures | None:
 
 def summary_figures() -> list:
     return [fn for experiment in EXPERIMENTS.values() for fn in experiment.summary_figures]
+
+
+def claims() -> list:
+    """Every declared claim, in registration order; a name declared twice is a programming error."""
+    out = [c for experiment in EXPERIMENTS.values() for c in experiment.claims]
+    names = [c.name for c in out]
+    if len(set(names)) != len(names):
+        raise ValueError(f"claim names declared twice: {sorted({n for n in names if names.count(n) > 1})}")
+    return out
 
 
 def report_sections() -> list:

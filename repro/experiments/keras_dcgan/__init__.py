@@ -3,7 +3,7 @@ experiment.py what is recorded during training, the numbers for results/runs/*.j
 report section."""
 from repro.experiments.keras_dcgan import experiment
 from repro.experiments.keras_dcgan.model import KerasDCGAN
-from repro.registry import Experiment, RunFigures, register
+from repro.registry import Claim, Experiment, RunFigures, register
 
 register(Experiment(
     "keras_dcgan",
@@ -11,4 +11,9 @@ register(Experiment(
     run_figures={"keras_dcgan": RunFigures(experiment.run_figures, need_data=False)},
     summary_figures=(experiment.summary_figures,),
     report_sections=(experiment.report_section,),
+    # the final metrics rank samples by D as well (--nice): an artifact holding G and D
+    claims=(Claim("keras-dcgan-mostly-ones", "keras-dcgan users: a full-length run without --nice gives mostly 1s "
+                  "(share the suite's MNIST classifier labels 1)", experiment.paper_run,
+                  "keras_dcgan.mostly_ones.{run}", artifact="models/{run}.npz", number=experiment.share_of_ones,
+                  unit="share", measures=("metrics",), needs=("generator", "discriminator")),),
 ))
