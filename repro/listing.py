@@ -57,24 +57,28 @@ def listing(results_dir="results", configs_dir=CONFIGS, shipped=()) -> list[str]
     """`shipped`: (experiment, claim name, run) of every claim whose model ships in results/."""
     runs = load_runs(results_dir) if Path(results_dir, "runs").is_dir() else {}
     quick, quick_where = quick_times(results_dir)
-    out = ["Experiments (python -m repro train NAME --profile PROFILE; default profile: quick):"]
+    out = ["Experiments and their profiles (python -m repro train NAME --profile PROFILE; without --profile, the "
+           "config's own values: 'default'; ./run_all.sh trains quick):"]
     for name in experiment_names(configs_dir):
         raw = yaml.safe_load((Path(configs_dir) / f"{name}.yaml").read_text())
-        profiles = raw.get("profiles") or {}
+        profiles = {"default": {"train": {"epochs": (raw.get("train") or {}).get("epochs")}},
+                    **(raw.get("profiles") or {})}
         parts = []
         for profile in profiles:
-            epochs = ((profiles[profile] or {}).get("train") or {}).get("epochs")
+            epochs = ((profiles[profile] or {}).get("train") or {}).get("epochs") or profiles["default"]["train"]["epochs"]
             when = ""
             if profile == "quick" and name in quick:
-                when = f", ~{_duration(quick[name])} here with evaluation"
+                when = f"; {_duration(quick[name])} measured, with evaluation"
             elif profile == "paper" and (t := paper_time(runs, name, epochs)):
-                when = f", ~{_duration(t[0])} here (s/epoch of {t[1]})"
-            parts.append(f"{profile} ({epochs} epochs{when})" if epochs else f"{profile}{when}")
+                when = f"; ~{_duration(t[0])} at the pace of {t[1]}"
+            length = f"{epochs} epoch{'s' if epochs != 1 else ''}" if epochs else ""
+            inside = (length + when).lstrip("; ")
+            parts.append(f"{profile} ({inside})" if inside else profile)
         mine = [f"{c} ({r})" for e, c, r in shipped if e == name]
         out.append(f"  {name}: " + "; ".join(parts))
         if mine:
             out.append(f"      shipped model, re-checkable with verify: {', '.join(mine)}")
     if quick_where:
-        out.append(f"Quick times: {quick_where}. Paper times: an evaluated paper-profile run's median seconds per "
-                   "epoch × the profile's epochs.")
+        out.append(f"Quick times: {quick_where}. Paper times: the median seconds per epoch of an evaluated "
+                   "paper-profile run × the profile's epochs (on the CPU that run used).")
     return out
