@@ -186,7 +186,8 @@ def cmd_figures(a):
 def cmd_export_generator(a):
     from repro.evaluate import export_generator
 
-    out, dtype, full, half = export_generator(a.run_dir, a.out, a.checkpoint, a.data_dir)
+    out, dtype, full, half = export_generator(a.run_dir, a.out, a.checkpoint, a.data_dir,
+                                              networks=("generator", *(a.networks or ())))
     print(f"wrote {out} ({dtype}; test Parzen {full['ll']:.2f} with float32 weights, {half['ll']:.2f} with float16)")
 
 
@@ -335,6 +336,9 @@ def build_parser():
     x.add_argument("run_dir")
     x.add_argument("--out", default=None, help="default: results/generators/RUN.npz")
     x.add_argument("--checkpoint", choices=["best", "last"], default=None, help="default: the config's eval.checkpoint")
+    x.add_argument("--with", dest="networks", action="append", metavar="NETWORK",
+                   help="store this network of the model too, in float32 (e.g. discriminator: keras-dcgan's --nice "
+                        "samples need it)")
     add_data_options(x)
     x.set_defaults(fn=cmd_export_generator)
 

@@ -6,6 +6,7 @@ import statistics
 import time
 from pathlib import Path
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -159,8 +160,9 @@ def compute_baselines(results_dir="results", data_dir=None, force=False) -> dict
     return out
 
 
-def export_generator(run_dir, out=None, checkpoint=None, data_dir=None):
-    """Write RUN_DIR's generator (its evaluated checkpoint by default) to results/generators/RUN.npz.
+def export_generator(run_dir, out=None, checkpoint=None, data_dir=None, networks=("generator",)):
+    """Write RUN_DIR's generator (its evaluated checkpoint by default) to results/generators/RUN.npz, with the other
+    `networks` (model attributes, e.g. "discriminator") beside it in float32.
 
     The test Parzen estimate is computed with the float32 weights and with the weights rounded to float16, on
     the same samples' noise; float16 is kept if the two differ by less than FLOAT16_TOLERANCE_NATS."""
@@ -173,6 +175,11 @@ def export_generator(run_dir, out=None, checkpoint=None, data_dir=None):
     cfg, model, splits, info = load_run(run_dir, checkpoint or "best", data_dir)
     if not model.parzen or cfg["data"]["dataset"] != "mnist":
         raise GeneratorFileError(f"{run_dir}: only MNIST runs scored by the Parzen protocol can be exported.")
+    networks = ("generator", *(n for n in networks if n != "generator"))
+    missing = [n for n in networks if not isinstance(getattr(model, n, None), keras.Model)]
+    if missing:
+        raise GeneratorFileError(f"{run_dir}: a {type(model).__name__} has no network {', '.join(missing)}; "
+                                 "--with takes a network of the model, e.g. discriminator.")
     full = test_parzen(model, cfg, splits)
     weights = model.generator.get_weights()
     model.generator.set_weights([w.astype(np.float16).astype(np.float32) for w in weights])
@@ -181,5 +188,6 @@ def export_generator(run_dir, out=None, checkpoint=None, data_dir=None):
     dtype = "float16" if abs(half["ll"] - full["ll"]) < FLOAT16_TOLERANCE_NATS else "float32"
     out = Path(out) if out else Path("results") / "generators" / f"{run_dir.name}.npz"
     write_generator_file(out, cfg, model, {**info, "run": run_dir.name}, parzen_float32=full,
-                         parzen_stored=half if dtype == "float16" else full, dtype=dtype, commit=code_commit())
+                         parzen_stored=half if dtype == "float16" else full, dtype=dtype, commit=code_commit(),
+                         networks=networks)
     return out, dtype, full, half

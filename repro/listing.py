@@ -65,7 +65,8 @@ def listing(results_dir="results", configs_dir=CONFIGS, shipped=()) -> list[str]
                     **(raw.get("profiles") or {})}
         parts = []
         for profile in profiles:
-            epochs = ((profiles[profile] or {}).get("train") or {}).get("epochs") or profiles["default"]["train"]["epochs"]
+            epochs = ((profiles[profile] or {}).get("train") or {}).get("epochs") or \
+                profiles["default"]["train"]["epochs"]
             when = ""
             if profile == "quick" and name in quick:
                 when = f"; {_duration(quick[name])} measured, with evaluation"

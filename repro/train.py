@@ -549,13 +549,16 @@ def load_run(run_dir, checkpoint="best", data_dir=None, need_data=True):
 
 
 def load_generator_file(path, data_dir=None, need_data=True):
-    """Like `load_run`, from a generator file: the stored generator in place, the discriminator as initialised."""
+    """Like `load_run`, from a generator file: the stored networks in place (the generator; the discriminator as
+    initialised unless the file holds it too)."""
     from repro.generator_store import read_generator_file
 
     cfg, weights, meta = read_generator_file(path)
     splits = REGISTRY[cfg["model"]].load_splits(cfg, data_dir) if need_data else None
     model = build_model(cfg, splits)
     model.generator.set_weights(weights)
+    for network, values in meta["weights"].items():  # e.g. the discriminator, where the file holds it
+        getattr(model, network).set_weights(values)
     info = {"checkpoint": meta["source"].get("checkpoint"), "epoch": meta["source"].get("epoch"),
             "generator_file": str(path), "dtype": meta["dtype"], "run": meta["source"].get("run")}
     return cfg, model, splits, info

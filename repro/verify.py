@@ -149,7 +149,8 @@ def listing(results_dir) -> list[str]:
     if rest:
         out.append("Declared but not checkable here:")
         for r in rest:
-            out += [f"  {r.claim.name}: {r.claim.title}", f"      {('run ' + r.run + ': ') if r.run else ''}{r.problem}"]
+            where = f"run {r.run}: " if r.run else ""
+            out += [f"  {r.claim.name}: {r.claim.title}", f"      {where}{r.problem}"]
     return out
 
 

@@ -11,11 +11,11 @@ register(Experiment(
     run_figures={"infogan": RunFigures(figures.infogan_figures, need_data=False)},
     summary_figures=(figures.infogan_summary_figures,),
     report_sections=(report.infogan_section,),
-    # the error needs the discriminator body and Q head beside G: an artifact holding all three
+    # the error needs the discriminator body and Q head (one network, `discriminator`) beside G
     claims=tuple(Claim(f"infogan-{recipe}-recipe-best", f"Chen et al. 2016, §5: the categorical code classifies "
                        f"MNIST test digits with about 5% error; best full run of the {recipe} recipe",
                        report.best_protocol_run(recipe), f"infogan.protocol.{recipe}.best_of_n",
-                       artifact="models/{run}.npz", number=report.categorical_error, unit="error",
+                       number=report.categorical_error, unit="error",
                        measures=("metrics",), needs=("generator", "discriminator"))
                  for recipe in RECIPES),
 ))
