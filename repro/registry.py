@@ -52,7 +52,8 @@ class Claim:
       measurement alike (a summary-shaped dict: {"parzen": ..., "metrics": ...});
     - `measures`: what verify must recompute: "parzen" (the 2014 protocol, as evaluate scores it) and/or
       "metrics" (the model's `extra_metrics`, as evaluate computes them);
-    - `needs`: the networks the artifact must hold (a generator file holds the generator alone)."""
+    - `needs`: the networks the artifact must hold (a generator file holds the generator alone);
+    - `export`: the command that writes the artifact from the run folder ("{run}" filled in), or why none does yet."""
     name: str
     title: str
     run: Any
@@ -62,6 +63,7 @@ class Claim:
     unit: str = "nats"
     measures: tuple = ("parzen",)
     needs: tuple = ("generator",)
+    export: str = "python -m repro export-generator runs/{run}"
 
 
 @dataclass(frozen=True)

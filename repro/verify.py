@@ -67,7 +67,9 @@ def resolve(claim, results_dir) -> Resolved:
     row = rows.get(claim.verification.format(run=run))
     problem = None
     if not artifact.exists():
-        problem = f"not shipped (no {artifact}; its run folder is needed to export it)"
+        how = claim.export.format(run=run)
+        problem = f"not shipped (no {artifact}); " + (f"write it from the run folder: {how}"
+                                                      if how.startswith("python -m repro") else how)
     elif summary is None or claim.number(summary) is None:
         problem = f"no recorded reproduction ({summary_path} has no such number)"
     elif missing := [n for n in claim.needs if n not in _networks(artifact)]:
@@ -141,8 +143,9 @@ def listing(results_dir) -> list[str]:
     for r in ok:
         size = r.artifact.stat().st_size / 1e6
         t = times.get(r.claim.name)
-        when = (f"expected time {_fmt_seconds(t['seconds'])} (measured {t['date']} on {t['cpu']}, {t['cores']} "
-                f"cores, load average {t['load_average']:.1f})" if t else
+        start = f" + {_fmt_seconds(t['startup_seconds'])} start-up" if t and t.get("startup_seconds") else ""
+        when = (f"expected time {_fmt_seconds(t['seconds'])}{start} (measured {t['date']} on {t['cpu']}, "
+                f"{t['cores']} cores, load average {t['load_average']:.1f})" if t else
                 "expected time not measured yet (`verify all --record-time` records it)")
         out += [f"  {r.claim.name}: {r.claim.title}", f"      run {r.run}; model {r.artifact} ({size:.1f} MB); {when}"]
     rest = [r for r in resolved if not r.checkable]
@@ -184,8 +187,9 @@ def _cpu():
     return d["cpu"], d["cores"]
 
 
-def run(names, results_dir="results", data_dir=None, record_time=False, out=print) -> int:
-    """Lists the claims (no names) or checks them; returns the exit code: 0 when every checked claim agrees."""
+def run(names, results_dir="results", data_dir=None, record_time=False, out=print, started=None) -> int:
+    """Lists the claims (no names) or checks them; returns the exit code: 0 when every checked claim agrees.
+    `started`: when the command started (its start-up, mostly importing TensorFlow, is recorded with the times)."""
     if not names:
         for line in listing(results_dir):
             out(line)
@@ -196,13 +200,16 @@ def run(names, results_dir="results", data_dir=None, record_time=False, out=prin
     out(f"verify: {len(chosen)} claim(s) on {cpu} ({cores} cores, load average {os.getloadavg()[0]:.1f})")
     header = ("claim", "paper", "recorded (± SE)", "measured now", "difference", "agrees", "paper verdict", "time")
     table, failed, t_all = [header], 0, time.time()
+    startup = t_all - started if started else None
     times = recorded_times(results_dir)
     for r in chosen:
         recorded = r.claim.number(r.summary)
         m = measure(r, data_dir)
         ok = agrees(recorded, m["value"])
         failed += not ok
-        times[r.claim.name] = {"seconds": round(m["seconds"], 1), "cpu": cpu, "cores": cores,
+        times[r.claim.name] = {"seconds": round(m["seconds"], 1),
+                               "startup_seconds": round(startup, 1) if startup is not None else None, "cpu": cpu,
+                               "cores": cores,
                                "load_average": round(os.getloadavg()[0], 2),
                                "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
         table.append((r.claim.name, str(r.row["reported"]) if r.row else "—", _fmt_recorded(recorded, r.claim.unit),
@@ -219,8 +226,8 @@ def run(names, results_dir="results", data_dir=None, record_time=False, out=prin
         out(f"{r.claim.name}: not checked, {r.problem}")
     total = time.time() - t_all
     out(f"{len(chosen) - failed} of {len(chosen)} agree with the recorded reproduction (within its standard error); "
-        f"{_fmt_seconds(total)} in all. 'paper verdict' is the reproduction against the paper, from "
-        "verification.json.")
+        f"{_fmt_seconds(total)} of measuring" + (f" after {_fmt_seconds(startup)} of start-up" if startup else "")
+        + ". 'paper verdict' is the reproduction against the paper, from verification.json.")
     if record_time:  # per claim: its seconds, with the CPU and the load they were measured under
         atomic_write_text(Path(results_dir) / TIMES_FILE, json.dumps(times, indent=1))
     return 0 if failed == 0 else 1

@@ -16,5 +16,6 @@ register(Experiment(
     claims=(Claim("keras-dcgan-mostly-ones", "keras-dcgan users: a full-length run without --nice gives mostly 1s "
                   "(share the suite's MNIST classifier labels 1)", experiment.paper_run,
                   "keras_dcgan.mostly_ones.{run}", number=experiment.share_of_ones,
+                  export="python -m repro export-generator runs/{run} --with discriminator",
                   unit="share", measures=("metrics",), needs=("generator", "discriminator")),),
 ))
