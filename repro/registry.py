@@ -6,7 +6,7 @@ Core knows no experiment: each package under repro/experiments/ registers itself
 - train and evaluate build that model and call its hooks (`repro.models.base.GenerativeModel`);
 - figures draws each evaluated run with its experiment's `RunFigures`, then every `summary_figures`;
 - report writes every `report_sections` entry, in registration order, into REPORT.md and verification.json;
-- verify re-measures every `claims` entry whose artifact ships in results/ (`Claim`).
+- verify re-measures every `checks` entry whose artifact ships in results/ (`Check`).
 """
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def parzen_number(summary) -> tuple | None:
 
 
 @dataclass(frozen=True)
-class Claim:
+class Check:
     """A headline number that `python -m repro verify` re-measures from a file shipped in results/, without
     training. An experiment declares it once; the engine knows no claim by name.
 
@@ -73,7 +73,7 @@ class Experiment:
     run_figures: dict = field(default_factory=dict)  # config `model:` key -> RunFigures
     summary_figures: tuple = ()  # fn(results_dir) -> [paths]: drawn from results/runs/*.json alone
     report_sections: tuple = ()  # fn(results_dir) -> (markdown, rows of verification.json)
-    claims: tuple = ()  # Claim: headline numbers verify re-checks from shipped files
+    checks: tuple = ()  # Check: headline numbers verify re-checks from shipped files
 
 
 EXPERIMENTS: dict[str, Experiment] = {}  # by name, in registration order (the order of REPORT.md's sections)
@@ -114,9 +114,9 @@ def summary_figures() -> list:
     return [fn for experiment in EXPERIMENTS.values() for fn in experiment.summary_figures]
 
 
-def claims() -> list:
-    """Every declared claim, in registration order; a name declared twice is a programming error."""
-    out = [c for experiment in EXPERIMENTS.values() for c in experiment.claims]
+def checks() -> list:
+    """Every declared check, in registration order; a name declared twice is a programming error."""
+    out = [c for experiment in EXPERIMENTS.values() for c in experiment.checks]
     names = [c.name for c in out]
     if len(set(names)) != len(names):
         raise ValueError(f"claim names declared twice: {sorted({n for n in names if names.count(n) > 1})}")

@@ -1,6 +1,6 @@
 """`python -m repro verify`: re-measure the headline numbers from the models shipped in results/, without training.
 
-Each experiment declares its claims (`repro.registry.Claim`): the evaluated run behind the number, where the run's
+Each experiment declares its claims (`repro.registry.Check`): the evaluated run behind the number, where the run's
 model ships (results/generators/RUN.npz, written by `export-generator`), the verification.json row with the
 paper's number and verdict, and how to read the number from a run summary. For every claim asked for, verify
 loads the shipped model, measures again exactly as `evaluate` did (the same functions, the evaluation seed) and
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import repro.experiments  # noqa: F401  registers every experiment's claims
 from repro.callbacks import atomic_write_text
-from repro.registry import claims as declared_claims
+from repro.registry import checks as declared_claims
 
 TIMES_FILE = "verify_times.json"  # seconds each claim took here (with CPU, load, date): `verify ... --record-time`
 RELATIVE_AGREEMENT = 1e-3  # a number recorded without a standard error must agree to ~3 significant digits

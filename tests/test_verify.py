@@ -7,7 +7,7 @@ import pytest
 
 from conftest import ROOT
 from repro.cli import main
-from repro.registry import Claim, claims
+from repro.registry import Check, checks
 
 RESULTS = ROOT / "results"
 LONG = "goodfellow2014_mnist-long-seed0"
@@ -31,10 +31,10 @@ def rows(out):
 
 
 def test_every_claim_names_a_run_finder_and_a_number():
-    names = [c.name for c in claims()]
+    names = [c.name for c in checks()]
     assert "table1-long" in names and len(names) == len(set(names))
-    for c in claims():
-        assert isinstance(c, Claim) and c.measures and set(c.measures) <= {"parzen", "metrics"}
+    for c in checks():
+        assert isinstance(c, Check) and c.measures and set(c.measures) <= {"parzen", "metrics"}
         assert "{run}" in c.artifact and c.verification
 
 

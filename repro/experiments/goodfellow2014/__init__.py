@@ -9,7 +9,7 @@ from repro.experiments.goodfellow2014 import datasets_figures, datasets_report, 
 from repro.experiments.goodfellow2014.model import AdversarialNets
 from repro.experiments.goodfellow2014.model_conv import AdversarialNetsConv
 from repro.experiments.goodfellow2014.model_tfd import AdversarialNetsTwoStage
-from repro.registry import Claim, Experiment, RunFigures, register
+from repro.registry import Check, Experiment, RunFigures, register
 
 TABLE1 = "Goodfellow et al. 2014, Table 1: Parzen log-likelihood of MNIST test digits"
 
@@ -22,10 +22,10 @@ register(Experiment(
                  "goodfellow2014_tfd_2stage": RunFigures(datasets_figures.dataset_samples_figure)},
     summary_figures=(figures.summary_figures, longrun.longrun_figure),
     report_sections=(report.goodfellow2014_section, longrun.section, datasets_report.datasets_section),
-    claims=(
-        Claim("table1-long", f"{TABLE1}, the long run of the released recipe", longrun.long_run,
+    checks=(
+        Check("table1-long", f"{TABLE1}, the long run of the released recipe", longrun.long_run,
               "goodfellow2014.table1.mnist.long.{run}"),
-        Claim("table1-best-seed", f"{TABLE1}, the best seed of the row at the common length",
+        Check("table1-best-seed", f"{TABLE1}, the best seed of the row at the common length",
               longrun.best_seed_run, "goodfellow2014.table1.mnist.{run}"),
     ),
 ))

@@ -3,7 +3,7 @@ information, unsupervised digit error, what a continuous code does), figures.py,
 from repro.experiments.infogan import figures, report
 from repro.experiments.infogan.model import InfoGAN
 from repro.experiments.infogan.model import RECIPES
-from repro.registry import Claim, Experiment, RunFigures, register
+from repro.registry import Check, Experiment, RunFigures, register
 
 register(Experiment(
     "infogan",
@@ -12,7 +12,7 @@ register(Experiment(
     summary_figures=(figures.infogan_summary_figures,),
     report_sections=(report.infogan_section,),
     # the error needs the discriminator body and Q head (one network, `discriminator`) beside G
-    claims=tuple(Claim(f"infogan-{recipe}-recipe-best", f"Chen et al. 2016, §5: the categorical code classifies "
+    checks=tuple(Check(f"infogan-{recipe}-recipe-best", f"Chen et al. 2016, §5: the categorical code classifies "
                        f"MNIST test digits with about 5% error; best full run of the {recipe} recipe",
                        report.best_protocol_run(recipe), f"infogan.protocol.{recipe}.best_of_n",
                        number=report.categorical_error, unit="error",
