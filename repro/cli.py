@@ -1,4 +1,18 @@
-"""One command line: python -m repro {train,sample,parzen,evaluate,baselines,figures,report}."""
+"""One command line for the suite: python -m repro COMMAND (`python -m repro COMMAND --help` for its options).
+
+  train            train an experiment (a name from `list`, or a YAML config) into a run folder
+  status           where a run folder stands: epoch, best validation estimate, pace, time left, still training?
+  evaluate         score a finished run (Parzen, the experiment's own metrics) into results/runs/
+  sample           write samples of a run (or of a shipped model file) to an .npz
+  parzen           the 2014 Parzen-window protocol on samples from an .npz
+  export-generator a run's generator in one small file that sample, parzen, figures and verify accept
+  baselines        the true-data and k-means baselines by the same Parzen protocol
+  figures          redraw the figures from the evaluated runs
+  report           tables, REPORT.md and verification.json from results/
+  verify           re-measure the headline claims from the models shipped in results/ (no training)
+  list             the experiments, their profiles, their time here, and which ship a model
+  check-data       exit 0 if an experiment's dataset can be loaded, else say why
+"""
 from __future__ import annotations
 
 import argparse
@@ -6,7 +20,10 @@ import json
 import math
 import os
 import sys
+import time
 from pathlib import Path
+
+STARTED = time.time()  # verify reports its start-up time (importing TensorFlow) beside its measurements
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -39,11 +56,28 @@ def _parse_set(items):
     return out
 
 
+def _train_overrides(a):
+    """--set pairs, with --seed N and --epochs N as shorthands of --set seed=N and --set train.epochs=N."""
+    from repro.config import ConfigError
+
+    over = _parse_set(a.set)
+    for flag, section, key, value in (("--seed", None, "seed", a.seed), ("--epochs", "train", "epochs", a.epochs)):
+        if value is None:
+            continue
+        node = over.setdefault(section, {}) if section else over
+        if key in node and node[key] != value:
+            raise ConfigError(f"{flag} {value} and --set {section + '.' if section else ''}{key}={node[key]} say "
+                              "different things; give one of them.")
+        node[key] = value
+    return over
+
+
 def cmd_train(a):
     from repro.config import load_config
+    from repro.listing import config_path
     from repro.train import is_chief, train
 
-    cfg = load_config(a.config, a.profile, _parse_set(a.set))
+    cfg = load_config(config_path(a.config), a.profile, _train_overrides(a))
     run_dir = train(cfg, a.run_dir, resume=a.resume, data_dir=a.data_dir, verbose=1 if a.verbose else 2,
                     argv=a.argv)
     print(f"run folder: {run_dir}" if is_chief(cfg) else f"done (a worker; the chief wrote the run folder {run_dir})")
@@ -155,17 +189,41 @@ def cmd_figures(a):
 def cmd_export_generator(a):
     from repro.evaluate import export_generator
 
-    out, dtype, full, half = export_generator(a.run_dir, a.out, a.checkpoint, a.data_dir)
+    out, dtype, full, half = export_generator(a.run_dir, a.out, a.checkpoint, a.data_dir,
+                                              networks=("generator", *(a.networks or ())))
     print(f"wrote {out} ({dtype}; test Parzen {full['ll']:.2f} with float32 weights, {half['ll']:.2f} with float16)")
 
 
 def cmd_check_data(a):
     import repro.experiments  # noqa: F401  registers every experiment's models
     from repro.config import load_config
+    from repro.listing import config_path
     from repro.registry import MODELS
 
-    cfg = load_config(a.config)
+    cfg = load_config(config_path(a.config))
     MODELS[cfg["model"]].load_splits(cfg, a.data_dir)
+
+
+def cmd_verify(a):
+    from repro.verify import run
+
+    return run(a.claims, a.results, data_dir=a.data_dir, record_time=a.record_time, started=STARTED)
+
+
+def cmd_list(a):
+    from repro.listing import listing
+    from repro.verify import resolve_all
+
+    shipped = [(r.summary["experiment"], r.claim.name, r.run) for r in resolve_all(a.results) if r.checkable]
+    for line in listing(a.results, shipped=shipped):
+        print(line)
+
+
+def cmd_status(a):
+    from repro.status import describe, run_status
+
+    st = run_status(a.run_dir)
+    print(json.dumps(st, indent=1) if a.json else "\n".join(describe(st)))
 
 
 def cmd_report(a):
@@ -198,16 +256,41 @@ def apply_data_options(a):
         os.environ["REPRO_MNIST_SOURCE"] = a.mnist_source
 
 
+def _version():
+    import repro
+    from repro.results import code_commit
+
+    commit = code_commit()
+    return f"repro {repro.__version__}" + (f" (commit {commit})" if commit else "")
+
+
+class _Version(argparse.Action):
+    """--version: computed when asked for (it reads the checkout's commit), not on every parse."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(_version())
+        parser.exit()
+
+
 def build_parser():
-    p = argparse.ArgumentParser(prog="python -m repro", description=__doc__)
-    sub = p.add_subparsers(dest="cmd", required=True)
+    from repro.config import EVAL_SEED
+
+    p = argparse.ArgumentParser(prog="python -m repro", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", action=_Version, help="the suite's version and commit")
+    sub = p.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
 
     t = sub.add_parser("train", help="train an experiment into a run folder")
-    t.add_argument("config")
+    t.add_argument("config", help="an experiment name (`python -m repro list`) or a YAML config")
     t.add_argument("--profile", choices=["smoke", "quick", "paper"], default=None)
     t.add_argument("--run-dir", default=None, help="default: runs/EXPERIMENT-PROFILE")
     t.add_argument("--resume", action="store_true", help="continue a killed run from its last backup")
     t.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config value")
+    t.add_argument("--seed", type=int, default=None, metavar="N", help="the same as --set seed=N")
+    t.add_argument("--epochs", type=int, default=None, metavar="N", help="the same as --set train.epochs=N")
     add_data_options(t)
     t.add_argument("--verbose", action="store_true", help="a progress bar per epoch instead of one line")
     t.set_defaults(fn=cmd_train)
@@ -215,7 +298,8 @@ def build_parser():
     s = sub.add_parser("sample", help="write N samples of a trained run to an .npz")
     s.add_argument("run_dir", help="a run folder, or a generator file (results/generators/RUN.npz)")
     s.add_argument("--n", type=int, default=10000)
-    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--seed", type=int, default=EVAL_SEED,
+                   help=f"noise seed (default {EVAL_SEED}: the samples evaluate scores, so parzen gives its number)")
     s.add_argument("--out", required=True)
     s.add_argument("--checkpoint", choices=["best", "last"], default="best")
     s.add_argument("--nice", action="store_true", help="keras-dcgan's --nice: keep the best 5%% of 20x as many by D")
@@ -255,17 +339,41 @@ def build_parser():
     x.add_argument("run_dir")
     x.add_argument("--out", default=None, help="default: results/generators/RUN.npz")
     x.add_argument("--checkpoint", choices=["best", "last"], default=None, help="default: the config's eval.checkpoint")
+    x.add_argument("--with", dest="networks", action="append", metavar="NETWORK",
+                   help="store this network of the model too, in float32 (e.g. discriminator: keras-dcgan's --nice "
+                        "samples need it)")
     add_data_options(x)
     x.set_defaults(fn=cmd_export_generator)
 
     c = sub.add_parser("check-data", help="exit 0 if the config's dataset can be loaded, else say why (exit 2)")
-    c.add_argument("config")
+    c.add_argument("config", help="an experiment name (`python -m repro list`) or a YAML config")
     add_data_options(c)
     c.set_defaults(fn=cmd_check_data)
 
     r = sub.add_parser("report", help="tables, REPORT.md and verification.json from results/")
     r.add_argument("--results", default="results")
     r.set_defaults(fn=cmd_report)
+
+    v = sub.add_parser("verify", help="re-measure headline claims from the models shipped in results/: without a "
+                       "claim, list them with their expected time; exit 0 when every checked claim agrees with the "
+                       "recorded reproduction, 1 otherwise")
+    v.add_argument("claims", nargs="*", metavar="CLAIM", help="claim names from the list, or all")
+    v.add_argument("--results", default="results")
+    v.add_argument("--record-time", action="store_true",
+                   help="write each claim's time, with the CPU and load, to results/verify_times.json (the list's "
+                        "expected times)")
+    add_data_options(v)
+    v.set_defaults(fn=cmd_verify)
+
+    li = sub.add_parser("list", help="the experiments, their profiles and time here, and which ship a model")
+    li.add_argument("--results", default="results")
+    li.set_defaults(fn=cmd_list)
+
+    st = sub.add_parser("status", help="a run folder's epoch, best validation estimate, lr, s/epoch, time left, "
+                        "and whether a process is training into it (reads only)")
+    st.add_argument("run_dir")
+    st.add_argument("--json", action="store_true")
+    st.set_defaults(fn=cmd_status, without_tensorflow=True)  # reads files only: answers at once
     return p
 
 
@@ -273,27 +381,29 @@ def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     args.argv = argv
-    from repro.backend import import_tensorflow_quietly
+    errors = (ValueError, OSError)  # OSError: a path that cannot be read or written; the OS's words name the file
+    stops = ()
+    if not getattr(args, "without_tensorflow", False):
+        from repro.backend import import_tensorflow_quietly
 
-    import_tensorflow_quietly()
-    try:
+        import_tensorflow_quietly()
         from repro.callbacks import BackupError, NonFiniteLoss
         from repro.config import ConfigError
         from repro.data.errors import DataError
         from repro.train import Interrupted, RunError
 
+        errors += (ConfigError, DataError, RunError, NonFiniteLoss, BackupError)
+        stops = (Interrupted,)
+    try:
         apply_data_options(args)
-        args.fn(args)
+        code = args.fn(args)
     except KeyboardInterrupt:
         print("interrupted; nothing half-written is kept (files are written whole, then renamed).", file=sys.stderr)
         return 130
-    except Interrupted as e:
+    except stops as e:
         print(str(e), file=sys.stderr)
         return 130
-    except (ConfigError, DataError, RunError, NonFiniteLoss, BackupError, ValueError) as e:
+    except errors as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    except OSError as e:  # a path that cannot be read or written: the OS's words name the file
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    return 0
+    return code or 0

@@ -18,6 +18,11 @@ from typing import Any
 import yaml
 
 
+# The seed of the samples every evaluation scores (evaluate, export-generator, verify; `sample` by default), so
+# that one command's number is another's. Training's validation monitor uses its own seed.
+EVAL_SEED = 2014
+
+
 class ConfigError(ValueError):
     """A config problem, phrased for the user: which key, what is allowed."""
 

@@ -6,15 +6,14 @@ import statistics
 import time
 from pathlib import Path
 
+import keras
 import numpy as np
 import tensorflow as tf
 
 from repro.callbacks import atomic_write_text
 from repro.results import code_commit, read_history
-from repro.config import parse_sigmas
+from repro.config import EVAL_SEED, parse_sigmas
 from repro.metrics.parzen import parzen_protocol
-
-EVAL_SEED = 2014  # samples for the test-set estimate; the monitor during training uses another seed
 
 
 def eval_devices(cfg):
@@ -23,6 +22,19 @@ def eval_devices(cfg):
         return None
     devs = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
     return [d.name for d in devs] if len(devs) > 1 else None
+
+
+def test_parzen(model, cfg, splits, devices=None) -> dict:
+    """The 2014 protocol on a model: eval.n_samples samples drawn with EVAL_SEED, sigma chosen on the first
+    eval.valid_examples validation images, scored on the first eval.test_examples test images. evaluate,
+    export-generator and verify all score through here, so they give the same number for the same weights."""
+    ev = cfg["eval"]
+    samples = model.generate(ev["n_samples"], seed=EVAL_SEED)["images"]
+    valid, test = splits.flat("valid")[: ev["valid_examples"]], splits.flat("test")[: ev["test_examples"]]
+    if cfg["data"]["pixel_range"] == "symmetric":  # samples come in [0, 1]; the protocol compares in [0, 1]
+        valid, test = (valid + 1.0) / 2.0, (test + 1.0) / 2.0
+    return parzen_protocol(samples.reshape(len(samples), -1), valid, test, parse_sigmas(ev["sigmas"]),
+                           devices=devices)
 
 
 def nearest_neighbour_check(model, splits, cfg, run_dir, results_dir):
@@ -46,6 +58,13 @@ def nearest_neighbour_check(model, splits, cfg, run_dir, results_dir):
     return result
 
 
+def precision_record(cfg, environment) -> dict:
+    """What the config asked for, and what each training session ran with: the Keras policy and the dtypes the
+    model's layers computed in, as train recorded them in environment.json (None for sessions before that record)."""
+    return {"config": cfg["train"]["precision"],
+            "training_sessions": [s.get("precision") for s in environment] if environment else None}
+
+
 def evaluate_run(run_dir, data_dir=None, checkpoint=None, results_dir="results") -> dict:
     from repro.train import load_run, load_saved_config
 
@@ -53,21 +72,16 @@ def evaluate_run(run_dir, data_dir=None, checkpoint=None, results_dir="results")
     if checkpoint is None and (run_dir / "config.yaml").exists():
         checkpoint = load_saved_config(run_dir / "config.yaml")["eval"]["checkpoint"]
     cfg, model, splits, info = load_run(run_dir, checkpoint, data_dir)
-    ev = cfg["eval"]
     t0 = time.time()
     parzen = None
     if model.parzen:
-        samples = model.generate(ev["n_samples"], seed=EVAL_SEED)["images"]
-        valid, test = splits.flat("valid")[: ev["valid_examples"]], splits.flat("test")[: ev["test_examples"]]
-        if cfg["data"]["pixel_range"] == "symmetric":  # samples come in [0, 1]; the protocol compares in [0, 1]
-            valid, test = (valid + 1.0) / 2.0, (test + 1.0) / 2.0
-        parzen = parzen_protocol(samples.reshape(len(samples), -1), valid, test, parse_sigmas(ev["sigmas"]),
-                                 devices=eval_devices(cfg))
+        parzen = test_parzen(model, cfg, splits, devices=eval_devices(cfg))
     nearest = nearest_neighbour_check(model, splits, cfg, run_dir, results_dir)
     model.run_dir = run_dir  # extra metrics may read the run's own files (e.g. WGAN per-epoch samples)
     extra = model.extra_metrics(splits, data_dir)
     history = read_history(run_dir)
     secs = [h["epoch_seconds"] for h in history if h.get("epoch_seconds")]
+    environment = json.loads(env.read_text()) if (env := run_dir / "environment.json").exists() else None
     summary = {
         "run": run_dir.name,
         "experiment": cfg["experiment"],
@@ -80,7 +94,8 @@ def evaluate_run(run_dir, data_dir=None, checkpoint=None, results_dir="results")
                    "train_examples": cfg["train"]["train_examples"] or len(splits.train), "seed": cfg["seed"],
                    "train_range": cfg["data"]["train_range"]},
         "model_params": cfg["model_params"],
-        "environment": json.loads(env.read_text()) if (env := run_dir / "environment.json").exists() else None,
+        "environment": environment,
+        "precision": precision_record(cfg, environment),
         "epochs_planned": cfg["train"]["epochs"],
         "epochs_trained": len(history),
         # why training ended early, where a rule stopped it (done.json; e.g. the collapse stop)
@@ -145,8 +160,9 @@ def compute_baselines(results_dir="results", data_dir=None, force=False) -> dict
     return out
 
 
-def export_generator(run_dir, out=None, checkpoint=None, data_dir=None):
-    """Write RUN_DIR's generator (its evaluated checkpoint by default) to results/generators/RUN.npz.
+def export_generator(run_dir, out=None, checkpoint=None, data_dir=None, networks=("generator",)):
+    """Write RUN_DIR's generator (its evaluated checkpoint by default) to results/generators/RUN.npz, with the other
+    `networks` (model attributes, e.g. "discriminator") beside it in float32.
 
     The test Parzen estimate is computed with the float32 weights and with the weights rounded to float16, on
     the same samples' noise; float16 is kept if the two differ by less than FLOAT16_TOLERANCE_NATS."""
@@ -159,20 +175,19 @@ def export_generator(run_dir, out=None, checkpoint=None, data_dir=None):
     cfg, model, splits, info = load_run(run_dir, checkpoint or "best", data_dir)
     if not model.parzen or cfg["data"]["dataset"] != "mnist":
         raise GeneratorFileError(f"{run_dir}: only MNIST runs scored by the Parzen protocol can be exported.")
-    ev = cfg["eval"]
-    valid, test = splits.flat("valid")[: ev["valid_examples"]], splits.flat("test")[: ev["test_examples"]]
-
-    def score():
-        samples = model.generate(ev["n_samples"], seed=EVAL_SEED)["images"]
-        return parzen_protocol(samples.reshape(len(samples), -1), valid, test, parse_sigmas(ev["sigmas"]))
-
-    full = score()
+    networks = ("generator", *(n for n in networks if n != "generator"))
+    missing = [n for n in networks if not isinstance(getattr(model, n, None), keras.Model)]
+    if missing:
+        raise GeneratorFileError(f"{run_dir}: a {type(model).__name__} has no network {', '.join(missing)}; "
+                                 "--with takes a network of the model, e.g. discriminator.")
+    full = test_parzen(model, cfg, splits)
     weights = model.generator.get_weights()
     model.generator.set_weights([w.astype(np.float16).astype(np.float32) for w in weights])
-    half = score()
+    half = test_parzen(model, cfg, splits)
     model.generator.set_weights(weights)
     dtype = "float16" if abs(half["ll"] - full["ll"]) < FLOAT16_TOLERANCE_NATS else "float32"
     out = Path(out) if out else Path("results") / "generators" / f"{run_dir.name}.npz"
     write_generator_file(out, cfg, model, {**info, "run": run_dir.name}, parzen_float32=full,
-                         parzen_stored=half if dtype == "float16" else full, dtype=dtype, commit=code_commit())
+                         parzen_stored=half if dtype == "float16" else full, dtype=dtype, commit=code_commit(),
+                         networks=networks)
     return out, dtype, full, half

@@ -1,11 +1,12 @@
 """A trained generator in one small file, so that a user can sample, re-score and redraw without training.
 
 `results/generators/RUN.npz` holds the generator's weights (float16 when that moves the test Parzen estimate by
-less than 0.1 nat, else float32), the run's resolved config, and where the weights came from (run, checkpoint,
+less than 0.1 nat, else float32; other networks stored with it in float32), the run's resolved config, and where the weights came from (run, checkpoint,
 epoch, commit, the float32 and the stored-precision test estimates). `repro.train.load_run` accepts such a file wherever
 it accepts a run folder, so `python -m repro sample results/generators/RUN.npz ...` then `parzen` re-scores Table 1,
 and `python -m repro figures` redraws Figs. 2-3 from it when the run folder itself is not on this machine.
-The discriminator is not stored: sampling never needs it.
+The discriminator is not stored unless asked for (`export-generator --with discriminator`): sampling never needs
+it, but some numbers do (keras-dcgan's --nice samples are ranked by D).
 """
 from __future__ import annotations
 
@@ -27,32 +28,52 @@ def is_generator_file(path) -> bool:
     return Path(path).suffix == ".npz" and Path(path).is_file()
 
 
+def _key(network, i):
+    return f"w{i}" if network == "generator" else f"{network}.w{i}"  # the generator's keys as before: old files read
+
+
+def _count(files, network):
+    prefix = _key(network, "")
+    return sum(k.startswith(prefix) and k[len(prefix):].isdigit() for k in files)
+
+
 def write_generator_file(path, cfg, model, info, parzen_float32=None, parzen_stored=None, dtype="float16",
-                         commit=None):
-    """Store `model.generator`'s weights in `dtype` with the config and provenance; written atomically."""
+                         commit=None, networks=("generator",)):
+    """Store the weights of `model.generator` (and of the other `networks`, model attributes such as
+    "discriminator") in `dtype` with the config and provenance; written atomically."""
     from repro.callbacks import atomic_write_bytes
     from repro.config import dump_config
 
-    weights = [np.asarray(w, np.float32) for w in model.generator.get_weights()]
+    arrays = {}
+    for network in networks:
+        # networks other than G are kept exact: the float16 check measures G's samples only
+        kept = dtype if network == "generator" else "float32"
+        for i, w in enumerate(getattr(model, network).get_weights()):
+            arrays[_key(network, i)] = np.asarray(w, np.float32).astype(kept)
     meta = {"config_yaml": dump_config(cfg), "image_shape": list(model.image_shape), "dtype": dtype,
             "source": {**info, "commit": commit}, "parzen_test_float32": parzen_float32,
-            "parzen_test_stored": parzen_stored}
+            "parzen_test_stored": parzen_stored, "networks": list(networks)}
     buf = io.BytesIO()
-    np.savez_compressed(buf, meta=np.array(json.dumps(meta)), **{f"w{i}": w.astype(dtype) for i, w in enumerate(weights)})
+    np.savez_compressed(buf, meta=np.array(json.dumps(meta)), **arrays)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(path, buf.getvalue())
     return Path(path)
 
 
 def read_generator_file(path):
-    """(cfg, weights as float32 arrays, meta) of a generator file, or one clear error."""
+    """(cfg, the generator's weights as float32 arrays, meta) of a generator file, or one clear error; the weights of
+    any other network it holds are in meta["weights"][network]."""
     from repro.config import ConfigError, resolve_config
 
     path = Path(path)
     try:
         data = np.load(path)
         meta = json.loads(str(data["meta"]))
-        weights = [np.asarray(data[f"w{i}"], np.float32) for i in range(sum(k.startswith("w") for k in data.files))]
+        meta.setdefault("networks", ["generator"])  # files written before other networks could be stored
+        held = {n: [np.asarray(data[_key(n, i)], np.float32) for i in range(_count(data.files, n))]
+                for n in meta["networks"]}
+        weights = held.pop("generator")
+        meta["weights"] = held
     except Exception as e:  # a truncated or foreign file: say what it is not
         raise GeneratorFileError(f"{path} is not a generator file of this suite ({type(e).__name__}: {e}); "
                                  "such files are written by `python -m repro export-generator RUN_DIR`.") from None

@@ -7,6 +7,8 @@ Core knows no experiment: each package under repro/experiments/ registers itself
 - figures draws each evaluated run with its experiment's `RunFigures`, then every `summary_figures`;
 - report writes every `report_sections` entry, in registration order, into REPORT.md and verification.json, and
   the `claims` of every experiment, judged by those rows, as the "results at a glance" table (REPORT.md, README).
+- report writes every `report_sections` entry, in registration order, into REPORT.md and verification.json;
+- verify re-measures every `checks` entry whose artifact ships in results/ (`Check`).
 """
 from __future__ import annotations
 
@@ -32,6 +34,39 @@ class RunFigures:
     """Figures of one trained run: draw(run: LoadedRun, summary: its results/runs/*.json, results_dir) -> [paths]."""
     draw: Callable
     need_data: bool = True  # False: the figures need only the model (the run loads faster, without the dataset)
+
+
+def parzen_number(summary) -> tuple | None:
+    """(value, standard error) of the test Parzen estimate in a run summary (or a fresh measurement of it)."""
+    p = summary.get("parzen")
+    return (p["ll"], p["se"]) if p else None
+
+
+@dataclass(frozen=True)
+class Check:
+    """A headline number that `python -m repro verify` re-measures from a file shipped in results/, without
+    training. An experiment declares it once; the engine knows no claim by name.
+
+    - `run`: the evaluated run behind the number (its results/runs/RUN.json holds the recorded reproduction), or
+      fn(results_dir) -> run name (None: no such run evaluated), for claims such as "the best seed";
+    - `artifact`: where that run's shipped model lives, relative to results/ ("{run}" is filled in);
+    - `verification`: the id of the verification.json row with the paper's number and verdict ("{run}" filled in);
+    - `number`: fn(summary) -> (value, standard error), applied to the recorded summary and to the fresh
+      measurement alike (a summary-shaped dict: {"parzen": ..., "metrics": ...});
+    - `measures`: what verify must recompute: "parzen" (the 2014 protocol, as evaluate scores it) and/or
+      "metrics" (the model's `extra_metrics`, as evaluate computes them);
+    - `needs`: the networks the artifact must hold (a generator file holds the generator alone);
+    - `export`: the command that writes the artifact from the run folder ("{run}" filled in), or why none does yet."""
+    name: str
+    title: str
+    run: Any
+    verification: str
+    artifact: str = "generators/{run}.npz"
+    number: Callable = parzen_number
+    unit: str = "nats"
+    measures: tuple = ("parzen",)
+    needs: tuple = ("generator",)
+    export: str = "python -m repro export-generator runs/{run}"
 
 
 @dataclass(frozen=True)
@@ -75,6 +110,7 @@ class Experiment:
     quick_metrics: dict = field(default_factory=dict)  # config `experiment:` name -> [QuickMetric] of its quick band
     paper_target_rows: tuple = ()  # id prefixes of rows that hold a run against a paper's number (quick runs get
     #                                no verdict there: repro.report.judge_rows_by_profile)
+    checks: tuple = ()  # Check: headline numbers verify re-checks from shipped files
 
 
 EXPERIMENTS: dict[str, Experiment] = {}  # by name, in registration order (the order of REPORT.md's sections)
@@ -113,6 +149,15 @@ def run_figures(model_key) -> RunFigures | None:
 
 def summary_figures() -> list:
     return [fn for experiment in EXPERIMENTS.values() for fn in experiment.summary_figures]
+
+
+def checks() -> list:
+    """Every declared check, in registration order; a name declared twice is a programming error."""
+    out = [c for experiment in EXPERIMENTS.values() for c in experiment.checks]
+    names = [c.name for c in out]
+    if len(set(names)) != len(names):
+        raise ValueError(f"claim names declared twice: {sorted({n for n in names if names.count(n) > 1})}")
+    return out
 
 
 def report_sections() -> list:

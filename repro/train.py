@@ -141,14 +141,25 @@ def check_run_dir(cfg, run_dir: Path, resume: bool):
         raise RunError(f"cannot resume {run_dir}: it has no config.yaml, so it is not a run folder of this suite.")
 
 
-def record_environment(run_dir: Path):
-    """Append this training session's TensorFlow kernels and CPU to environment.json (a resumed run may span
-    machines; the kernels change float rounding, and the CPU the speed)."""
+def precision_in_use(model) -> dict:
+    """The precision a built model computes in: Keras' global policy and the compute and variable dtypes of its
+    layers (under mixed_bfloat16 most layers compute in bfloat16 and keep float32 variables; the layers a model
+    pins to float32, e.g. a final activation, show up as float32 beside them)."""
+    layers = [layer for layer in model._flatten_layers(include_self=False) if getattr(layer, "dtype_policy", None)]
+    return {"policy": keras.mixed_precision.global_policy().name,
+            "layer_compute_dtypes": sorted({layer.compute_dtype for layer in layers}),
+            "layer_variable_dtypes": sorted({layer.variable_dtype for layer in layers})}
+
+
+def record_environment(run_dir: Path, model=None):
+    """Append this training session's TensorFlow kernels, CPU and precision to environment.json (a resumed run
+    may span machines; the kernels and the precision change float rounding, and the CPU the speed)."""
     from repro.backend import describe
 
     path = run_dir / "environment.json"
     sessions = json.loads(path.read_text()) if path.exists() else []
-    sessions.append({"started": time.strftime("%Y-%m-%dT%H:%M:%S"), **describe()})
+    sessions.append({"started": time.strftime("%Y-%m-%dT%H:%M:%S"), **describe(),
+                     **({"precision": precision_in_use(model)} if model is not None else {})})
     atomic_write_text(path, json.dumps(sessions, indent=1))
 
 
@@ -371,13 +382,14 @@ def _train_in_folder(cfg, cls, strategy, splits, steps, per_step, run_dir, resum
 
     if writer:
         atomic_write_text(run_dir / "config.yaml", dump_config(cfg))
-        record_environment(run_dir)
     keras.utils.set_random_seed(cfg["seed"])
     if strategy is not None:
         with strategy.scope():
             model = build_model(cfg, splits, steps_per_epoch=steps)
     else:
         model = build_model(cfg, splits, steps_per_epoch=steps)
+    if writer:
+        record_environment(run_dir, model)
     start_epoch = 0
     if resume:
         try:
@@ -537,13 +549,16 @@ def load_run(run_dir, checkpoint="best", data_dir=None, need_data=True):
 
 
 def load_generator_file(path, data_dir=None, need_data=True):
-    """Like `load_run`, from a generator file: the stored generator in place, the discriminator as initialised."""
+    """Like `load_run`, from a generator file: the stored networks in place (the generator; the discriminator as
+    initialised unless the file holds it too)."""
     from repro.generator_store import read_generator_file
 
     cfg, weights, meta = read_generator_file(path)
     splits = REGISTRY[cfg["model"]].load_splits(cfg, data_dir) if need_data else None
     model = build_model(cfg, splits)
     model.generator.set_weights(weights)
+    for network, values in meta["weights"].items():  # e.g. the discriminator, where the file holds it
+        getattr(model, network).set_weights(values)
     info = {"checkpoint": meta["source"].get("checkpoint"), "epoch": meta["source"].get("epoch"),
             "generator_file": str(path), "dtype": meta["dtype"], "run": meta["source"].get("run")}
     return cfg, model, splits, info

@@ -120,3 +120,18 @@ def test_a_generator_file_samples_scores_and_draws_without_the_run_folder(smoke_
     (tmp_path / "bad.npz").write_bytes(b"not a zip")
     r = repro("sample", tmp_path / "bad.npz", "--n", "5", "--out", tmp_path / "x.npz", cwd=tmp_path)
     assert r.returncode == 2 and "not a generator file" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_generator_file_can_hold_the_discriminator_too(smoke_run, tmp_path):
+    from repro.train import load_run
+
+    work, run = smoke_run
+    gen = tmp_path / "gd.npz"
+    r = repro("export-generator", run, "--with", "discriminator", "--out", gen, cwd=work)
+    assert r.returncode == 0, r.stderr
+    _, from_file, _, _ = load_run(gen, data_dir=None, need_data=False)
+    _, from_run, _, _ = load_run(run, "best", need_data=False)
+    for a, b in zip(from_file.discriminator.get_weights(), from_run.discriminator.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)  # stored exactly (float32)
+    r = repro("export-generator", run, "--with", "critic", "--out", tmp_path / "x.npz", cwd=work)
+    assert r.returncode == 2 and "no network critic" in r.stderr and not (tmp_path / "x.npz").exists()

@@ -9,7 +9,9 @@ from repro.experiments.goodfellow2014 import datasets_figures, datasets_report, 
 from repro.experiments.goodfellow2014.model import AdversarialNets
 from repro.experiments.goodfellow2014.model_conv import AdversarialNetsConv
 from repro.experiments.goodfellow2014.model_tfd import AdversarialNetsTwoStage
-from repro.registry import Claim, Experiment, QuickMetric, RunFigures, register
+from repro.registry import Check, Claim, Experiment, QuickMetric, RunFigures, register
+
+TABLE1 = "Goodfellow et al. 2014, Table 1: Parzen log-likelihood of MNIST test digits"
 
 register(Experiment(
     "goodfellow2014",
@@ -37,5 +39,11 @@ register(Experiment(
         Claim("Theis et al. 2016", "Parzen estimate of k-means centroids beats the true data",
               ("theis2016.parzen.kmeans",), runs="10,000 centroids of the training set",
               section="Goodfellow et al. 2014 — Table 1"),
+    ),
+    checks=(
+        Check("table1-long", f"{TABLE1}, the long run of the released recipe", longrun.long_run,
+              "goodfellow2014.table1.mnist.long.{run}"),
+        Check("table1-best-seed", f"{TABLE1}, the best seed of the row at the common length",
+              longrun.best_seed_run, "goodfellow2014.table1.mnist.{run}"),
     ),
 ))

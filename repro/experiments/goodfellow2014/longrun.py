@@ -67,6 +67,29 @@ def study(results_dir):
     return sorted(out, key=lambda r: (not r["fixed_init"], r["variant"] != "recipe", r["variant"], r["seed"], r["run"]))
 
 
+def groups(runs):
+    """(the released recipe's runs, its non-collapsed ones, those in the Table 1 row at the common length)."""
+    recipe_runs = [r for r in runs if r["fixed_init"] and r["variant"] == "recipe"]
+    healthy = [r for r in recipe_runs if not r["collapse"]["collapsed_at_end"]]
+    # the protocol pools test estimates "at the seeds' common length": a run's evaluated checkpoint counts only if
+    # it is the best of its first SEED_LENGTH epochs (a longer run's best checkpoint usually lies beyond)
+    complete = [r for r in healthy if r["epochs"] >= SEED_LENGTH
+                and r["summary"]["checkpoint"]["epoch"] <= SEED_LENGTH]
+    return recipe_runs, healthy, complete
+
+
+def long_run(results_dir):
+    """The name of the long run: the longest non-collapsed run of the recipe (None before one is evaluated)."""
+    _, healthy, _ = groups(study(results_dir))
+    return max(healthy, key=lambda r: r["epochs"])["run"] if healthy else None
+
+
+def best_seed_run(results_dir):
+    """The name of the best seed of the Table 1 row at the common length, by test estimate (None: no such row)."""
+    _, _, complete = groups(study(results_dir))
+    return max(complete, key=lambda r: r["summary"]["parzen"]["ll"])["run"] if complete else None
+
+
 def _fmt(x, digits=1):
     return "—" if x is None else f"{x:.{digits}f}"
 
@@ -102,8 +125,7 @@ def section(results_dir):
                     + f" | {common} | {best} | {_fmt(r['gain'])} | {_fmt(r['lr_end'], 4)} | {p['ll']:.1f} ± {p['se']:.1f} "
                       f"({p['sigma']:.3f}), {r['summary']['checkpoint']['epoch']} |")
     rows = []
-    recipe_runs = [r for r in runs if r["fixed_init"] and r["variant"] == "recipe"]
-    healthy = [r for r in recipe_runs if not r["collapse"]["collapsed_at_end"]]
+    recipe_runs, healthy, complete = groups(runs)
     # a seed still collapsed at its last epoch is out of the row by the protocol, not for want of epochs
     still_collapsed = [r for r in recipe_runs if r["collapse"]["collapsed_at_end"]]
     collapsed = sum(r["collapse"]["collapsed"] for r in recipe_runs)
@@ -111,10 +133,6 @@ def section(results_dir):
                  f"at some point; {len(still_collapsed)} still collapsed "
                  "at their last epoch."]
     text += _spread_lines(healthy)
-    # the protocol pools test estimates "at the seeds' common length": a run's evaluated checkpoint counts only if
-    # it is the best of its first SEED_LENGTH epochs (a longer run's best checkpoint usually lies beyond)
-    complete = [r for r in healthy if r["epochs"] >= SEED_LENGTH
-                and r["summary"]["checkpoint"]["epoch"] <= SEED_LENGTH]
     beyond = [r for r in healthy if r["epochs"] >= SEED_LENGTH and r not in complete]
     if complete:
         tests = [r["summary"]["parzen"]["ll"] for r in complete]

@@ -223,6 +223,25 @@ def protocol_run(name):
     return (m.group(1), int(m.group(2))) if m else None
 
 
+def best_protocol_run(recipe):
+    """fn(results_dir) -> the name of the full-length protocol run of `recipe` with the lowest test error (None:
+    no such run evaluated): the run behind the recipe's best-of-N row."""
+    def find(results_dir):
+        done = [s for n, s in load_runs(results_dir).items()
+                if (protocol_run(n) or (None,))[0] == recipe and complete(s)]
+        return min(done, key=lambda s: s["metrics"]["categorical_error"]["error"])["run"] if done else None
+    return find
+
+
+def categorical_error(summary):
+    """(error, binomial standard error) of the categorical code as a classifier of the test digits."""
+    m = (summary.get("metrics") or {}).get("categorical_error")
+    if not m:
+        return None
+    n = summary["metrics"]["test_examples"]
+    return m["error"], math.sqrt(m["error"] * (1 - m["error"]) / n)
+
+
 def _interval(r):
     (a, b), (c, d) = r["clopper_pearson"], r["wilson"]
     return (f"{r['successes']}/{r['trials']} = {100 * r['rate']:.0f}% (95% Clopper–Pearson {100 * a:.0f}–{100 * b:.0f}%, "

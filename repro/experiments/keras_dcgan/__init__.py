@@ -3,7 +3,7 @@ experiment.py what is recorded during training, the numbers for results/runs/*.j
 report section."""
 from repro.experiments.keras_dcgan import experiment
 from repro.experiments.keras_dcgan.model import KerasDCGAN
-from repro.registry import Claim, Experiment, QuickMetric, RunFigures, register
+from repro.registry import Check, Claim, Experiment, QuickMetric, RunFigures, register
 
 register(Experiment(
     "keras_dcgan",
@@ -20,4 +20,11 @@ register(Experiment(
               runs="needs the 100-epoch run", figure="figures/keras_dcgan_mnist-quick-class_histograms.png",
               section="keras-dcgan"),
     ),
+    # the final metrics rank samples by D as well (--nice): a file holding G and D (export-generator --with
+    # discriminator)
+    checks=(Check("keras-dcgan-mostly-ones", "keras-dcgan users: a full-length run without --nice gives mostly 1s "
+                  "(share the suite's MNIST classifier labels 1)", experiment.paper_run,
+                  "keras_dcgan.mostly_ones.{run}", number=experiment.share_of_ones,
+                  export="python -m repro export-generator runs/{run} --with discriminator",
+                  unit="share", measures=("metrics",), needs=("generator", "discriminator")),),
 ))

@@ -238,6 +238,22 @@ def _share(hist, digit=1):
     return 100 * hist[digit] / max(1, sum(hist)) / 100
 
 
+def paper_run(results_dir):
+    """The name of the evaluated paper-profile run (the first by name; None before one exists)."""
+    runs = sorted(n for n, s in load_runs(results_dir).items() if s.get("model") == "keras_dcgan"
+                  and s["profile"] == "paper")
+    return runs[0] if runs else None
+
+
+def share_of_ones(summary):
+    """(share of the final samples, without --nice, that the classifier labels 1; its binomial standard error)."""
+    h = ((summary.get("metrics") or {}).get("final_plain") or {}).get("histogram")
+    if not h:
+        return None
+    p = _share(h)
+    return p, math.sqrt(p * (1 - p) / sum(h))
+
+
 def _run_length(run_dir):
     done = Path(run_dir) / "done.json"
     if done.exists():

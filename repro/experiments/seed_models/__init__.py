@@ -6,7 +6,9 @@ from repro.experiments.seed_models.autoencoder import Autoencoder
 from repro.experiments.seed_models.cgan import ConditionalGAN
 from repro.experiments.seed_models.vae import VariationalAutoencoder
 from repro.experiments.seed_models.wgan import WassersteinGAN
-from repro.registry import Claim, Experiment, QuickMetric, RunFigures, register
+from repro.registry import Check, Claim, Experiment, QuickMetric, RunFigures, register
+
+PARZEN = QuickMetric("test Parzen log-likelihood (nats)", "parzen.ll", "higher")
 
 register(Experiment(
     "seed_models",
@@ -17,17 +19,17 @@ register(Experiment(
     summary_figures=(figures.wgan_curves, figures.cgan_curves),
     report_sections=(report.vae_autoencoder_section, report.cgan_wgan_section),
     quick_metrics={
-        "vae_mnist": [QuickMetric("test ELBO (nats)", "metrics.test_bounds.elbo", "higher"), QuickMetric("test Parzen log-likelihood (nats)", "parzen.ll", "higher")],
-        "vae_latent20_mnist": [QuickMetric("test ELBO (nats)", "metrics.test_bounds.elbo", "higher"), QuickMetric("test Parzen log-likelihood (nats)", "parzen.ll", "higher")],
+        "vae_mnist": [QuickMetric("test ELBO (nats)", "metrics.test_bounds.elbo", "higher"), PARZEN],
+        "vae_latent20_mnist": [QuickMetric("test ELBO (nats)", "metrics.test_bounds.elbo", "higher"), PARZEN],
         "autoencoder_mnist": [QuickMetric("test reconstruction (nats)", "metrics.test_reconstruction_nats", "lower")],
-        "cgan_mnist": [QuickMetric("requested-label accuracy", "metrics.requested_label_accuracy", "higher"), QuickMetric("test Parzen log-likelihood (nats)", "parzen.ll", "higher")],
-        "wgan_mnist": [QuickMetric("test Parzen log-likelihood (nats)", "parzen.ll", "higher"), QuickMetric("Fréchet distance of 10,000 samples (classifier features)",
-                                       "metrics.samples.frechet_distance", "lower")],
+        "cgan_mnist": [QuickMetric("requested-label accuracy", "metrics.requested_label_accuracy", "higher"), PARZEN],
+        "wgan_mnist": [PARZEN, QuickMetric("Fréchet distance of 10,000 samples (classifier features)",
+                                           "metrics.samples.frechet_distance", "lower")],
     },
     paper_target_rows=("cgan.",),
     claims=(
-        Claim("Burda et al. 2016", "the importance-weighted bound of a VAE is at least its ELBO", ("vae.iw_above_elbo.*",),
-              section="VAE"),
+        Claim("Burda et al. 2016", "the importance-weighted bound of a VAE is at least its ELBO",
+              ("vae.iw_above_elbo.*",), section="VAE"),
         Claim("course notes “19. Generative Models”", "an autoencoder's latent, sampled from N(0, I), gives worse "
               "samples than a VAE's", ("ae_vs_vae.prior_samples",), section="VAE",
               figure="figures/autoencoder_mnist-quick-prior_samples.png"),
@@ -40,5 +42,13 @@ register(Experiment(
         Claim("Arjovsky et al. 2017", "after the paper's length, samples are clear digits (our bar: classifier "
               "score ≥ 8; the paper gives no MNIST number)", ("wgan.samples_are_digits",),
               figure="figures/wgan_mnist-paper-samples.png", section="Conditional GAN"),
+    ),
+    checks=(
+        Check("cgan-label-accuracy", "Mirza & Osindero 2014, Fig. 2: each generated row shows the requested digit "
+              "(share the suite's MNIST classifier labels as requested)", report.reported_run("cgan_mnist"),
+              "cgan.requested_label_accuracy", number=report.label_accuracy, unit="share", measures=("metrics",)),
+        Check("wgan-samples-are-digits", "Arjovsky et al. 2017 (weight clipping) on MNIST: the samples are digits "
+              "(classifier score of 10,000 samples)", report.reported_run("wgan_mnist"), "wgan.samples_are_digits",
+              number=report.classifier_score, unit="score", measures=("metrics",)),
     ),
 ))

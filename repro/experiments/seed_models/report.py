@@ -4,6 +4,8 @@ Numbers come from results/runs/*.json (written by `python -m repro evaluate`); n
 """
 from __future__ import annotations
 
+import math
+
 from repro.results import load_runs, row
 
 TRAIN = "python -m repro train paper_configs/{}.yaml --profile quick, then python -m repro evaluate runs/{}-quick"
@@ -14,6 +16,30 @@ def _latest(runs, experiment):
     cand = [s for s in runs.values() if s["experiment"] == experiment and s["profile"] != "smoke"]
     order = {"paper": 0, "quick": 1, "default": 2}
     return min(cand, key=lambda s: (order.get(s["profile"], 3), s["run"])) if cand else None
+
+
+def reported_run(experiment):
+    """fn(results_dir) -> the name of the run the report's rows of `experiment` come from (None: none evaluated)."""
+    def find(results_dir):
+        s = _latest(load_runs(results_dir), experiment)
+        return s["run"] if s else None
+    return find
+
+
+def label_accuracy(summary):
+    """(share of samples the classifier labels as requested, its binomial standard error)."""
+    m = summary.get("metrics") or {}
+    if m.get("requested_label_accuracy") is None:
+        return None
+    acc, n = m["requested_label_accuracy"], m["samples"]["n"]
+    return acc, math.sqrt(acc * (1 - acc) / n)
+
+
+def classifier_score(summary):
+    """The classifier score of the final samples; no standard error is recorded (verify then asks for the
+    recorded digits)."""
+    m = (summary.get("metrics") or {}).get("samples") or {}
+    return (m["classifier_score"], None) if m.get("classifier_score") is not None else None
 
 
 def _where(s):
