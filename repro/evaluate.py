@@ -10,7 +10,7 @@ import numpy as np
 import tensorflow as tf
 
 from repro.callbacks import atomic_write_text
-from repro.results import code_commit, read_history
+from repro.results import code_commit, read_baselines, read_history, read_json
 from repro.config import parse_sigmas
 from repro.metrics.parzen import parzen_protocol
 
@@ -125,7 +125,7 @@ def compute_baselines(results_dir="results", data_dir=None, force=False) -> dict
 
     path = Path(results_dir) / "baselines.json"
     if path.exists() and not force:
-        return json.loads(path.read_text())
+        return read_baselines(results_dir)
     m = load_mnist(data_dir)
     train = m["train_x"][:50000].reshape(50000, -1).astype(np.float32) / 255.0
     valid = m["train_x"][50000:51000].reshape(1000, -1).astype(np.float32) / 255.0

@@ -2,13 +2,13 @@
 (interpolation in z), and the validation Parzen estimate during training."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 
 from repro.plotting import FIG_SEED, nearest_training_example, save, tile
+from repro.results import load_runs
 
 
 def fig2_samples_with_neighbours(model, splits, path, title, rows=6, cols=5):
@@ -47,12 +47,11 @@ def fig3_interpolation(model, path, title, rows=6, steps=12):
 
 def parzen_curves(results_dir, experiment, reported, path):
     """Validation Parzen estimate after each epoch for every run of `experiment` in results/runs/."""
-    runs = sorted(Path(results_dir, "runs").glob(f"{experiment}-*.json"))
+    runs = [s for name, s in load_runs(results_dir).items() if name.startswith(f"{experiment}-")]
     if not runs:
         return None
     fig, ax = plt.subplots(figsize=(6, 3.6))
-    for p in runs:
-        s = json.loads(p.read_text())
+    for s in runs:
         pts = [(h["epoch"] + 1, h["val_parzen"]) for h in s["history"] if h.get("val_parzen") is not None]
         if not pts:
             continue

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
-from pathlib import Path
 
-from repro.results import emit, load_runs, parzen_check
+from repro.results import emit, load_runs, parzen_check, read_baselines
 
 PAPER_TABLE1 = [  # Goodfellow et al. 2014, Table 1, MNIST column (reference.md §1)
     ("DBN", 138, 2),
@@ -69,8 +67,7 @@ def precision_comparison(runs):
 def goodfellow2014_section(results_dir):
     runs = {k: v for k, v in load_runs(results_dir).items()
             if v["experiment"] == "goodfellow2014_mnist" and v.get("parzen")}
-    base_path = Path(results_dir, "baselines.json")
-    baselines = json.loads(base_path.read_text()) if base_path.exists() else {}
+    baselines = read_baselines(results_dir)
     table = [("model", "MNIST (nats)", "source")]
     for name, ll, se in PAPER_TABLE1:
         table.append((name, f"{ll} ± {se}", "paper, Table 1"))

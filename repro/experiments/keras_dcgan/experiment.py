@@ -307,8 +307,7 @@ def summary_figures(results_dir):
     import matplotlib.pyplot as plt
 
     out = []
-    for p in sorted(Path(results_dir, "runs").glob("*.json")):
-        s = json.loads(p.read_text())
+    for s in load_runs(results_dir).values():
         hist = (s.get("metrics") or {}).get("histograms_over_training")
         if s.get("model") != "keras_dcgan" or not hist:
             continue
