@@ -353,31 +353,32 @@ def train(cfg, run_dir=None, resume=False, data_dir=None, verbose=2, argv=None):
         raise RunError(f"train.batch_size {cfg['train']['batch_size']} does not split evenly over "
                        f"{strategy.num_replicas_in_sync} devices; choose a multiple.")
     chief = is_chief(cfg)
-    if not chief:  # a multiworker worker other than the chief: trains in step with it, writes nothing
-        if resume and not (run_dir / "config.yaml").exists():
-            raise RunError(f"this worker cannot see the run folder {run_dir}: to --resume under multiworker, every "
-                           "worker must read the chief's run folder (a shared file system), to start from its backup.")
-        return _train_in_folder(cfg, cls, strategy, splits, steps, per_step, run_dir, resume, verbose, argv,
-                                writer=False)
-    prepare_run_dir(run_dir)
-    with RunFolderLock(run_dir, log=lambda m: print(m, file=sys.stderr)):
-        check_run_dir(cfg, run_dir, resume)  # again, now that no other process can be writing it
-        return _train_in_folder(cfg, cls, strategy, splits, steps, per_step, run_dir, resume, verbose, argv,
-                                writer=True)
-
-
-def _train_in_folder(cfg, cls, strategy, splits, steps, per_step, run_dir, resume, verbose, argv, writer):
-    from repro.callbacks import AtomicBackup, BackupError, NonFiniteLoss, restore_backup
-
-    if writer:
-        atomic_write_text(run_dir / "config.yaml", dump_config(cfg))
-        record_environment(run_dir)
+    if not chief and resume and not (run_dir / "config.yaml").exists():
+        raise RunError(f"this worker cannot see the run folder {run_dir}: to --resume under multiworker, every "
+                       "worker must read the chief's run folder (a shared file system), to start from its backup.")
+    # the model is built before the run folder exists: a config value that Keras refuses leaves nothing behind
     keras.utils.set_random_seed(cfg["seed"])
     if strategy is not None:
         with strategy.scope():
             model = build_model(cfg, splits, steps_per_epoch=steps)
     else:
         model = build_model(cfg, splits, steps_per_epoch=steps)
+    if not chief:  # a multiworker worker other than the chief: trains in step with it, writes nothing
+        return _train_in_folder(cfg, cls, model, strategy, splits, steps, per_step, run_dir, resume, verbose, argv,
+                                writer=False)
+    prepare_run_dir(run_dir)
+    with RunFolderLock(run_dir, log=lambda m: print(m, file=sys.stderr)):
+        check_run_dir(cfg, run_dir, resume)  # again, now that no other process can be writing it
+        return _train_in_folder(cfg, cls, model, strategy, splits, steps, per_step, run_dir, resume, verbose, argv,
+                                writer=True)
+
+
+def _train_in_folder(cfg, cls, model, strategy, splits, steps, per_step, run_dir, resume, verbose, argv, writer):
+    from repro.callbacks import AtomicBackup, BackupError, NonFiniteLoss, restore_backup
+
+    if writer:
+        atomic_write_text(run_dir / "config.yaml", dump_config(cfg))
+        record_environment(run_dir)
     start_epoch = 0
     if resume:
         try:
