@@ -10,7 +10,7 @@ import numpy as np
 import tensorflow as tf
 
 from repro.callbacks import atomic_write_text
-from repro.results import code_commit, read_baselines, read_history, read_json
+from repro.results import code_commit, read_baselines, read_done, read_environment, read_history
 from repro.config import parse_sigmas
 from repro.metrics.parzen import parzen_protocol
 
@@ -80,11 +80,11 @@ def evaluate_run(run_dir, data_dir=None, checkpoint=None, results_dir="results")
                    "train_examples": cfg["train"]["train_examples"] or len(splits.train), "seed": cfg["seed"],
                    "train_range": cfg["data"]["train_range"]},
         "model_params": cfg["model_params"],
-        "environment": json.loads(env.read_text()) if (env := run_dir / "environment.json").exists() else None,
+        "environment": read_environment(run_dir),
         "epochs_planned": cfg["train"]["epochs"],
         "epochs_trained": len(history),
         # why training ended early, where a rule stopped it (done.json; e.g. the collapse stop)
-        "stopped": json.loads(done.read_text()).get("stopped") if (done := run_dir / "done.json").exists() else None,
+        "stopped": (read_done(run_dir) or {}).get("stopped"),
         "checkpoint": info,
         "parzen": parzen,
         "nearest_neighbours": nearest,

@@ -49,14 +49,32 @@ def read_generator_file(path):
     from repro.config import ConfigError, resolve_config
 
     path = Path(path)
+    again = "write it again with `python -m repro export-generator RUN_DIR`"
     try:
-        data = np.load(path)
-        meta = json.loads(str(data["meta"]))
-        weights = [np.asarray(data[f"w{i}"], np.float32) for i in range(sum(k.startswith("w") for k in data.files))]
-    except Exception as e:  # a truncated or foreign file: say what it is not
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(str(data["meta"]))
+            n = sum(k.startswith("w") for k in data.files)
+            raw_weights = [data[f"w{i}"] for i in range(n)]
+    except Exception as e:  # noqa: BLE001  a truncated or foreign file: say what it is not
         raise GeneratorFileError(f"{path} is not a generator file of this suite ({type(e).__name__}: {e}); "
                                  "such files are written by `python -m repro export-generator RUN_DIR`.") from None
-    raw = yaml.safe_load(meta["config_yaml"])
+    if not isinstance(meta, dict) or not isinstance(meta.get("config_yaml"), str) \
+            or not isinstance(meta.get("source"), dict) or not isinstance(meta.get("dtype"), str):
+        raise GeneratorFileError(f"{path}: its 'meta' entry lacks the config, the source or the dtype; {again}.")
+    if not raw_weights or any(not np.issubdtype(w.dtype, np.floating) for w in raw_weights):
+        raise GeneratorFileError(f"{path}: its weights (w0, w1, ...) are missing or not floating-point numbers; "
+                                 f"{again}.")
+    weights = [np.asarray(w, np.float32) for w in raw_weights]
+    if not all(np.all(np.isfinite(w)) for w in weights):
+        raise GeneratorFileError(f"{path} holds NaN or inf weights (a diverged run, or a damaged file); samples "
+                                 f"from it would not be images. {again[0].upper() + again[1:]} from a good "
+                                 "checkpoint.")
+    try:
+        raw = yaml.safe_load(meta["config_yaml"])
+    except yaml.YAMLError as e:
+        raise GeneratorFileError(f"{path}: its config is not valid YAML ({str(e).splitlines()[0]}); {again}.") from None
+    if not isinstance(raw, dict):
+        raise GeneratorFileError(f"{path}: its config is not a mapping; {again}.")
     profile = raw.pop("profile", "default")
     try:
         cfg = resolve_config(raw, None, origin=str(path))

@@ -134,6 +134,44 @@ def read_baselines(results_dir) -> dict:
     return out
 
 
+RUN_FILE_FIX = ("restore it from a copy of the run folder, or train into a new run folder (`python -m repro train "
+                "CONFIG --run-dir NEW_FOLDER`)")
+
+
+def read_done(run_dir):
+    """A run folder's done.json (how many epochs a finished training ran, why it stopped early), checked; None
+    when the run has not finished."""
+    path = Path(run_dir) / "done.json"
+    if not path.exists():
+        return None
+    d = read_json(path, RUN_FILE_FIX, dict, {"epochs": int})
+    if not isinstance(d.get("stopped"), (str, type(None))) or not isinstance(d.get("steps_per_epoch", 1), int):
+        raise DamagedFileError(f"{path}: 'stopped' is not text or 'steps_per_epoch' is not a whole number; "
+                               f"{RUN_FILE_FIX}")
+    return d
+
+
+def read_environment(run_dir):
+    """A run folder's environment.json (one entry per training session), checked; None when there is none."""
+    path = Path(run_dir) / "environment.json"
+    if not path.exists():
+        return None
+    sessions = read_json(path, "restore it from a copy of the run folder, or move it out of the folder (the "
+                         "machines the run trained on are then not recorded)", list)
+    if not all(isinstance(s, dict) for s in sessions):
+        raise DamagedFileError(f"{path} is not a list of training sessions; restore it from a copy of the run "
+                               "folder, or move it out of the folder")
+    return sessions
+
+
+def read_checkpoint_epoch(path):
+    """The epoch of a checkpoint's sidecar (checkpoints/best.json, last.json), checked; None when there is none."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    return read_json(path, RUN_FILE_FIX, dict, {"epoch": int})["epoch"]
+
+
 # damaged summaries met since the last `reset_damaged()` ({path: why}); each is warned about once, and the
 # report lists them as unreadable
 DAMAGED: dict[str, str] = {}

@@ -16,11 +16,12 @@ import yaml
 
 import repro.experiments  # noqa: F401  registers every experiment's models
 from repro.callbacks import (AtomicCheckpoint, EpochLine, EpochTimer, EveryNEpochs, ParzenMonitor, StopIfCollapsed,
-                             StopOnNonFinite,
-                             atomic_write_text)
+                             StopOnNonFinite, WeightsMismatch,
+                             atomic_write_text, load_weights_checked)
 from repro.config import dump_config, parse_sigmas, recipe_fingerprint
 from repro.data import without_autotune
 from repro.registry import MODELS as REGISTRY
+from repro.results import read_checkpoint_epoch, read_done
 
 
 class RunError(RuntimeError):
@@ -147,8 +148,10 @@ def record_environment(run_dir: Path):
     machines; the kernels change float rounding, and the CPU the speed)."""
     from repro.backend import describe
 
+    from repro.results import read_environment
+
     path = run_dir / "environment.json"
-    sessions = json.loads(path.read_text()) if path.exists() else []
+    sessions = read_environment(run_dir) or []
     sessions.append({"started": time.strftime("%Y-%m-%dT%H:%M:%S"), **describe()})
     atomic_write_text(path, json.dumps(sessions, indent=1))
 
@@ -325,7 +328,6 @@ def train(cfg, run_dir=None, resume=False, data_dir=None, verbose=2, argv=None):
     """Trains `cfg` into `run_dir` (resuming its last backup with `resume`). Everything that can be refused is
     checked before the run folder is created or touched; `argv` (the command's arguments) is used in messages."""
     run_dir = Path(run_dir) if run_dir else default_run_dir(cfg)
-    done_path = run_dir / "done.json"
     if run_dir.exists() and not run_dir.is_dir():
         raise RunError(f"--run-dir {run_dir} is a file, not a folder; choose another --run-dir.")
     check_tf_config(cfg)
@@ -337,8 +339,7 @@ def train(cfg, run_dir=None, resume=False, data_dir=None, verbose=2, argv=None):
         raise RunError(f"train.distribute: multiworker is supported for the {', '.join(sorted(MULTIWORKER_MODELS))} "
                        f"model only (tested: two workers follow the one-process run); {cfg['model']!r} draws its noise "
                        "per replica and does not scale its losses over replicas. Use train.distribute: none.")
-    if resume and done_path.exists():
-        done = json.loads(done_path.read_text())
+    if resume and (done := read_done(run_dir)) is not None:
         if done.get("stopped"):
             print(f"{run_dir}: {done['stopped']}; nothing to resume.")
             return run_dir
@@ -376,9 +377,6 @@ def train(cfg, run_dir=None, resume=False, data_dir=None, verbose=2, argv=None):
 def _train_in_folder(cfg, cls, model, strategy, splits, steps, per_step, run_dir, resume, verbose, argv, writer):
     from repro.callbacks import AtomicBackup, BackupError, NonFiniteLoss, restore_backup
 
-    if writer:
-        atomic_write_text(run_dir / "config.yaml", dump_config(cfg))
-        record_environment(run_dir)
     start_epoch = 0
     if resume:
         try:
@@ -436,6 +434,9 @@ def _train_in_folder(cfg, cls, model, strategy, splits, steps, per_step, run_dir
             # last: the backup marks an epoch done only after everything above has been written
             EveryNEpochs(AtomicBackup(run_dir / "backup"), cfg["train"]["checkpoint_every"]),
         ]
+    if writer:  # only now: a resume refused above (a damaged file) has changed nothing in the run folder
+        atomic_write_text(run_dir / "config.yaml", dump_config(cfg))
+        record_environment(run_dir)
     t0 = time.time()
     try:
         model.fit(ds, epochs=cfg["train"]["epochs"], initial_epoch=start_epoch, steps_per_epoch=steps,
@@ -531,10 +532,17 @@ def load_run(run_dir, checkpoint="best", data_dir=None, need_data=True):
         raise RunError(f"{run_dir} has no checkpoint yet (checkpoints/last.weights.h5); train it first.")
     splits = REGISTRY[cfg["model"]].load_splits(cfg, data_dir) if need_data else None
     model = build_model(cfg, splits)
-    model.load_weights(path)
+    try:
+        load_weights_checked(model, path)
+    except WeightsMismatch as e:
+        raise RunError(f"the config and the checkpoint of {run_dir} disagree: {e}. Its config.yaml was probably "
+                       "edited or copied from another run: put back the config this run was trained with, or train "
+                       "a new run folder.") from None
+    except ValueError as e:
+        other = "best" if path.name.startswith("last") else "last"
+        raise RunError(f"{e}; try the other checkpoint (--checkpoint {other}), or train the run again.") from None
     model.run_dir = run_dir
-    epoch = json.loads(meta.read_text()).get("epoch") if meta.exists() else None
-    return cfg, model, splits, {"checkpoint": path.name.split(".")[0], "epoch": epoch}
+    return cfg, model, splits, {"checkpoint": path.name.split(".")[0], "epoch": read_checkpoint_epoch(meta)}
 
 
 def load_generator_file(path, data_dir=None, need_data=True):
@@ -543,7 +551,14 @@ def load_generator_file(path, data_dir=None, need_data=True):
 
     cfg, weights, meta = read_generator_file(path)
     splits = REGISTRY[cfg["model"]].load_splits(cfg, data_dir) if need_data else None
+    from repro.generator_store import GeneratorFileError
+
     model = build_model(cfg, splits)
+    shapes = [tuple(w.shape) for w in model.generator.get_weights()]
+    if [tuple(w.shape) for w in weights] != shapes:
+        raise GeneratorFileError(f"{path}: its {len(weights)} weight arrays do not have the shapes of the generator "
+                                 f"its config describes ({len(shapes)} arrays): the file was edited or mixed from two "
+                                 "runs; write it again with `python -m repro export-generator RUN_DIR`.")
     model.generator.set_weights(weights)
     info = {"checkpoint": meta["source"].get("checkpoint"), "epoch": meta["source"].get("epoch"),
             "generator_file": str(path), "dtype": meta["dtype"], "run": meta["source"].get("run")}
