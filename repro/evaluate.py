@@ -53,6 +53,8 @@ def evaluate_run(run_dir, data_dir=None, checkpoint=None, results_dir="results")
     if checkpoint is None and (run_dir / "config.yaml").exists():
         checkpoint = load_saved_config(run_dir / "config.yaml")["eval"]["checkpoint"]
     cfg, model, splits, info = load_run(run_dir, checkpoint, data_dir)
+    # the run folder's own records, read (and refused if damaged) before anything is computed or written
+    history, environment, done = read_history(run_dir), read_environment(run_dir), read_done(run_dir)
     ev = cfg["eval"]
     t0 = time.time()
     parzen = None
@@ -66,7 +68,6 @@ def evaluate_run(run_dir, data_dir=None, checkpoint=None, results_dir="results")
     nearest = nearest_neighbour_check(model, splits, cfg, run_dir, results_dir)
     model.run_dir = run_dir  # extra metrics may read the run's own files (e.g. WGAN per-epoch samples)
     extra = model.extra_metrics(splits, data_dir)
-    history = read_history(run_dir)
     secs = [h["epoch_seconds"] for h in history if h.get("epoch_seconds")]
     summary = {
         "run": run_dir.name,
@@ -80,11 +81,11 @@ def evaluate_run(run_dir, data_dir=None, checkpoint=None, results_dir="results")
                    "train_examples": cfg["train"]["train_examples"] or len(splits.train), "seed": cfg["seed"],
                    "train_range": cfg["data"]["train_range"]},
         "model_params": cfg["model_params"],
-        "environment": read_environment(run_dir),
+        "environment": environment,
         "epochs_planned": cfg["train"]["epochs"],
         "epochs_trained": len(history),
         # why training ended early, where a rule stopped it (done.json; e.g. the collapse stop)
-        "stopped": (read_done(run_dir) or {}).get("stopped"),
+        "stopped": (done or {}).get("stopped"),
         "checkpoint": info,
         "parzen": parzen,
         "nearest_neighbours": nearest,

@@ -18,10 +18,10 @@ import repro.experiments  # noqa: F401  registers every experiment's models
 from repro.callbacks import (AtomicCheckpoint, EpochLine, EpochTimer, EveryNEpochs, ParzenMonitor, StopIfCollapsed,
                              StopOnNonFinite, WeightsMismatch,
                              atomic_write_text, load_weights_checked)
-from repro.config import dump_config, parse_sigmas, recipe_fingerprint
+from repro.config import ConfigError, dump_config, parse_sigmas, recipe_fingerprint
 from repro.data import without_autotune
 from repro.registry import MODELS as REGISTRY
-from repro.results import read_checkpoint_epoch, read_done
+from repro.results import read_checkpoint_epoch, read_done, read_environment
 
 
 class RunError(RuntimeError):
@@ -122,7 +122,11 @@ def load_saved_config(path) -> dict:
     if not isinstance(raw, dict):
         raise RunError(f"{path} is not a run folder's config (not a mapping).")
     profile = raw.pop("profile", "default")
-    cfg = resolve_config(raw, None, origin=str(path))
+    try:
+        cfg = resolve_config(raw, None, origin=str(path))
+    except ConfigError as e:
+        raise RunError(f"{path} does not validate as a run folder's config ({e}); put back the config this run was "
+                       "trained with, or train a new run folder.") from None
     cfg["profile"] = profile
     return cfg
 
@@ -147,8 +151,6 @@ def record_environment(run_dir: Path):
     """Append this training session's TensorFlow kernels and CPU to environment.json (a resumed run may span
     machines; the kernels change float rounding, and the CPU the speed)."""
     from repro.backend import describe
-
-    from repro.results import read_environment
 
     path = run_dir / "environment.json"
     sessions = read_environment(run_dir) or []
@@ -435,6 +437,7 @@ def _train_in_folder(cfg, cls, model, strategy, splits, steps, per_step, run_dir
             EveryNEpochs(AtomicBackup(run_dir / "backup"), cfg["train"]["checkpoint_every"]),
         ]
     if writer:  # only now: a resume refused above (a damaged file) has changed nothing in the run folder
+        read_environment(run_dir)  # the earlier sessions' record, refused if damaged before anything is written
         atomic_write_text(run_dir / "config.yaml", dump_config(cfg))
         record_environment(run_dir)
     t0 = time.time()
@@ -554,6 +557,10 @@ def load_generator_file(path, data_dir=None, need_data=True):
     from repro.generator_store import GeneratorFileError
 
     model = build_model(cfg, splits)
+    if not isinstance(getattr(model, "generator", None), keras.Model):
+        raise GeneratorFileError(f"{path}: its config describes a {cfg['model']} model, which has no generator "
+                                 "network to load these weights into: the file was edited or mixed from two runs; "
+                                 "write it again with `python -m repro export-generator RUN_DIR`.")
     shapes = [tuple(w.shape) for w in model.generator.get_weights()]
     if [tuple(w.shape) for w in weights] != shapes:
         raise GeneratorFileError(f"{path}: its {len(weights)} weight arrays do not have the shapes of the generator "
