@@ -304,3 +304,45 @@ def test_the_undamaged_artifacts_pass(capsys, work):
     for command in (cmd_sample, cmd_sample_gen, cmd_parzen, cmd_figures, cmd_report):
         code, _, err = _run(capsys, *command(work))
         assert code == 0 and "warning: skipping" not in err, err[-800:]
+
+
+@pytest.mark.parametrize("setting", ["seed=4294967296", "seed=99999999999999999999", "seed=-1", "train.epochs=0",
+                                     "model_params.d_maxout_units=[-3,16]"])
+def test_a_refused_config_value_leaves_no_run_folder(capsys, tmp_path, setting):
+    """Every value is refused before the run folder exists, so the corrected command is not blocked by it."""
+    run = tmp_path / "run"
+    code, _, err = _run(capsys, "train", CONFIG, *SMALL, "--set", setting, "--run-dir", run)
+    assert code == 2 and "Traceback" not in err and len([e for e in err.splitlines() if e.startswith("error:")]) == 1
+    assert not run.exists()
+    if setting.startswith("seed"):
+        assert "config key 'seed'" in err and "4294967295" in err
+
+
+def test_sample_streams_a_large_n_in_chunks(capsys, work, monkeypatch):
+    """Above SAMPLE_CHUNK the samples are drawn chunk by chunk and streamed to one file, written whole or not at
+    all; the generator is never asked for more than a chunk at once."""
+    from repro import cli
+    from repro.registry import MODELS
+
+    asked = []
+    cls = MODELS["goodfellow2014"]
+    generate = cls.generate
+    monkeypatch.setattr(cls, "generate", lambda self, n, **kw: asked.append(n) or generate(self, n, **kw))
+    monkeypatch.setattr(cli, "SAMPLE_CHUNK", 64)
+    out = work / "big.npz"
+    code, stdout, err = _run(capsys, "sample", work / "runs" / RUN, "--n", 150, "--seed", 2, "--out", out)
+    assert code == 0, err
+    assert asked == [64, 64, 22]
+    x = np.load(out)["images"]
+    assert x.shape == (150, 28, 28, 1) and x.dtype == np.float32 and np.all((x >= 0) & (x <= 1))
+    assert len(np.unique(x.reshape(150, -1), axis=0)) == 150  # every chunk from its own stream
+    assert sorted(p.name for p in work.iterdir() if "big" in p.name) == ["big.npz"]  # no temporary files left
+
+
+def test_sample_refuses_an_n_beyond_the_disk_up_front(capsys, work):
+    """A hundred billion samples: refused with the space they need, before anything is written (the code before
+    this check died allocating the noise for all of them at once)."""
+    out = work / "huge.npz"
+    code, _, err = _run(capsys, "sample", work / "runs" / RUN, "--n", 10 ** 11, "--out", out)
+    assert code == 2 and "Traceback" not in err and "GiB" in err and "--n 100000000000" in err
+    assert not [p for p in work.iterdir() if "huge" in p.name]
