@@ -228,11 +228,15 @@ class AtomicCheckpoint(keras.callbacks.Callback):
         self.state_path = self.folder / "best.json"
         self.best = None
         if self.state_path.exists():
-            from repro.results import DamagedFileError, RUN_FILE_FIX, read_json
-
-            self.best = read_json(self.state_path, RUN_FILE_FIX, dict, {"value": (int, float)})["value"]
-            if not math.isfinite(self.best):
-                raise DamagedFileError(f"{self.state_path}: 'value' is {self.best}, not a finite number; {RUN_FILE_FIX}")
+            try:
+                self.best = json.loads(self.state_path.read_text())["value"]
+                ok = type(self.best) in (int, float) and math.isfinite(self.best)
+            except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError):
+                ok = False
+            if not ok:
+                raise ValueError(f"{self.state_path} is not the record of the best checkpoint (no finite 'value'; cut "
+                                 "short or edited); restore it from a copy of the run folder, or train into a new "
+                                 "run folder (`python -m repro train CONFIG --run-dir NEW_FOLDER`)")
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
