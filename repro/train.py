@@ -550,12 +550,10 @@ def load_run(run_dir, checkpoint="best", data_dir=None, need_data=True):
 
 def load_generator_file(path, data_dir=None, need_data=True):
     """Like `load_run`, from a generator file: the stored generator in place, the discriminator as initialised."""
-    from repro.generator_store import read_generator_file
+    from repro.generator_store import GeneratorFileError, read_generator_file
 
     cfg, weights, meta = read_generator_file(path)
     splits = REGISTRY[cfg["model"]].load_splits(cfg, data_dir) if need_data else None
-    from repro.generator_store import GeneratorFileError
-
     model = build_model(cfg, splits)
     if not isinstance(getattr(model, "generator", None), keras.Model):
         raise GeneratorFileError(f"{path}: its config describes a {cfg['model']} model, which has no generator "
