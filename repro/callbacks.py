@@ -29,12 +29,11 @@ def atomic_write_text(path, text: str):
     atomic_write_bytes(path, text.encode())
 
 
-def atomic_write_npz_rows(path, chunks, on_first=None):
+def atomic_write_npz_rows(path, chunks):
     """An .npz of arrays built row-chunk by row-chunk without holding more than one chunk in memory: `chunks`
     yields {key: array} (the same keys each time; rows along axis 0). Each key's rows go to a temporary file beside
     `path`, then are copied into the archive (compressed, as np.savez_compressed) under a header with the total
-    shape; the archive is written to PATH.tmp and renamed. `on_first(chunk)` sees the first chunk before anything
-    is written (e.g. to refuse for want of disk space). On any failure nothing is left behind."""
+    shape; the archive is written to PATH.tmp and renamed. On any failure nothing is left behind."""
     import zipfile
 
     path = Path(path)
@@ -43,8 +42,6 @@ def atomic_write_npz_rows(path, chunks, on_first=None):
     try:
         for chunk in chunks:
             if not kinds:
-                if on_first is not None:
-                    on_first(chunk)
                 kinds = {k: (v.dtype, v.shape[1:]) for k, v in chunk.items()}
             for k, v in chunk.items():
                 if k not in parts:

@@ -89,19 +89,17 @@ def cmd_sample(a):
         np.savez_compressed(buf, **draw(a.n, a.seed))
         atomic_write_bytes(a.out, buf.getvalue())
     else:
+        # the rows' temporary files and the archive side by side, at worst uncompressed: measured on two samples
         out_dir = Path(a.out).resolve().parent
-
-        def check_disk(chunk):  # the rows' temporary files and the archive side by side, at worst uncompressed
-            need = 2 * a.n * sum(v[:1].nbytes for v in chunk.values())
-            free = shutil.disk_usage(out_dir).free
-            if need > free:
-                raise ValueError(f"--n {a.n} samples need up to {need / 2 ** 30:.1f} GiB of free disk space in "
-                                 f"{out_dir} while {a.out} is written ({free / 2 ** 30:.1f} GiB free); ask for fewer "
-                                 "samples or write to a larger disk.")
-
+        need = 2 * a.n * sum(v[:1].nbytes for v in draw(2, a.seed).values())
+        free = shutil.disk_usage(out_dir).free
+        if need > free:
+            raise ValueError(f"--n {a.n} samples need up to {need / 2 ** 30:.1f} GiB of free disk space in "
+                             f"{out_dir} while {a.out} is written ({free / 2 ** 30:.1f} GiB free); ask for fewer "
+                             "samples or write to a larger disk.")
         chunks = (draw(min(SAMPLE_CHUNK, a.n - start), [a.seed, i])
                   for i, start in enumerate(range(0, a.n, SAMPLE_CHUNK)))
-        atomic_write_npz_rows(a.out, chunks, on_first=check_disk)
+        atomic_write_npz_rows(a.out, chunks)
     print(f"wrote {a.n} samples ({info['checkpoint']} checkpoint, epoch {info['epoch']}) to {a.out}")
 
 
