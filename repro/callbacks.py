@@ -29,6 +29,43 @@ def atomic_write_text(path, text: str):
     atomic_write_bytes(path, text.encode())
 
 
+def atomic_write_npz_rows(path, chunks):
+    """An .npz of arrays built row-chunk by row-chunk without holding more than one chunk in memory: `chunks`
+    yields {key: array} (the same keys each time; rows along axis 0). Each key's rows go to a temporary file beside
+    `path`, then are copied into the archive (compressed, as np.savez_compressed) under a header with the total
+    shape; the archive is written to PATH.tmp and renamed. On any failure nothing is left behind."""
+    import zipfile
+
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    parts, kinds, rows = {}, {}, 0
+    try:
+        for chunk in chunks:
+            if not kinds:
+                kinds = {k: (v.dtype, v.shape[1:]) for k, v in chunk.items()}
+            for k, v in chunk.items():
+                if k not in parts:
+                    parts[k] = open(path.with_name(f".{path.name}.{k}.part"), "w+b")
+                parts[k].write(np.ascontiguousarray(v, kinds[k][0]).tobytes())
+            rows += len(next(iter(chunk.values())))
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
+            for k, f in parts.items():
+                dtype, rest = kinds[k]
+                with zf.open(f"{k}.npy", "w", force_zip64=True) as member:
+                    np.lib.format.write_array_header_2_0(member, {"descr": np.lib.format.dtype_to_descr(dtype),
+                                                                  "fortran_order": False, "shape": (rows, *rest)})
+                    f.seek(0)
+                    shutil.copyfileobj(f, member, 1 << 24)
+        fsync_path(tmp)
+        os.replace(tmp, path)
+    finally:
+        for f in parts.values():
+            f.close()
+            Path(f.name).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
+    return rows
+
+
 def write_file_set(folder, files: dict):
     """Writes {name: text} into `folder` as one set: all of them into folder/.set.tmp/ (flushed), then a COMPLETE
     marker, then each renamed into place. The next call first finishes a set interrupted after its marker (rolls it
@@ -69,6 +106,38 @@ def atomic_save_weights(model, path):
     tmp = path.with_name(path.name.replace(".weights.h5", ".tmp.weights.h5"))
     model.save_weights(tmp, overwrite=True)
     os.replace(tmp, path)
+
+
+class WeightsMismatch(ValueError):
+    """A weights file that does not fit the model its config builds (it was saved by another model)."""
+
+
+def load_weights_checked(model, path):
+    """`model.load_weights(path)`, with h5py's and Keras' words turned into what is wrong: the file is not a
+    readable weights file (ValueError), it holds another model's weights (WeightsMismatch), or NaN/inf weights
+    (ValueError). The caller adds what to do."""
+    import h5py
+
+    try:
+        with h5py.File(path, "r"):
+            pass
+    except OSError as e:
+        raise ValueError(f"{path} is not a readable weights file (cut short or damaged: "
+                         f"{str(e).splitlines()[0]})") from None
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:  # Keras warns about the optimiser before it fails
+        warnings.simplefilter("always")
+        try:
+            model.load_weights(path)
+        except Exception:  # noqa: BLE001  Keras says which layers did not fit, in several ways, at length
+            raise WeightsMismatch(f"{path} holds the weights of a different model than the config "
+                                  "describes") from None
+    for w in caught:  # a load that worked: its warnings as they would have been
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if not all(np.all(np.isfinite(w)) for w in model.get_weights() if np.issubdtype(np.asarray(w).dtype, np.floating)):
+        raise ValueError(f"{path} holds NaN or inf weights (training diverged before it was saved, or the file "
+                         "was damaged)")
 
 
 class EpochTimer(keras.callbacks.Callback):
@@ -156,7 +225,15 @@ class AtomicCheckpoint(keras.callbacks.Callback):
         self.state_path = self.folder / "best.json"
         self.best = None
         if self.state_path.exists():
-            self.best = json.loads(self.state_path.read_text()).get("value")
+            try:
+                self.best = json.loads(self.state_path.read_text())["value"]
+                ok = type(self.best) in (int, float) and math.isfinite(self.best)
+            except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError):
+                ok = False
+            if not ok:
+                raise ValueError(f"{self.state_path} is not the record of the best checkpoint (no finite 'value'; cut "
+                                 "short or edited); restore it from a copy of the run folder, or train into a new "
+                                 "run folder (`python -m repro train CONFIG --run-dir NEW_FOLDER`)")
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
@@ -337,7 +414,7 @@ def restore_backup(model, folder, checkpoints, log=print, set_aside=True) -> int
     candidates = [(None, b) for b in complete_backups(folder)]
     if not candidates:
         candidates = [(e, (w, r)) for e, w, r in legacy_backups(folder, checkpoints)]
-    problems = []
+    problems, bad = [], []
     for epoch, c in candidates:
         try:
             if epoch is None:
@@ -345,20 +422,24 @@ def restore_backup(model, folder, checkpoints, log=print, set_aside=True) -> int
                 weights, rng = c / BACKUP_WEIGHTS, c / BACKUP_RNG
             else:
                 weights, rng = c
-            model.load_weights(weights)
+            load_weights_checked(model, weights)
             restore_seed_generator_states(model, rng)
         except Exception as e:  # noqa: BLE001  any unreadable backup: say so, try the one before
             where = c if epoch is None or isinstance(c, Path) else c[0]
             problems.append(f"{where}: {e}")
             log(f"backup {where} cannot be used ({e}); trying the one before it.")
-            if isinstance(c, Path) and set_aside:
-                bad = c.with_name(f"bad-{c.name}")
-                if bad.exists():
-                    shutil.rmtree(bad)
-                os.rename(c, bad)  # kept for inspection; a new backup of this epoch will be written
+            if isinstance(c, Path):
+                bad.append(c)
             continue
         if problems:
             log(f"resuming from the backup of epoch {epoch} ({weights}).")
+        # set aside (kept for inspection) only once an older backup resumes: a new backup of that epoch will be
+        # written; with none usable, nothing is moved and the error says so
+        for c in bad if set_aside else []:
+            aside = c.with_name(f"bad-{c.name}")
+            if aside.exists():
+                shutil.rmtree(aside)
+            os.rename(c, aside)
         return epoch
     if problems:
         raise BackupError("no usable backup in " f"{folder}: " + "; ".join(problems))

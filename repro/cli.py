@@ -83,12 +83,29 @@ def cmd_train(a):
     print(f"run folder: {run_dir}" if is_chief(cfg) else f"done (a worker; the chief wrote the run folder {run_dir})")
 
 
-def cmd_sample(a):
+# above this many samples, `sample` draws them in chunks (each from its own stream of the seed) and streams them to
+# the file, so memory stays bounded for any --n
+SAMPLE_CHUNK = 50_000
+
+
+def _finite_samples(out, source):
     import numpy as np
 
-    from repro.callbacks import atomic_write_bytes
-    from repro.train import load_run
+    for k, v in out.items():
+        if np.issubdtype(v.dtype, np.floating) and not np.all(np.isfinite(v)):
+            raise ValueError(f"the samples of {source} contain NaN or inf ('{k}'); nothing written. Its weights give "
+                             "no numbers: sample another checkpoint (--checkpoint best/last) or train the run again.")
+    return out
+
+
+def cmd_sample(a):
     import io
+    import shutil
+
+    import numpy as np
+
+    from repro.callbacks import atomic_write_bytes, atomic_write_npz_rows
+    from repro.train import load_run
 
     if a.n < 1:
         raise ValueError(f"--n is {a.n}; the number of samples must be at least 1.")
@@ -96,10 +113,27 @@ def cmd_sample(a):
     if a.nice and not hasattr(model, "discriminate_numpy"):
         raise ValueError(f"--nice ranks samples by the discriminator, which only keras_dcgan keeps; "
                          f"{a.run_dir} is a {type(model).__name__}. Drop --nice.")
-    out = model.generate(a.n, seed=a.seed, nice=True) if a.nice else model.generate(a.n, seed=a.seed)
-    buf = io.BytesIO()
-    np.savez_compressed(buf, **out)
-    atomic_write_bytes(a.out, buf.getvalue())
+
+    def draw(n, seed):
+        out = model.generate(n, seed=seed, nice=True) if a.nice else model.generate(n, seed=seed)
+        return _finite_samples(out, a.run_dir)
+
+    if a.n <= SAMPLE_CHUNK:
+        buf = io.BytesIO()
+        np.savez_compressed(buf, **draw(a.n, a.seed))
+        atomic_write_bytes(a.out, buf.getvalue())
+    else:
+        # the rows' temporary files and the archive side by side, at worst uncompressed: measured on two samples
+        out_dir = Path(a.out).resolve().parent
+        need = 2 * a.n * sum(v[:1].nbytes for v in draw(2, a.seed).values())
+        free = shutil.disk_usage(out_dir).free
+        if need > free:
+            raise ValueError(f"--n {a.n} samples need up to {need / 2 ** 30:.1f} GiB of free disk space in "
+                             f"{out_dir} while {a.out} is written ({free / 2 ** 30:.1f} GiB free); ask for fewer "
+                             "samples or write to a larger disk.")
+        chunks = (draw(min(SAMPLE_CHUNK, a.n - start), [a.seed, i])
+                  for i, start in enumerate(range(0, a.n, SAMPLE_CHUNK)))
+        atomic_write_npz_rows(a.out, chunks)
     print(f"wrote {a.n} samples ({info['checkpoint']} checkpoint, epoch {info['epoch']}) to {a.out}")
 
 
@@ -119,7 +153,15 @@ def load_samples_npz(path):
     if "images" not in data.files:
         raise ValueError(f"{p} has no 'images' array (it has: {', '.join(data.files) or 'nothing'}); "
                          "the suite's samples are float32 images in [0,1] under the key 'images'.")
-    x = np.asarray(data["images"], np.float32)
+    try:
+        x = data["images"]
+    except Exception as e:  # noqa: BLE001  a member cut short, or an array of Python objects
+        raise ValueError(f"{p}: its 'images' array cannot be read ({type(e).__name__}: {e}); write the samples "
+                         "again (e.g. `python -m repro sample RUN_DIR --out FILE`).") from None
+    if not (np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer)):
+        raise ValueError(f"{p}: 'images' holds {x.dtype} values, not numbers; the suite's samples are float32 images "
+                         "in [0, 1].")
+    x = np.asarray(x, np.float32)
     if x.ndim < 2 or len(x) == 0:
         raise ValueError(f"{p}: 'images' has shape {x.shape}; expected at least one image, shape (n, 28, 28, 1) or "
                          "(n, 784).")
@@ -297,7 +339,9 @@ def build_parser():
 
     s = sub.add_parser("sample", help="write N samples of a trained run to an .npz")
     s.add_argument("run_dir", help="a run folder, or a generator file (results/generators/RUN.npz)")
-    s.add_argument("--n", type=int, default=10000)
+    s.add_argument("--n", type=int, default=10000,
+                   help="how many samples (default 10000); above 50000 they are drawn in chunks of 50000, each from "
+                        "its own stream of --seed, and streamed to the file, so memory stays bounded")
     s.add_argument("--seed", type=int, default=EVAL_SEED,
                    help=f"noise seed (default {EVAL_SEED}: the samples evaluate scores, so parzen gives its number)")
     s.add_argument("--out", required=True)

@@ -57,7 +57,7 @@ COMMON_SCHEMA = {
     "model": Field(None, str, doc="model key, as an experiment registers it in repro.registry"),
     "description": Field("", str),
     "source": Field("", str, doc="where the recipe comes from"),
-    "seed": Field(0, int, lo=0),
+    "seed": Field(0, int, lo=0, hi=2 ** 32 - 1, doc="seeds every random number of the run"),
     "data": {
         "dataset": Field("mnist", str, choices=("mnist", "cifar10", "tfd", "gaussian1d")),
         "train_range": Field([0, 50000], list, doc="[start, stop) of the training split used for training"),

@@ -11,7 +11,7 @@ import numpy as np
 import tensorflow as tf
 
 from repro.callbacks import atomic_write_text
-from repro.results import code_commit, read_history
+from repro.results import code_commit, read_baselines, read_done, read_environment, read_history
 from repro.config import EVAL_SEED, parse_sigmas
 from repro.metrics.parzen import parzen_protocol
 
@@ -72,6 +72,8 @@ def evaluate_run(run_dir, data_dir=None, checkpoint=None, results_dir="results")
     if checkpoint is None and (run_dir / "config.yaml").exists():
         checkpoint = load_saved_config(run_dir / "config.yaml")["eval"]["checkpoint"]
     cfg, model, splits, info = load_run(run_dir, checkpoint, data_dir)
+    # the run folder's own records, read (and refused if damaged) before anything is computed or written
+    history, environment, done = read_history(run_dir), read_environment(run_dir), read_done(run_dir)
     t0 = time.time()
     parzen = None
     if model.parzen:
@@ -79,9 +81,7 @@ def evaluate_run(run_dir, data_dir=None, checkpoint=None, results_dir="results")
     nearest = nearest_neighbour_check(model, splits, cfg, run_dir, results_dir)
     model.run_dir = run_dir  # extra metrics may read the run's own files (e.g. WGAN per-epoch samples)
     extra = model.extra_metrics(splits, data_dir)
-    history = read_history(run_dir)
     secs = [h["epoch_seconds"] for h in history if h.get("epoch_seconds")]
-    environment = json.loads(env.read_text()) if (env := run_dir / "environment.json").exists() else None
     summary = {
         "run": run_dir.name,
         "experiment": cfg["experiment"],
@@ -99,7 +99,7 @@ def evaluate_run(run_dir, data_dir=None, checkpoint=None, results_dir="results")
         "epochs_planned": cfg["train"]["epochs"],
         "epochs_trained": len(history),
         # why training ended early, where a rule stopped it (done.json; e.g. the collapse stop)
-        "stopped": json.loads(done.read_text()).get("stopped") if (done := run_dir / "done.json").exists() else None,
+        "stopped": (done or {}).get("stopped"),
         "checkpoint": info,
         "parzen": parzen,
         "nearest_neighbours": nearest,
@@ -140,7 +140,7 @@ def compute_baselines(results_dir="results", data_dir=None, force=False) -> dict
 
     path = Path(results_dir) / "baselines.json"
     if path.exists() and not force:
-        return json.loads(path.read_text())
+        return read_baselines(results_dir)
     m = load_mnist(data_dir)
     train = m["train_x"][:50000].reshape(50000, -1).astype(np.float32) / 255.0
     valid = m["train_x"][50000:51000].reshape(1000, -1).astype(np.float32) / 255.0

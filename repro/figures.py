@@ -5,7 +5,6 @@ engine loads every evaluated run folder and hands it to its experiment, then dra
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import repro.experiments  # noqa: F401  registers every experiment's figures
@@ -27,9 +26,16 @@ def run_figures(run_dir, summary, results_dir="results", data_dir=None):
 
 def make_all_figures(runs_root="runs", results_dir="results", data_dir=None):
     """Every figure of every evaluated run folder under `runs_root`, then the summary figures."""
+    from repro.results import DamagedFileError, read_summary, reset_damaged, skip_damaged
+
+    reset_damaged()
     out = []
     for run in sorted(Path(runs_root).glob("*/eval.json")):
-        summary = json.loads(run.read_text())
+        try:
+            summary = read_summary(run)
+        except DamagedFileError as e:
+            skip_damaged(run, e)
+            continue
         out += run_figures(run.parent, summary, results_dir, data_dir)
     # shipped generators (results/generators/RUN.npz) stand in for run folders this machine does not have
     for path in sorted(Path(results_dir, "generators").glob("*.npz")):

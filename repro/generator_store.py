@@ -66,18 +66,37 @@ def read_generator_file(path):
     from repro.config import ConfigError, resolve_config
 
     path = Path(path)
+    again = "write it again with `python -m repro export-generator RUN_DIR`"
     try:
-        data = np.load(path)
-        meta = json.loads(str(data["meta"]))
-        meta.setdefault("networks", ["generator"])  # files written before other networks could be stored
-        held = {n: [np.asarray(data[_key(n, i)], np.float32) for i in range(_count(data.files, n))]
-                for n in meta["networks"]}
-        weights = held.pop("generator")
-        meta["weights"] = held
-    except Exception as e:  # a truncated or foreign file: say what it is not
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(str(data["meta"]))
+            networks = meta.get("networks", ["generator"]) if isinstance(meta, dict) else ["generator"]
+            # files written before other networks could be stored hold the generator alone
+            held = {n: [data[_key(n, i)] for i in range(_count(data.files, n))] for n in networks}
+    except Exception as e:  # noqa: BLE001  a truncated or foreign file: say what it is not
         raise GeneratorFileError(f"{path} is not a generator file of this suite ({type(e).__name__}: {e}); "
                                  "such files are written by `python -m repro export-generator RUN_DIR`.") from None
-    raw = yaml.safe_load(meta["config_yaml"])
+    if not isinstance(meta, dict) or not isinstance(meta.get("config_yaml"), str) \
+            or not isinstance(meta.get("source"), dict) or not isinstance(meta.get("dtype"), str):
+        raise GeneratorFileError(f"{path}: its 'meta' entry lacks the config, the source or the dtype; {again}.")
+    raw_weights = held.get("generator") or []
+    if not raw_weights or any(not np.issubdtype(w.dtype, np.floating) for ws in held.values() for w in ws):
+        raise GeneratorFileError(f"{path}: its weights (w0, w1, ...) are missing or not floating-point numbers; "
+                                 f"{again}.")
+    held = {n: [np.asarray(w, np.float32) for w in ws] for n, ws in held.items()}
+    weights = held.pop("generator")
+    meta.setdefault("networks", ["generator"])
+    meta["weights"] = held
+    if not all(np.all(np.isfinite(w)) for ws in (weights, *held.values()) for w in ws):
+        raise GeneratorFileError(f"{path} holds NaN or inf weights (a diverged run, or a damaged file); samples "
+                                 f"from it would not be images. {again[0].upper() + again[1:]} from a good "
+                                 "checkpoint.")
+    try:
+        raw = yaml.safe_load(meta["config_yaml"])
+    except yaml.YAMLError as e:
+        raise GeneratorFileError(f"{path}: its config is not valid YAML ({str(e).splitlines()[0]}); {again}.") from None
+    if not isinstance(raw, dict):
+        raise GeneratorFileError(f"{path}: its config is not a mapping; {again}.")
     profile = raw.pop("profile", "default")
     try:
         cfg = resolve_config(raw, None, origin=str(path))

@@ -14,8 +14,9 @@ The protocol is fixed here, before looking at any run:
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
+
+from repro.results import read_json
 
 BANDS_FILE = "quick_bands.json"
 RELATIVE_FLOOR = 0.05
@@ -49,7 +50,8 @@ def band_limit(values, better: str) -> float:
 
 def load_bands(results_dir) -> dict:
     p = Path(results_dir, BANDS_FILE)
-    return json.loads(p.read_text()) if p.exists() else {}
+    fix = "restore it from the checkout (git checkout -- results/quick_bands.json), or move it out of the folder"
+    return read_json(p, fix, dict, {"experiments": dict}) if p.exists() else {}
 
 
 def judge(summary: dict, bands: dict) -> list[dict]:

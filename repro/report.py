@@ -14,7 +14,7 @@ from pathlib import Path
 
 import repro.experiments  # noqa: F401  registers every experiment's report sections
 from repro import registry
-from repro.results import collect_files, git, load_runs, row
+from repro.results import DAMAGED, collect_files, git, load_runs, read_json, reset_damaged, row
 
 
 QUICK_PROFILE_TOKEN = re.compile(r"(^|[.\-_ ])quick([.\-_ ]|$)")
@@ -26,7 +26,7 @@ def provenance(results_dir) -> dict:
     Written by the last ./run_all.sh (results/run_all.json) -> 'computed here by ./run_all.sh on <date> on <cpu>';
     else committed and unchanged -> 'came with the checkout (commit, date)'; else 'an earlier run, not committed'."""
     results_dir = Path(results_dir)
-    status = json.loads((results_dir / "run_all.json").read_text()) if (results_dir / "run_all.json").exists() else {}
+    status = read_run_all(results_dir) or {}
     here = {e["summary"] for e in status.get("experiments", []) if e.get("summary")}
     if any(st["what"] == "baselines" and st["state"] == "computed" for st in status.get("steps", [])):
         here.add("baselines.json")
@@ -38,6 +38,9 @@ def provenance(results_dir) -> dict:
     for rel in files:
         if not (results_dir / rel).exists():
             continue
+        if str(results_dir / rel) in DAMAGED:
+            out[rel] = f"UNREADABLE, left out of this report ({DAMAGED[str(results_dir / rel)]})"
+            continue
         if rel in here:
             out[rel] = f"computed here by ./run_all.sh ({status['started']}, {status['cpu']})"
             continue
@@ -48,6 +51,16 @@ def provenance(results_dir) -> dict:
         else:
             out[rel] = "from an earlier run in this folder (not committed, not written by the last ./run_all.sh)"
     return out
+
+
+def read_run_all(results_dir):
+    """results/run_all.json (what the last ./run_all.sh did), checked; None when there is none."""
+    p = Path(results_dir) / "run_all.json"
+    if not p.exists():
+        return None
+    return read_json(p, "run ./run_all.sh again, or move the file out of the folder", dict,
+                     {"profile": str, "started": str, "cpu": str, "seconds": (int, float), "mnist_source": str,
+                      "experiments": list, "steps": list})
 
 
 def _runs_named(text, runs):
@@ -124,11 +137,10 @@ def quick_band_section(results_dir):
 def this_run_section(results_dir):
     """What the last ./run_all.sh did, and where every number of this report was computed."""
     results_dir = Path(results_dir)
-    p = results_dir / "run_all.json"
+    st = read_run_all(results_dir)
     prov = provenance(results_dir)
     lines = ["## This run and where the numbers come from", ""]
-    if p.exists():
-        st = json.loads(p.read_text())
+    if st is not None:
         lines += [f"Last `./run_all.sh`: {st['profile']} profile, started {st['started']} on {st['cpu']}, "
                   f"{st['seconds'] / 60:.1f} min; MNIST from {st['mnist_source']}.", "",
                   "| experiment | status | why | train (s) | evaluate (s) |", "|---|---|---|---|---|"]
@@ -245,6 +257,8 @@ def write_report(results_dir="results", readme=None):
     results_dir = Path(results_dir)
     results_dir.mkdir(parents=True, exist_ok=True)
     readme = Path(readme) if readme else results_dir.resolve().parent / "README.md"
+    reset_damaged()
+    load_runs(results_dir)  # a damaged summary is named once here, left out of every section, listed as unreadable
     parts, rows = [], []
     with collect_files(results_dir) as files:  # sections' own files (table1.md, ...) join the set
         for section in [*registry.report_sections(), quick_band_section]:

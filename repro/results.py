@@ -58,10 +58,155 @@ def parzen_check(id, source, reported, reported_se, result, note, higher_is_pass
                runs=runs, shown=f"{ll:.1f} ± {se:.1f}")
 
 
+class DamagedFileError(ValueError):
+    """A file the suite reads but did not just write is unreadable or not what it should be: the message names the
+    file, what is wrong with it and what to do."""
+
+
+def read_json(path, fix, kind=dict, required=None):
+    """The JSON document in `path`, checked: `kind` at the top level (dict or list) and, for a dict, the keys of
+    `required` ({key: type or tuple of types}); else DamagedFileError naming the file, the problem and `fix`."""
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise DamagedFileError(f"{path} is not a text file (not UTF-8); {fix}") from None
+    except OSError as e:
+        raise DamagedFileError(f"{path} cannot be read ({e.strerror}); {fix}") from None
+    if not text.strip():
+        raise DamagedFileError(f"{path} is empty; {fix}")
+    try:
+        data = json.loads(text)
+    except ValueError as e:
+        raise DamagedFileError(f"{path} is not valid JSON (cut short or edited: {e}); {fix}") from None
+    if not isinstance(data, kind):
+        raise DamagedFileError(f"{path} holds a JSON {_json_kind(data)} where a JSON {_json_kind(kind())} is "
+                               f"expected; {fix}")
+    for key, types in (required or {}).items():
+        if key not in data:
+            raise DamagedFileError(f"{path} has no '{key}' entry; {fix}")
+        if not isinstance(data[key], types) or isinstance(data[key], bool) and bool not in _tuple(types):
+            raise DamagedFileError(f"{path}: '{key}' is {_json_kind(data[key])} {_short(data[key])}, not "
+                                   f"{' or '.join(_json_kind(t()) for t in _tuple(types))}; {fix}")
+    return data
+
+
+def _tuple(types):
+    return types if isinstance(types, tuple) else (types,)
+
+
+def _json_kind(value):
+    return {dict: "object", list: "list", str: "string", bool: "true/false", int: "number", float: "number",
+            type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def _short(value):
+    text = json.dumps(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _finite_number(x):
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+SUMMARY_FIX = ("write it again with `python -m repro evaluate RUN_DIR` (RUN_DIR: the run folder it came from), or "
+               "move it out of the folder")
+# what every report section and summary figure may rely on in a run summary (repro.evaluate.evaluate_run)
+SUMMARY_KEYS = {"run": str, "experiment": str, "model": str, "profile": str, "recipe": dict, "checkpoint": dict,
+                "parzen": (dict, type(None)), "metrics": (dict, type(None)), "history": list,
+                "epochs_trained": int}
+
+
+def read_summary(path) -> dict:
+    """A run summary (results/runs/RUN.json or a run folder's eval.json), checked, or DamagedFileError."""
+    s = read_json(path, SUMMARY_FIX, dict, SUMMARY_KEYS)
+    if s["parzen"] is not None and not all(_finite_number(s["parzen"].get(k)) for k in ("ll", "se", "sigma")):
+        raise DamagedFileError(f"{path}: its Parzen estimate ('parzen': ll, se, sigma) is not three finite numbers; "
+                               f"{SUMMARY_FIX}")
+    if not all(isinstance(h, dict) and _finite_number(h.get("epoch")) for h in s["history"]):
+        raise DamagedFileError(f"{path}: 'history' is not a list of epochs (each with an 'epoch' number); "
+                               f"{SUMMARY_FIX}")
+    return s
+
+
+def read_baselines(results_dir) -> dict:
+    """results/baselines.json (`python -m repro baselines`), checked; {} when there is none."""
+    path = Path(results_dir, "baselines.json")
+    if not path.exists():
+        return {}
+    fix = "compute it again with `python -m repro baselines --force`, or move it out of the folder"
+    out = read_json(path, fix, dict, {"true_data": dict, "kmeans": dict})
+    for key in ("true_data", "kmeans"):
+        if not all(_finite_number(out[key].get(k)) for k in ("ll", "se", "sigma")):
+            raise DamagedFileError(f"{path}: '{key}' is not a Parzen estimate (finite ll, se, sigma); {fix}")
+    return out
+
+
+RUN_FILE_FIX = ("restore it from a copy of the run folder, or train into a new run folder (`python -m repro train "
+                "CONFIG --run-dir NEW_FOLDER`)")
+
+
+def read_done(run_dir):
+    """A run folder's done.json (how many epochs a finished training ran, why it stopped early), checked; None
+    when the run has not finished."""
+    path = Path(run_dir) / "done.json"
+    if not path.exists():
+        return None
+    d = read_json(path, RUN_FILE_FIX, dict, {"epochs": int})
+    if not isinstance(d.get("stopped"), (str, type(None))) or not isinstance(d.get("steps_per_epoch", 1), int):
+        raise DamagedFileError(f"{path}: 'stopped' is not text or 'steps_per_epoch' is not a whole number; "
+                               f"{RUN_FILE_FIX}")
+    return d
+
+
+def read_environment(run_dir):
+    """A run folder's environment.json (one entry per training session), checked; None when there is none."""
+    path = Path(run_dir) / "environment.json"
+    if not path.exists():
+        return None
+    sessions = read_json(path, "restore it from a copy of the run folder, or move it out of the folder (the "
+                         "machines the run trained on are then not recorded)", list)
+    if not all(isinstance(s, dict) for s in sessions):
+        raise DamagedFileError(f"{path} is not a list of training sessions; restore it from a copy of the run "
+                               "folder, or move it out of the folder")
+    return sessions
+
+
+def read_checkpoint_epoch(path):
+    """The epoch of a checkpoint's sidecar (checkpoints/best.json, last.json), checked; None when there is none."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    return read_json(path, RUN_FILE_FIX, dict, {"epoch": int})["epoch"]
+
+
+# damaged summaries met since the last `reset_damaged()` ({path: why}); each is warned about once, and the
+# report lists them as unreadable
+DAMAGED: dict[str, str] = {}
+
+
+def reset_damaged():
+    DAMAGED.clear()
+
+
+def skip_damaged(path, error):
+    """One warning line for a damaged summary that is left out (the first time it is met)."""
+    import sys
+
+    if str(path) not in DAMAGED:
+        DAMAGED[str(path)] = str(error)
+        print(f"warning: skipping a damaged summary: {error}", file=sys.stderr)
+
+
 def load_runs(results_dir):
+    """{run: summary} of results/runs/*.json; a damaged file is skipped with one warning (see DAMAGED)."""
     out = {}
     for p in sorted(Path(results_dir, "runs").glob("*.json")):
-        s = json.loads(p.read_text())
+        try:
+            s = read_summary(p)
+        except DamagedFileError as e:
+            skip_damaged(p, e)
+            continue
         out[s["run"]] = s
     return out
 
@@ -107,15 +252,38 @@ def _number(text):
     return value if value is not None and math.isfinite(value) else None
 
 
+HISTORY_FIX = ("restore it from a copy of the run folder, or move it out of the folder (the run's per-epoch log is "
+               "then missing from its summary)")
+
+
 def read_history(run_dir) -> list[dict]:
+    """The epochs of a run folder's history.csv (Keras' CSVLogger), checked, or DamagedFileError."""
     path = Path(run_dir) / "history.csv"
     if not path.exists():
         return []
     rows = {}
-    with open(path) as f:
-        for row in csv.DictReader(f):
-            # a resumed run may log an epoch twice; the later line wins. Keras' CSVLogger writes "NA" in the
-            # val_* columns it adds when a model logs no validation metrics (e.g. the 1-D toy)
-            # (and "nan" where a value was not measured that epoch, e.g. val_parzen between monitored epochs)
-            rows[int(row["epoch"])] = {k: _number(v) for k, v in row.items()}
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            reader = csv.DictReader(f)
+            if not reader.fieldnames or "epoch" not in reader.fieldnames:
+                raise DamagedFileError(f"{path} has no 'epoch' column (its first line is not CSVLogger's header); "
+                                       f"{HISTORY_FIX}")
+            for row in reader:
+                # a resumed run may log an epoch twice; the later line wins. Keras' CSVLogger writes "NA" in the
+                # val_* columns it adds when a model logs no validation metrics (e.g. the 1-D toy)
+                # (and "nan" where a value was not measured that epoch, e.g. val_parzen between monitored epochs)
+                try:
+                    values = {k: _number(v) for k, v in row.items() if k is not None}
+                    epoch = int(row["epoch"])
+                except (TypeError, ValueError):
+                    raise DamagedFileError(f"{path}, line {reader.line_num}: not numbers in the columns "
+                                           f"{', '.join(reader.fieldnames)}; {HISTORY_FIX}") from None
+                if None in row or epoch < 0:  # more fields than the header has, or a negative epoch
+                    raise DamagedFileError(f"{path}, line {reader.line_num}: does not match the header "
+                                           f"({', '.join(reader.fieldnames)}); {HISTORY_FIX}")
+                rows[epoch] = values
+    except UnicodeDecodeError:
+        raise DamagedFileError(f"{path} is not a text file (not UTF-8); {HISTORY_FIX}") from None
+    except csv.Error as e:
+        raise DamagedFileError(f"{path} is not a CSV file ({e}); {HISTORY_FIX}") from None
     return [rows[k] for k in sorted(rows)]

@@ -16,11 +16,12 @@ import yaml
 
 import repro.experiments  # noqa: F401  registers every experiment's models
 from repro.callbacks import (AtomicCheckpoint, EpochLine, EpochTimer, EveryNEpochs, ParzenMonitor, StopIfCollapsed,
-                             StopOnNonFinite,
-                             atomic_write_text)
-from repro.config import dump_config, parse_sigmas, recipe_fingerprint
+                             StopOnNonFinite, WeightsMismatch,
+                             atomic_write_text, load_weights_checked)
+from repro.config import ConfigError, dump_config, parse_sigmas, recipe_fingerprint
 from repro.data import without_autotune
 from repro.registry import MODELS as REGISTRY
+from repro.results import read_checkpoint_epoch, read_done, read_environment
 
 
 class RunError(RuntimeError):
@@ -120,7 +121,11 @@ def load_saved_config(path) -> dict:
     if not isinstance(raw, dict):
         raise RunError(f"{path} is not a run folder's config (not a mapping).")
     profile = raw.pop("profile", "default")
-    cfg = resolve_config(raw, None, origin=str(path))
+    try:
+        cfg = resolve_config(raw, None, origin=str(path))
+    except ConfigError as e:
+        raise RunError(f"{path} does not validate as a run folder's config ({e}); put back the config this run was "
+                       "trained with, or train a new run folder.") from None
     cfg["profile"] = profile
     return cfg
 
@@ -157,7 +162,7 @@ def record_environment(run_dir: Path, model=None):
     from repro.backend import describe
 
     path = run_dir / "environment.json"
-    sessions = json.loads(path.read_text()) if path.exists() else []
+    sessions = read_environment(run_dir) or []
     sessions.append({"started": time.strftime("%Y-%m-%dT%H:%M:%S"), **describe(),
                      **({"precision": precision_in_use(model)} if model is not None else {})})
     atomic_write_text(path, json.dumps(sessions, indent=1))
@@ -335,7 +340,6 @@ def train(cfg, run_dir=None, resume=False, data_dir=None, verbose=2, argv=None):
     """Trains `cfg` into `run_dir` (resuming its last backup with `resume`). Everything that can be refused is
     checked before the run folder is created or touched; `argv` (the command's arguments) is used in messages."""
     run_dir = Path(run_dir) if run_dir else default_run_dir(cfg)
-    done_path = run_dir / "done.json"
     if run_dir.exists() and not run_dir.is_dir():
         raise RunError(f"--run-dir {run_dir} is a file, not a folder; choose another --run-dir.")
     check_tf_config(cfg)
@@ -348,8 +352,7 @@ def train(cfg, run_dir=None, resume=False, data_dir=None, verbose=2, argv=None):
         raise RunError(f"train.distribute: multiworker is supported for the {', '.join(able)} "
                        f"model only (tested: two workers follow the one-process run); {cfg['model']!r} draws its noise "
                        "per replica and does not scale its losses over replicas. Use train.distribute: none.")
-    if resume and done_path.exists():
-        done = json.loads(done_path.read_text())
+    if resume and (done := read_done(run_dir)) is not None:
         if done.get("stopped"):
             print(f"{run_dir}: {done['stopped']}; nothing to resume.")
             return run_dir
@@ -364,32 +367,29 @@ def train(cfg, run_dir=None, resume=False, data_dir=None, verbose=2, argv=None):
         raise RunError(f"train.batch_size {cfg['train']['batch_size']} does not split evenly over "
                        f"{strategy.num_replicas_in_sync} devices; choose a multiple.")
     chief = is_chief(cfg)
-    if not chief:  # a multiworker worker other than the chief: trains in step with it, writes nothing
-        if resume and not (run_dir / "config.yaml").exists():
-            raise RunError(f"this worker cannot see the run folder {run_dir}: to --resume under multiworker, every "
-                           "worker must read the chief's run folder (a shared file system), to start from its backup.")
-        return _train_in_folder(cfg, cls, strategy, splits, steps, per_step, run_dir, resume, verbose, argv,
-                                writer=False)
-    prepare_run_dir(run_dir)
-    with RunFolderLock(run_dir, log=lambda m: print(m, file=sys.stderr)):
-        check_run_dir(cfg, run_dir, resume)  # again, now that no other process can be writing it
-        return _train_in_folder(cfg, cls, strategy, splits, steps, per_step, run_dir, resume, verbose, argv,
-                                writer=True)
-
-
-def _train_in_folder(cfg, cls, strategy, splits, steps, per_step, run_dir, resume, verbose, argv, writer):
-    from repro.callbacks import AtomicBackup, BackupError, NonFiniteLoss, restore_backup
-
-    if writer:
-        atomic_write_text(run_dir / "config.yaml", dump_config(cfg))
+    if not chief and resume and not (run_dir / "config.yaml").exists():
+        raise RunError(f"this worker cannot see the run folder {run_dir}: to --resume under multiworker, every "
+                       "worker must read the chief's run folder (a shared file system), to start from its backup.")
+    # the model is built before the run folder exists: a config value that Keras refuses leaves nothing behind
     keras.utils.set_random_seed(cfg["seed"])
     if strategy is not None:
         with strategy.scope():
             model = build_model(cfg, splits, steps_per_epoch=steps)
     else:
         model = build_model(cfg, splits, steps_per_epoch=steps)
-    if writer:
-        record_environment(run_dir, model)
+    if not chief:  # a multiworker worker other than the chief: trains in step with it, writes nothing
+        return _train_in_folder(cfg, cls, model, strategy, splits, steps, per_step, run_dir, resume, verbose, argv,
+                                writer=False)
+    prepare_run_dir(run_dir)
+    with RunFolderLock(run_dir, log=lambda m: print(m, file=sys.stderr)):
+        check_run_dir(cfg, run_dir, resume)  # again, now that no other process can be writing it
+        return _train_in_folder(cfg, cls, model, strategy, splits, steps, per_step, run_dir, resume, verbose, argv,
+                                writer=True)
+
+
+def _train_in_folder(cfg, cls, model, strategy, splits, steps, per_step, run_dir, resume, verbose, argv, writer):
+    from repro.callbacks import AtomicBackup, BackupError, NonFiniteLoss, restore_backup
+
     start_epoch = 0
     if resume:
         try:
@@ -447,6 +447,10 @@ def _train_in_folder(cfg, cls, strategy, splits, steps, per_step, run_dir, resum
             # last: the backup marks an epoch done only after everything above has been written
             EveryNEpochs(AtomicBackup(run_dir / "backup"), cfg["train"]["checkpoint_every"]),
         ]
+    if writer:  # only now: a resume refused above (a damaged file) has changed nothing in the run folder
+        read_environment(run_dir)  # the earlier sessions' record, refused if damaged before anything is written
+        atomic_write_text(run_dir / "config.yaml", dump_config(cfg))
+        record_environment(run_dir, model)
     t0 = time.time()
     try:
         model.fit(ds, epochs=cfg["train"]["epochs"], initial_epoch=start_epoch, steps_per_epoch=steps,
@@ -542,20 +546,36 @@ def load_run(run_dir, checkpoint="best", data_dir=None, need_data=True):
         raise RunError(f"{run_dir} has no checkpoint yet (checkpoints/last.weights.h5); train it first.")
     splits = REGISTRY[cfg["model"]].load_splits(cfg, data_dir) if need_data else None
     model = build_model(cfg, splits)
-    model.load_weights(path)
+    try:
+        load_weights_checked(model, path)
+    except WeightsMismatch as e:
+        raise RunError(f"the config and the checkpoint of {run_dir} disagree: {e}. Its config.yaml was probably "
+                       "edited or copied from another run: put back the config this run was trained with, or train "
+                       "a new run folder.") from None
+    except ValueError as e:
+        other = "best" if path.name.startswith("last") else "last"
+        raise RunError(f"{e}; try the other checkpoint (--checkpoint {other}), or train the run again.") from None
     model.run_dir = run_dir
-    epoch = json.loads(meta.read_text()).get("epoch") if meta.exists() else None
-    return cfg, model, splits, {"checkpoint": path.name.split(".")[0], "epoch": epoch}
+    return cfg, model, splits, {"checkpoint": path.name.split(".")[0], "epoch": read_checkpoint_epoch(meta)}
 
 
 def load_generator_file(path, data_dir=None, need_data=True):
     """Like `load_run`, from a generator file: the stored networks in place (the generator; the discriminator as
     initialised unless the file holds it too)."""
-    from repro.generator_store import read_generator_file
+    from repro.generator_store import GeneratorFileError, read_generator_file
 
     cfg, weights, meta = read_generator_file(path)
     splits = REGISTRY[cfg["model"]].load_splits(cfg, data_dir) if need_data else None
     model = build_model(cfg, splits)
+    if not isinstance(getattr(model, "generator", None), keras.Model):
+        raise GeneratorFileError(f"{path}: its config describes a {cfg['model']} model, which has no generator "
+                                 "network to load these weights into: the file was edited or mixed from two runs; "
+                                 "write it again with `python -m repro export-generator RUN_DIR`.")
+    shapes = [tuple(w.shape) for w in model.generator.get_weights()]
+    if [tuple(w.shape) for w in weights] != shapes:
+        raise GeneratorFileError(f"{path}: its {len(weights)} weight arrays do not have the shapes of the generator "
+                                 f"its config describes ({len(shapes)} arrays): the file was edited or mixed from two "
+                                 "runs; write it again with `python -m repro export-generator RUN_DIR`.")
     model.generator.set_weights(weights)
     for network, values in meta["weights"].items():  # e.g. the discriminator, where the file holds it
         getattr(model, network).set_weights(values)

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
-from pathlib import Path
 
 from repro.experiments.goodfellow2014 import longrun
-from repro.results import emit, load_runs, parzen_check
+from repro.results import emit, load_runs, parzen_check, read_baselines
 
 PAPER_TABLE1 = [  # Goodfellow et al. 2014, Table 1, MNIST column
     ("DBN", 138, 2),
@@ -83,8 +81,7 @@ def precision_comparison(runs):
 def goodfellow2014_section(results_dir):
     runs = {k: v for k, v in load_runs(results_dir).items()
             if v["experiment"] == "goodfellow2014_mnist" and v.get("parzen")}
-    base_path = Path(results_dir, "baselines.json")
-    baselines = json.loads(base_path.read_text()) if base_path.exists() else {}
+    baselines = read_baselines(results_dir)
     table = [("model", "MNIST (nats)", "source")]
     table += [(f"**{name}**", f"**{value}**", source) for name, value, source in longrun.headline(results_dir)]
     for name, ll, se in PAPER_TABLE1:

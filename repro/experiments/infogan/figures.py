@@ -2,7 +2,6 @@
 and the continuous codes from -2 to 2 (the book chapter “VAE, GAN and variants” Fig. 10-15, paper Fig. 2c-d)."""
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import numpy as np
 
 from repro.experiments.infogan.metrics import code_meaning
 from repro.plotting import FIG_SEED, OKABE_ITO, draw_seeds, save, tile
+from repro.results import load_runs
 
 EXPERIMENT = "infogan_mnist"
 
@@ -130,15 +130,14 @@ def confusion_figure(summary, path, pair=(4, 9)):
 def infogan_summary_figures(results_dir):
     """Paper Fig. 1: the categorical code's MI lower bound during training, for every InfoGAN run; and the
     confusion matrix of a typical 4/9-merge failure."""
-    runs = sorted(Path(results_dir, "runs").glob(f"{EXPERIMENT}-*.json"))
+    runs = [s for name, s in load_runs(results_dir).items() if name.startswith(f"{EXPERIMENT}-")]
     if not runs:
         return []
     out = []
-    failure = typical_merge_failure([json.loads(p.read_text()) for p in runs])
+    failure = typical_merge_failure(runs)
     if failure is not None:
         out.append(confusion_figure(failure, Path(results_dir) / "figures" / f"{EXPERIMENT}-merge_failure_confusion.png"))
-    summaries = [json.loads(p.read_text()) for p in runs]
-    return out + [mi_figure(summaries, Path(results_dir) / "figures" / f"{EXPERIMENT}-mi_curve.png")]
+    return out + [mi_figure(runs, Path(results_dir) / "figures" / f"{EXPERIMENT}-mi_curve.png")]
 
 
 def _recipe_words(s):

@@ -23,7 +23,7 @@ import numpy as np
 
 from repro.callbacks import atomic_write_bytes, atomic_write_text
 from repro.plotting import FIG_SEED, full_grid_shape, save, tile
-from repro.results import load_runs, row
+from repro.results import load_runs, read_done, row
 
 PAPER_STEPS_PER_EPOCH, PAPER_EPOCHS = 468, 100
 PAPER_STEPS = PAPER_STEPS_PER_EPOCH * PAPER_EPOCHS
@@ -255,9 +255,8 @@ def share_of_ones(summary):
 
 
 def _run_length(run_dir):
-    done = Path(run_dir) / "done.json"
-    if done.exists():
-        d = json.loads(done.read_text())
+    d = read_done(run_dir)
+    if d is not None and "steps_per_epoch" in d:
         return d["epochs"] * d["steps_per_epoch"]
     steps = [int(p.stem.split("_")[1]) for p in (Path(run_dir) / "snapshots").glob("step_*.npz")]
     return max(steps, default=0)
@@ -315,9 +314,9 @@ def run_figures(run, summary, results_dir):
     points, scale = evolution_points(total)
     panels = [(f, lab, s, run_dir / "snapshots" / f"step_{s:06d}.npz") for f, lab, s in points]
     panels = [p for p in panels if p[3].exists()]
-    done = run_dir / "done.json"
-    if scale < 1.0 and done.exists():  # a short run: its epoch ends too, in order
-        per = json.loads(done.read_text())["steps_per_epoch"]
+    done = read_done(run_dir)
+    if scale < 1.0 and done is not None and "steps_per_epoch" in done:  # a short run: its epoch ends too, in order
+        per = done["steps_per_epoch"]
         known = {p[2] for p in panels}
         for e in range(1, total // per):
             path = run_dir / "snapshots" / f"step_{e * per:06d}.npz"
@@ -347,8 +346,7 @@ def summary_figures(results_dir):
     import matplotlib.pyplot as plt
 
     out = []
-    for p in sorted(Path(results_dir, "runs").glob("*.json")):
-        s = json.loads(p.read_text())
+    for s in load_runs(results_dir).values():
         hist = (s.get("metrics") or {}).get("histograms_over_training")
         if s.get("model") != "keras_dcgan" or not hist:
             continue

@@ -4,7 +4,6 @@ Style of Goodfellow et al. 2014, Fig. 1: data density (black, dotted), generator
 discriminator D(x) (blue, dashed)."""
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from repro.plotting import save  # noqa: E402
+from repro.results import load_runs  # noqa: E402
 from repro.experiments.toy1d.report import D_STAR_LOSS_TOL, JSD_TOL  # noqa: E402
 
 STATES = (("start", "(a) at the start"), ("pretrained", "(b) after pre-training D"),
@@ -129,8 +129,7 @@ def fixed_g_figure(summary, path, jsd_tol=None, loss_tol=None):
 
 def toy1d_summary_figures(results_dir):
     out = []
-    for p in sorted(Path(results_dir, "runs").glob("*.json")):
-        s = json.loads(p.read_text())
+    for s in load_runs(results_dir).values():
         if s.get("model") != "toy1d" or "curves" not in (s.get("metrics") or {}):
             continue
         figdir = Path(results_dir) / "figures"
