@@ -2,8 +2,9 @@
 
 For every config in paper_configs/ (PROFILE=quick by default, or smoke / paper):
   1. its dataset is loaded (MNIST: the offline folder, else the one-time download), one experiment after
-     another. A dataset no script can fetch (TFD) -> NOT RUN with the reason, not a failure; any other
-     missing dataset -> FAILED.
+     another. A dataset that cannot be had is said once, in one line naming the experiments that need it (an
+     offline machine hears it within seconds: a download first checks that its server answers), and is not tried
+     again; those experiments are FAILED, or NOT RUN for a dataset no script can fetch (TFD); the rest go on.
   2. a finished run in RUNS_DIR/EXPERIMENT-PROFILE is reused; otherwise it is trained (a killed run resumes).
   3. it is evaluated into RESULTS_DIR/runs/ (a reused run whose evaluation is up to date keeps it).
 Steps 2-3 run JOBS experiments side by side (default: one per core, each with its share of the cores for
@@ -195,6 +196,52 @@ def _hms(secs):
     return f"{secs // 3600}h{secs % 3600 // 60:02d}m" if secs >= 3600 else f"{secs // 60}m{secs % 60:02d}s"
 
 
+DATASET_LABELS = {"mnist": "MNIST", "cifar10": "CIFAR-10", "tfd": "TFD"}
+
+
+def check_data(items, load):
+    """Step 1: the dataset of each chosen experiment, (cfg_path, cfg, table record) in `items`, loaded by
+    `load(cfg)`, one experiment after another; returns the items whose data is here, and the datasets that are not
+    (name -> (state, reason) of the experiments that need it).
+
+    A dataset that cannot be had (DatasetUnavailable: no download, no copy, a damaged one) is reported once, in one
+    line naming every chosen experiment that needs it, and not tried again for the others: they are FAILED with
+    the same reason (NOT RUN for a dataset no script can fetch, TFD), and the experiments on other data go on. A
+    DataError of one experiment's own settings is that experiment's FAILED row."""
+    from repro.data import PRIVATE_DATASETS, DataError, DatasetUnavailable
+
+    users = {}
+    for cfg_path, cfg, _ in items:
+        users.setdefault(cfg["data"]["dataset"], []).append(cfg_path.stem)
+    missing, ready = {}, []  # dataset -> (state, reason) of its experiments
+    for cfg_path, cfg, rec in items:
+        dataset = cfg["data"]["dataset"]
+        if dataset in missing:
+            state, reason = missing[dataset]
+            rec.update(state=state, reason=reason)
+            continue
+        try:
+            load(cfg)
+        except DatasetUnavailable as e:
+            label = DATASET_LABELS.get(dataset, dataset)
+            names = ", ".join(users[dataset])
+            if dataset in PRIVATE_DATASETS:
+                missing[dataset] = ("not run", f"no {label} copy here ({PRIVATE_DATASETS[dataset]})")
+                print(f"not run ({names}): no {label} here: {e}", file=sys.stderr, flush=True)
+            else:
+                missing[dataset] = ("failed", _short(e.summary))
+                print(f"error: {label} could not be loaded, so {names} cannot run (the others go on): {e}",
+                      file=sys.stderr, flush=True)
+            rec.update(state=missing[dataset][0], reason=missing[dataset][1])
+            continue
+        except DataError as e:  # this experiment's own data settings
+            print(f"error: {cfg_path.stem}: {e}", file=sys.stderr, flush=True)
+            rec.update(state="failed", reason=f"its data could not be loaded: {_short(e)}")
+            continue
+        ready.append((cfg_path, cfg, rec))
+    return ready, missing
+
+
 def main():
     profile = os.environ.get("PROFILE", "quick")
     runs_dir = Path(os.environ.get("RUNS_DIR") or ROOT / "runs").resolve()
@@ -218,7 +265,6 @@ def main():
 
     import_tensorflow_quietly()
     from repro.config import load_config
-    from repro.data import PRIVATE_DATASETS, DataError
     from repro.data.mnist import default_cache_dir, mnist_source
     from repro.train import RunError, check_run_dir  # first: it registers every experiment's models
     from repro.registry import MODELS as REGISTRY
@@ -249,7 +295,7 @@ def main():
               f"about {_hms(lanes)} for the trainings and evaluations" + (" timed so far" if unknown else ""), flush=True)
 
     # 1. data, one experiment after another (a download happens once, never twice at the same time)
-    table, ready = [], []
+    table, chosen_items = [], []
     for cfg_path in configs:
         name = cfg_path.stem
         rec = {"experiment": name, "run": f"{name}-{profile}", "state": None, "reason": "", "train_seconds": None,
@@ -258,18 +304,9 @@ def main():
         if cfg_path not in chosen:
             rec.update(state="not run", reason="left out by " + ("ONLY" if only and name not in only else "SKIP"))
             continue
-        cfg = load_config(cfg_path, profile)
-        dataset = cfg["data"]["dataset"]
-        try:
-            REGISTRY[cfg["model"]].load_splits(cfg, None)
-        except DataError as e:
-            print(f"\n== {name} ({profile} profile)\nerror: {e}", file=sys.stderr, flush=True)
-            if dataset in PRIVATE_DATASETS:
-                rec.update(state="not run", reason=f"no {dataset.upper()} copy here ({PRIVATE_DATASETS[dataset]})")
-            else:
-                rec.update(state="failed", reason=f"{dataset} could not be loaded: {_short(e)}")
-            continue
-        ready.append((cfg_path, cfg, rec))
+        chosen_items.append((cfg_path, load_config(cfg_path, profile), rec))
+    print("\n== data", flush=True)
+    ready, missing_data = check_data(chosen_items, lambda cfg: REGISTRY[cfg["model"]].load_splits(cfg, None))
 
     # 2. train and evaluate; with JOBS > 1 several experiments side by side, the longest expected first
     def run_one(item):
@@ -327,6 +364,8 @@ def main():
     if base.exists():
         steps.append(("baselines", "reused", f"{base} kept (computing the k-means one takes ~20 min; "
                                              f"`python -m repro baselines --force` recomputes)"))
+    elif "mnist" in missing_data:  # they are computed on MNIST: no second attempt at what just failed
+        steps.append(("baselines", "not run", "they need MNIST, which could not be loaded (see above)"))
     else:
         print("\n== Parzen baselines (true data, k-means)", flush=True)
         rc, why = run_logged(["baselines", "--results", results_dir])
