@@ -184,3 +184,37 @@ def test_a_failing_tfds_download_is_quiet_and_summarised(empty_tfds, monkeypatch
     assert err.count("\n") == 1 and err.startswith("CIFAR-10: downloading ")
     for noise in ("Retrying", "WARNING", "Dl Completed", "Downloading and preparing"):
         assert noise not in err
+
+
+def test_the_first_look_says_what_cannot_be_had_without_loading_it(monkeypatch, tmp_path, mnist_dir):
+    """run_all's first look, before TensorFlow starts: folders by their file names, downloads by whether the
+    server answers, a prepared tensorflow-datasets copy as there."""
+    from repro.data import cifar10
+    from repro.data.quick_check import quick_check
+
+    monkeypatch.setenv("REPRO_DATA_DIR", str(mnist_dir))
+    assert quick_check("mnist") is None
+    monkeypatch.setenv("REPRO_DATA_DIR", str(tmp_path))
+    assert "MNIST file train-images-idx3-ubyte[.gz] is missing" in str(quick_check("mnist"))
+    monkeypatch.delenv("REPRO_DATA_DIR")
+    monkeypatch.delenv("REPRO_MNIST_SOURCE", raising=False)
+    monkeypatch.setenv("REPRO_MNIST_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("REPRO_MNIST_MIRROR", closed_port_url())
+    e = quick_check("mnist")
+    assert e.summary.startswith("MNIST could not be downloaded: 127.0.0.1 refused the connection")
+    assert not (tmp_path / "cache").exists()  # a look writes nothing
+
+    monkeypatch.delenv("REPRO_CIFAR10_DIR", raising=False)
+    monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "tfds"))
+    monkeypatch.setattr(cifar10, "TFDS_URL", closed_port_url("cifar-10-binary.tar.gz"))
+    assert "refused the connection" in str(quick_check("cifar10"))
+    prepared = tmp_path / "tfds" / "cifar10" / "3.0.2"
+    prepared.mkdir(parents=True)
+    (prepared / "dataset_info.json").write_text("{}")
+    assert quick_check("cifar10") is None  # tfds has its copy: no download needed
+    monkeypatch.setenv("REPRO_CIFAR10_DIR", str(tmp_path / "none"))
+    assert "CIFAR-10 folder" in str(quick_check("cifar10"))
+    monkeypatch.delenv("REPRO_TFD_DIR", raising=False)
+    monkeypatch.delenv("PYLEARN2_DATA_PATH", raising=False)
+    assert "TFD_48x48.mat not found" in str(quick_check("tfd"))
+    assert quick_check("gaussian1d") is None

@@ -7,6 +7,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 
 from conftest import ROOT, load_tool
 
@@ -145,3 +146,27 @@ def test_a_dataset_that_cannot_be_had_is_tried_and_said_once(capsys):
     assert states["e_cifar"] == ("failed", "not here") and states["d_toy"][0] == "failed"
     assert states["g_tfd"][0] == "not run" and "not publicly downloadable" in states["g_tfd"][1]
     assert states["f_toy"] == (None, None)  # left for training
+
+
+def test_the_first_look_reads_configs_without_tensorflow_and_says_each_dataset_once(tmp_path, monkeypatch, capsys):
+    orchestrator = load_tool("run_all")
+    for name, dataset in (("a", "mnist"), ("b", "mnist"), ("c", "gaussian1d")):
+        (tmp_path / f"{name}.yaml").write_text(f"experiment: {name}\ndata:\n  dataset: {dataset}\n")
+    monkeypatch.setenv("REPRO_DATA_DIR", str(tmp_path / "no-mnist"))
+    missing = orchestrator.first_look(sorted(tmp_path.glob("*.yaml")))
+    assert list(missing) == ["mnist"] and missing["mnist"][0] == "failed"
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith("error: MNIST could not be loaded, so a, b cannot run")
+
+
+def test_the_first_look_needs_no_tensorflow(tmp_path):
+    """So it speaks before TensorFlow's start-up, which takes minutes on a busy machine."""
+    code = ("import sys, importlib.util; from pathlib import Path; "
+            f"spec = importlib.util.spec_from_file_location('run_all', r'{ROOT / 'tools' / 'run_all.py'}'); "
+            "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m); "
+            f"m.first_look(sorted(Path(r'{ROOT / 'paper_configs'}').glob('*.yaml'))); "
+            "print('tensorflow' in sys.modules, 'keras' in sys.modules)")
+    env = {**os.environ, "REPRO_DATA_DIR": str(tmp_path / "none"), "REPRO_CIFAR10_DIR": str(tmp_path / "none")}
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 0 and r.stdout.strip() == "False False", r.stdout + r.stderr
+    assert r.stderr.count("error: ") == 2 and "not run (goodfellow2014_tfd)" in r.stderr
