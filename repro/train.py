@@ -352,9 +352,9 @@ def train(cfg, run_dir=None, resume=False, data_dir=None, verbose=2, argv=None):
             print(f"{run_dir}: already trained for {done['epochs']} epochs; nothing to resume.")
             return run_dir
     strategy = make_strategy(cfg)  # first: logical devices must be set up before TensorFlow starts
-    print(f"device: {device_summary(strategy)}; precision {cfg['train']['precision']}", flush=True)
     warn_slow_precision(cfg)
     splits = cls.load_splits(cfg, data_dir)  # before the run folder exists: missing data leaves nothing behind
+    print(f"device: {device_summary(strategy)}; precision {cfg['train']['precision']}", flush=True)
     steps, per_step = steps_for(cfg, len(splits.train))
     if strategy is not None and cfg["train"]["batch_size"] % strategy.num_replicas_in_sync:
         raise RunError(f"train.batch_size {cfg['train']['batch_size']} does not split evenly over "
