@@ -123,8 +123,9 @@ def infogan_section(results_dir):
         lengths = {s["epochs_planned"] for n, s in runs.items() if s["profile"] == profile and var_of[n] == var}
         other = n_epochs is not None and len(lengths) > 1 and n_epochs != _profile_epochs(profile)
         key = profile + (f".{var.replace(', ', ',')}" if var else "") + (f".{n_epochs}_epochs" if other else "")
-        what = f"{profile} profile" + (f", variant {var}" if var else ", the code's recipe") + (
-            f", {n_epochs}-epoch runs (the {profile} profile is {_profile_epochs(profile)} epochs now)" if other else "")
+        what = f"{profile} profile" + (f", variant {var}" if var else ", the code's recipe")
+        if other:
+            what += f", {n_epochs}-epoch runs (the {profile} profile is {_profile_epochs(profile)} epochs now)"
         partial_note = "; ".join(f"{s['run']} stopped at epoch {s['epochs_trained']}/{s['epochs_planned']}: "
                                  f"MI {final_mi(s):.3f}, error {100 * s['metrics']['categorical_error']['error']:.1f}%"
                                  for s in partial)
