@@ -7,6 +7,7 @@
 # not be fetched, a training or evaluation error) -- after all the others have run.
 # Options by environment: PROFILE, ONLY / SKIP (comma-separated experiment names), RUNS_DIR, RESULTS_DIR;
 # data: REPRO_DATA_DIR (offline MNIST folder), REPRO_MNIST_CACHE (where downloaded MNIST is kept).
+# REPRO_GPU=1: TensorFlow's NVIDIA GPU build, in .venv-gpu (docs/install.md); default the CPU build in .venv.
 set -euo pipefail
 cd "$(dirname "$0")"
 source tools/ensure_venv.sh

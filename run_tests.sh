@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # The test command: creates .venv on first use, then runs the whole suite (smoke profiles, real MNIST slices).
+# REPRO_GPU=1 runs it with TensorFlow's NVIDIA GPU build (.venv-gpu from requirements-gpu.txt).
 set -euo pipefail
 cd "$(dirname "$0")"
 source tools/ensure_venv.sh

@@ -65,6 +65,33 @@ def describe() -> dict:
             "gpus": len(tf.config.list_physical_devices("GPU"))}
 
 
+def device_summary(strategy=None) -> str:
+    """Where training runs, in one line: the GPU(s) TensorFlow uses, or the CPU (with its kernels) and why.
+
+    With a tf.distribute `strategy`, its devices; without one, TensorFlow's default placement: the first GPU if
+    it sees one, else the CPU."""
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    names = []
+    for g in gpus:
+        try:
+            names.append(tf.config.experimental.get_device_details(g).get("device_name") or g.name)
+        except Exception:  # details are a convenience; the device's own name will do
+            names.append(g.name)
+    devices = list(strategy.extended.worker_devices) if strategy is not None else []
+    if gpus:
+        used = [d for d in devices if "GPU" in d.upper()] or ["GPU:0"]
+        what = f"{len(used)} GPUs" if len(used) > 1 else "GPU"
+        return f"{what} ({', '.join(sorted(set(names[:max(1, len(used))])))}), TensorFlow {tf.__version__}"
+    kernels = "oneDNN" if onednn_enabled() else "Eigen"
+    split = f", split into {len(devices)} logical devices" if len(devices) > 1 else ""
+    why = ("no GPU visible to TensorFlow" if tf.test.is_built_with_cuda() else
+           "this is TensorFlow's CPU build (for an NVIDIA GPU: REPRO_GPU=1, see docs/install.md)")
+    return (f"CPU ({_cpuinfo().get('model name', 'unknown CPU')}, {os.cpu_count()} cores{split}, {kernels} kernels), "
+            f"TensorFlow {tf.__version__}; {why}")
+
+
 def import_tensorflow_quietly():
     """Import TensorFlow with its start-up lines (absl's "All log messages before absl::InitializeLog()", the
     oneDNN notice, CPU-feature hints) kept off the terminal.

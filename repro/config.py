@@ -72,7 +72,9 @@ COMMON_SCHEMA = {
         "batch_size": Field(100, int, lo=1),
         "train_examples": Field(None, int, lo=1, optional=True, doc="use only the first N training images"),
         "steps_per_epoch": Field(None, int, lo=1, optional=True),
-        "precision": Field("float32", str, choices=("float32", "mixed_bfloat16")),
+        "precision": Field("float32", str, choices=("float32", "mixed_bfloat16", "mixed_float16"),
+                           doc="float32 (the papers' arithmetic); mixed_bfloat16 for CPUs with AVX512_BF16 or AMX; "
+                               "mixed_float16 for NVIDIA GPUs (with dynamic loss scaling)"),
         "distribute": Field("none", str, choices=("none", "mirrored", "multiworker")),
         "checkpoint_every": Field(1, int, lo=1, doc="epochs between resumable backups"),
     },

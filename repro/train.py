@@ -18,6 +18,7 @@ import repro.experiments  # noqa: F401  registers every experiment's models
 from repro.callbacks import (AtomicCheckpoint, EpochLine, EpochTimer, EveryNEpochs, ParzenMonitor, StopIfCollapsed,
                              StopOnNonFinite, WeightsMismatch,
                              atomic_write_text, load_weights_checked)
+from repro.backend import device_summary
 from repro.config import ConfigError, dump_config, parse_sigmas, recipe_fingerprint
 from repro.data import without_autotune
 from repro.registry import MODELS as REGISTRY
@@ -76,14 +77,19 @@ def set_precision(cfg):
 
 
 def warn_slow_precision(cfg):
-    """mixed_bfloat16 on a CPU without bf16 arithmetic falls back to Eigen's emulation: several times slower."""
+    """A precision this machine can only emulate: mixed_bfloat16 on a CPU without bf16 arithmetic (Eigen's
+    emulation, several times slower), mixed_float16 without a GPU (float16 is the GPUs' fast path)."""
     from repro.backend import native_bf16
 
-    if (cfg["train"]["precision"] == "mixed_bfloat16" and native_bf16() is False
-            and not tf.config.list_physical_devices("GPU")):
+    gpu = bool(tf.config.list_physical_devices("GPU"))
+    if cfg["train"]["precision"] == "mixed_bfloat16" and native_bf16() is False and not gpu:
         warnings.warn("train.precision is mixed_bfloat16, but this CPU has neither AVX512_BF16 nor AMX: TensorFlow "
                       "emulates bfloat16 here, and training runs several times slower than in float32 (a keras_dcgan "
                       "D step: 8.8 s against 1.2 s). Set train.precision: float32 on this machine.", stacklevel=2)
+    if cfg["train"]["precision"] == "mixed_float16" and not gpu:
+        warnings.warn("train.precision is mixed_float16, but TensorFlow sees no GPU here: float16 is a GPU's fast "
+                      "path, and on a CPU it is slower than float32. Set train.precision: float32 (or mixed_bfloat16 "
+                      "on a CPU with AVX512_BF16 or AMX).", stacklevel=2)
 
 
 def build_model(cfg, splits, steps_per_epoch=None):
@@ -362,6 +368,7 @@ def train(cfg, run_dir=None, resume=False, data_dir=None, verbose=2, argv=None):
     strategy = make_strategy(cfg)  # first: logical devices must be set up before TensorFlow starts
     warn_slow_precision(cfg)
     splits = cls.load_splits(cfg, data_dir)  # before the run folder exists: missing data leaves nothing behind
+    print(f"device: {device_summary(strategy)}; precision {cfg['train']['precision']}", flush=True)
     steps, per_step = steps_for(cfg, len(splits.train))
     if strategy is not None and cfg["train"]["batch_size"] % strategy.num_replicas_in_sync:
         raise RunError(f"train.batch_size {cfg['train']['batch_size']} does not split evenly over "

@@ -74,3 +74,32 @@ def test_infogan_aggregate_rows_name_their_runs_and_not_the_seed_protocol_runs(t
     plain = sorted(n for n, s in runs.items() if s["profile"] == "paper" and "-paper-seed" in n)
     assert plain and all(f"{n}: P:{n}" in note for n in plain), note
     assert "recipe-seed" not in note and "leaky" not in note, note
+
+
+def test_infogan_rows_pool_runs_of_one_length_only(tmp_path):
+    """A mean over seeds pools runs of one length: the quick profile's current length has the plain row, runs of
+    an earlier quick length a row of their own."""
+    from repro.config import load_config
+    from repro.experiments.infogan.report import infogan_section
+    from repro.results import load_runs
+
+    (tmp_path / "runs").mkdir()
+    for f in (ROOT / "results" / "runs").glob("infogan_mnist-*.json"):
+        shutil.copy(f, tmp_path / "runs" / f.name)
+    runs = load_runs(tmp_path)
+    rows = {r["id"]: r for r in infogan_section(tmp_path)[1]}
+    pooled = {}
+    for rid, r in rows.items():
+        if rid.startswith(("infogan.mi_lower_bound.", "infogan.categorical_error.")) and "; runs " in r["note"]:
+            names = r["note"].split("; runs ")[-1].split(", ")
+            pooled[rid] = names
+            assert len({runs[n]["epochs_planned"] for n in names}) == 1, (rid, names)
+    quick = load_config(ROOT / "paper_configs" / "infogan_mnist.yaml", "quick")["train"]["epochs"]
+    lengths = {s["epochs_planned"] for n, s in runs.items() if s["profile"] == "quick" and "leaky" not in n}
+    assert len(lengths) > 1  # the committed runs hold two quick lengths, so the split is exercised
+    assert all(runs[n]["epochs_planned"] == quick for n in pooled["infogan.categorical_error.quick"])
+    for other in lengths - {quick}:
+        names = pooled[f"infogan.categorical_error.quick.{other}_epochs"]
+        assert names and all(runs[n]["epochs_planned"] == other for n in names)
+        assert f"{other}-epoch runs, apart from the quick profile's {quick}-epoch ones" in \
+            rows[f"infogan.categorical_error.quick.{other}_epochs"]["note"]

@@ -5,7 +5,9 @@ each run is the orchestrator, figures and report (three TensorFlow start-ups).""
 import json
 import os
 import shutil
+import socket
 import subprocess
+import sys
 
 from conftest import ROOT, load_tool
 
@@ -25,18 +27,35 @@ def table_row(stdout, name):
     return rows[-1]
 
 
+def closed_port_url():
+    """An http:// URL on a localhost port nothing listens on: a download there is refused, as offline."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{s.getsockname()[1]}/"
+
+
 def test_mnist_missing_fails_after_the_rest_with_the_table(tmp_path):
-    """A new user offline with no MNIST folder: the MNIST experiment FAILED (naming the URL), TFD NOT RUN, the
-    report still written, exit 1 -- not a green 'regenerated'."""
-    r, results = run_all(tmp_path, REPRO_DATA_DIR="", REPRO_MNIST_MIRROR="file:///nonexistent/mirror/",
-                         REPRO_MNIST_CACHE=str(tmp_path / "cache"), ONLY="vae_mnist,goodfellow2014_tfd",
-                         PROFILE="smoke")
+    """A new user offline with no MNIST folder and no CIFAR-10: each dataset is one error line naming the
+    experiments that need it (the download refused, not retried per experiment), those experiments FAILED, TFD
+    NOT RUN, the report still written, exit 1 -- not a green 'regenerated'."""
+    mirror = closed_port_url()
+    r, results = run_all(tmp_path, REPRO_DATA_DIR="", REPRO_MNIST_MIRROR=mirror,
+                         REPRO_MNIST_CACHE=str(tmp_path / "cache"), REPRO_CIFAR10_DIR=str(tmp_path / "no-cifar"),
+                         ONLY="vae_mnist,wgan_mnist,goodfellow2014_tfd,goodfellow2014_cifar10_fc", PROFILE="smoke")
     assert r.returncode == 1, r.stdout + r.stderr
+    errors = sorted(l for l in r.stderr.splitlines() if l.startswith("error:"))  # CIFAR-10's first, as configs go
+    assert len(errors) == 2, r.stderr
+    assert errors[0].startswith("error: CIFAR-10 could not be loaded, so goodfellow2014_cifar10_fc cannot run")
+    assert errors[1].startswith("error: MNIST could not be loaded, so vae_mnist, wgan_mnist cannot run")
+    assert f"{mirror}train-images-idx3-ubyte.gz" in errors[1] and "refused the connection" in errors[1]
+    for name in ("vae_mnist", "wgan_mnist"):
+        row = table_row(r.stdout, name)
+        assert " FAILED " in row and "MNIST could not be downloaded: 127.0.0.1 refused the connection" in row
+    assert " FAILED " in table_row(r.stdout, "goodfellow2014_cifar10_fc")
     vae = table_row(r.stdout, "vae_mnist")
-    assert " FAILED " in vae and "file:///nonexistent/mirror/train-images-idx3-ubyte.gz" in vae
     assert " NOT RUN " in table_row(r.stdout, "goodfellow2014_tfd") and "not publicly downloadable" in r.stdout
-    assert " NOT RUN " in table_row(r.stdout, "wgan_mnist") and "left out by ONLY" in r.stdout
-    assert "FAILED: vae_mnist" in r.stderr
+    assert " NOT RUN " in table_row(r.stdout, "cgan_mnist") and "left out by ONLY" in r.stdout
+    assert "FAILED: goodfellow2014_cifar10_fc, vae_mnist, wgan_mnist" in r.stderr
     assert "REPORT.md" in r.stdout and (results / "REPORT.md").exists()
     regenerated = [l for l in r.stdout.splitlines() if l.startswith("regenerated:")][0]
     assert "runs/" not in regenerated  # no summary was written, so none is claimed
@@ -91,3 +110,63 @@ def test_two_experiments_side_by_side(tmp_path):
 def test_bad_jobs_is_one_error(tmp_path):
     r, _ = run_all(tmp_path, JOBS="two")
     assert r.returncode == 2 and "JOBS='two'" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_dataset_that_cannot_be_had_is_tried_and_said_once(capsys):
+    """The data step: one attempt and one error line per missing dataset, whatever number of experiments need it;
+    the experiments on other data go on; a problem of one experiment's own settings stays that experiment's."""
+    from repro.data import DataError, DatasetUnavailable
+
+    orchestrator = load_tool("run_all")
+    plan = [("a_mnist", "mnist"), ("b_cifar", "cifar10"), ("c_mnist", "mnist"), ("d_toy", "gaussian1d"),
+            ("e_cifar", "cifar10"), ("f_toy", "gaussian1d"), ("g_tfd", "tfd")]
+    items = [(ROOT / f"{n}.yaml", {"data": {"dataset": d}, "name": n}, {"experiment": n}) for n, d in plan]
+    calls = []
+
+    def load(cfg):
+        calls.append(cfg["name"])
+        if cfg["data"]["dataset"] in ("mnist", "cifar10", "tfd"):
+            raise DatasetUnavailable(f"{cfg['data']['dataset']} is not here. How to fix.", summary="not here")
+        if cfg["name"] == "d_toy":
+            raise DataError("data.train_range does not fit")
+
+    ready, missing = orchestrator.check_data(items, load)
+    assert calls == ["a_mnist", "b_cifar", "d_toy", "f_toy", "g_tfd"]  # one attempt per missing dataset
+    assert [item[0].stem for item in ready] == ["f_toy"]
+    assert set(missing) == {"mnist", "cifar10", "tfd"}
+    err = capsys.readouterr().err.splitlines()
+    assert err == ["error: MNIST could not be loaded, so a_mnist, c_mnist cannot run (the others go on): "
+                   "mnist is not here. How to fix.",
+                   "error: CIFAR-10 could not be loaded, so b_cifar, e_cifar cannot run (the others go on): "
+                   "cifar10 is not here. How to fix.",
+                   "error: d_toy: data.train_range does not fit",
+                   "not run (g_tfd): no TFD here: tfd is not here. How to fix."]
+    states = {rec["experiment"]: (rec.get("state"), rec.get("reason")) for _, _, rec in items}
+    assert states["a_mnist"] == states["c_mnist"] == ("failed", "not here")
+    assert states["e_cifar"] == ("failed", "not here") and states["d_toy"][0] == "failed"
+    assert states["g_tfd"][0] == "not run" and "not publicly downloadable" in states["g_tfd"][1]
+    assert states["f_toy"] == (None, None)  # left for training
+
+
+def test_the_first_look_reads_configs_without_tensorflow_and_says_each_dataset_once(tmp_path, monkeypatch, capsys):
+    orchestrator = load_tool("run_all")
+    for name, dataset in (("a", "mnist"), ("b", "mnist"), ("c", "gaussian1d")):
+        (tmp_path / f"{name}.yaml").write_text(f"experiment: {name}\ndata:\n  dataset: {dataset}\n")
+    monkeypatch.setenv("REPRO_DATA_DIR", str(tmp_path / "no-mnist"))
+    missing = orchestrator.first_look(sorted(tmp_path.glob("*.yaml")))
+    assert list(missing) == ["mnist"] and missing["mnist"][0] == "failed"
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith("error: MNIST could not be loaded, so a, b cannot run")
+
+
+def test_the_first_look_needs_no_tensorflow(tmp_path):
+    """So it speaks before TensorFlow's start-up, which takes minutes on a busy machine."""
+    code = ("import sys, importlib.util; from pathlib import Path; "
+            f"spec = importlib.util.spec_from_file_location('run_all', r'{ROOT / 'tools' / 'run_all.py'}'); "
+            "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m); "
+            f"m.first_look(sorted(Path(r'{ROOT / 'paper_configs'}').glob('*.yaml'))); "
+            "print('tensorflow' in sys.modules, 'keras' in sys.modules)")
+    env = {**os.environ, "REPRO_DATA_DIR": str(tmp_path / "none"), "REPRO_CIFAR10_DIR": str(tmp_path / "none")}
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 0 and r.stdout.strip() == "False False", r.stdout + r.stderr
+    assert r.stderr.count("error: ") == 2 and "not run (goodfellow2014_tfd)" in r.stderr

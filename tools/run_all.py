@@ -1,9 +1,12 @@
 """What ./run_all.sh does, experiment by experiment, saying what happened to each.
 
+First, before TensorFlow starts, a look at each dataset the chosen experiments need (its folder, or whether its
+download server answers): what cannot be fetched is said at once, one line per dataset.
 For every config in paper_configs/ (PROFILE=quick by default, or smoke / paper):
   1. its dataset is loaded (MNIST: the offline folder, else the one-time download), one experiment after
-     another. A dataset no script can fetch (TFD) -> NOT RUN with the reason, not a failure; any other
-     missing dataset -> FAILED.
+     another. A dataset that cannot be had is said once, in one line naming the experiments that need it (an
+     offline machine hears it within seconds: a download first checks that its server answers), and is not tried
+     again; those experiments are FAILED, or NOT RUN for a dataset no script can fetch (TFD); the rest go on.
   2. a finished run in RUNS_DIR/EXPERIMENT-PROFILE is reused; otherwise it is trained (a killed run resumes).
   3. it is evaluated into RESULTS_DIR/runs/ (a reused run whose evaluation is up to date keeps it).
 Steps 2-3 run JOBS experiments side by side (default: one per core, each with its share of the cores for
@@ -195,6 +198,84 @@ def _hms(secs):
     return f"{secs // 3600}h{secs % 3600 // 60:02d}m" if secs >= 3600 else f"{secs // 60}m{secs % 60:02d}s"
 
 
+DATASET_LABELS = {"mnist": "MNIST", "cifar10": "CIFAR-10", "tfd": "TFD"}
+
+
+def report_missing(dataset, e, names):
+    """One line about a dataset that cannot be had, naming the experiments that need it; returns the (state,
+    reason) of their table rows: FAILED, or NOT RUN for a dataset no script can fetch (TFD)."""
+    from repro.data import PRIVATE_DATASETS
+
+    label, names = DATASET_LABELS.get(dataset, dataset), ", ".join(names)
+    if dataset in PRIVATE_DATASETS:
+        print(f"not run ({names}): no {label} here: {e}", file=sys.stderr, flush=True)
+        return "not run", f"no {label} copy here ({PRIVATE_DATASETS[dataset]})"
+    print(f"error: {label} could not be loaded, so {names} cannot run (the others go on): {e}",
+          file=sys.stderr, flush=True)
+    return "failed", _short(getattr(e, "summary", None) or e)
+
+
+def dataset_of(cfg_path) -> str:
+    """The dataset a config names, read from its YAML alone (no validation, no TensorFlow)."""
+    import yaml
+
+    try:
+        return (yaml.safe_load(Path(cfg_path).read_text()).get("data") or {}).get("dataset", "mnist")
+    except Exception:  # an unreadable config is reported by load_config later, with its fix
+        return "?"
+
+
+def first_look(configs):
+    """Step 0, before TensorFlow starts: each dataset the chosen configs name, looked at in a second
+    (repro.data.quick_check). Returns {dataset: (state, reason)} of those that cannot be had, each said in one line."""
+    from repro.data.quick_check import quick_check
+
+    users = {}
+    for c in configs:
+        users.setdefault(dataset_of(c), []).append(c.stem)
+    missing = {}
+    for dataset, names in users.items():
+        e = quick_check(dataset)
+        if e is not None:
+            missing[dataset] = report_missing(dataset, e, names)
+    return missing
+
+
+def check_data(items, load, missing=None):
+    """Step 1: the dataset of each chosen experiment, (cfg_path, cfg, table record) in `items`, loaded by
+    `load(cfg)`, one experiment after another; returns the items whose data is here, and the datasets that are not
+    (name -> (state, reason) of the experiments that need it; `missing`: those the first look found, not tried).
+
+    A dataset that cannot be had (DatasetUnavailable: no download, no copy, a damaged one) is reported once, in one
+    line naming every chosen experiment that needs it, and not tried again for the others: they are FAILED with
+    the same reason (NOT RUN for a dataset no script can fetch, TFD), and the experiments on other data go on. A
+    DataError of one experiment's own settings is that experiment's FAILED row."""
+    from repro.data import DataError, DatasetUnavailable
+
+    users = {}
+    for cfg_path, cfg, _ in items:
+        users.setdefault(cfg["data"]["dataset"], []).append(cfg_path.stem)
+    missing, ready = dict(missing or {}), []  # dataset -> (state, reason) of its experiments
+    for cfg_path, cfg, rec in items:
+        dataset = cfg["data"]["dataset"]
+        if dataset in missing:
+            state, reason = missing[dataset]
+            rec.update(state=state, reason=reason)
+            continue
+        try:
+            load(cfg)
+        except DatasetUnavailable as e:
+            missing[dataset] = report_missing(dataset, e, users[dataset])
+            rec.update(state=missing[dataset][0], reason=missing[dataset][1])
+            continue
+        except DataError as e:  # this experiment's own data settings
+            print(f"error: {cfg_path.stem}: {e}", file=sys.stderr, flush=True)
+            rec.update(state="failed", reason=f"its data could not be loaded: {_short(e)}")
+            continue
+        ready.append((cfg_path, cfg, rec))
+    return ready, missing
+
+
 def main():
     profile = os.environ.get("PROFILE", "quick")
     runs_dir = Path(os.environ.get("RUNS_DIR") or ROOT / "runs").resolve()
@@ -214,25 +295,34 @@ def main():
         print(f"error: {e}", file=sys.stderr)
         return 2
 
-    from repro.backend import _cpuinfo, import_tensorflow_quietly
-
-    import_tensorflow_quietly()
-    from repro.config import load_config
-    from repro.data import PRIVATE_DATASETS, DataError
+    from repro.backend import _cpuinfo
+    from repro.data import DataError
     from repro.data.mnist import default_cache_dir, mnist_source
-    from repro.train import RunError, check_run_dir  # first: it registers every experiment's models
-    from repro.registry import MODELS as REGISTRY
 
     cpu = f"{_cpuinfo().get('model name', 'unknown CPU')}, {os.cpu_count()} cores"
     started = datetime.now(timezone.utc)
-    src = mnist_source()
+    try:
+        src = mnist_source()
+    except DataError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     mnist_from = {"folder": f"the folder {os.environ.get('REPRO_DATA_DIR')}",
                   "download": f"the download cache {default_cache_dir()} (fetched once if missing)",
                   "tfds": "tensorflow-datasets (REPRO_MNIST_SOURCE=tfds: NOT the IDX order)"}[src]
     print(f"./run_all.sh: {profile} profile on {cpu}; runs in {runs_dir}, results in {results_dir}; "
           f"MNIST from {mnist_from}", flush=True)
-
     chosen = [c for c in configs if (not only or c.stem in only) and c.stem not in skip]
+    # what cannot be fetched is said now, before TensorFlow's start-up (minutes on a busy machine)
+    print("\n== data: a first look", flush=True)
+    missing_early = first_look(chosen)
+
+    from repro.backend import import_tensorflow_quietly
+
+    import_tensorflow_quietly()
+    from repro.config import load_config
+    from repro.train import RunError, check_run_dir  # first: it registers every experiment's models
+    from repro.registry import MODELS as REGISTRY
+
     est = time_estimate(chosen, profile, results_dir)
     known_secs = [s for s, _ in est.values() if s is not None]
     unknown = [n for n, (s, _) in est.items() if s is None]
@@ -249,7 +339,7 @@ def main():
               f"about {_hms(lanes)} for the trainings and evaluations" + (" timed so far" if unknown else ""), flush=True)
 
     # 1. data, one experiment after another (a download happens once, never twice at the same time)
-    table, ready = [], []
+    table, chosen_items = [], []
     for cfg_path in configs:
         name = cfg_path.stem
         rec = {"experiment": name, "run": f"{name}-{profile}", "state": None, "reason": "", "train_seconds": None,
@@ -258,18 +348,10 @@ def main():
         if cfg_path not in chosen:
             rec.update(state="not run", reason="left out by " + ("ONLY" if only and name not in only else "SKIP"))
             continue
-        cfg = load_config(cfg_path, profile)
-        dataset = cfg["data"]["dataset"]
-        try:
-            REGISTRY[cfg["model"]].load_splits(cfg, None)
-        except DataError as e:
-            print(f"\n== {name} ({profile} profile)\nerror: {e}", file=sys.stderr, flush=True)
-            if dataset in PRIVATE_DATASETS:
-                rec.update(state="not run", reason=f"no {dataset.upper()} copy here ({PRIVATE_DATASETS[dataset]})")
-            else:
-                rec.update(state="failed", reason=f"{dataset} could not be loaded: {_short(e)}")
-            continue
-        ready.append((cfg_path, cfg, rec))
+        chosen_items.append((cfg_path, load_config(cfg_path, profile), rec))
+    print("\n== data", flush=True)
+    ready, missing_data = check_data(chosen_items, lambda cfg: REGISTRY[cfg["model"]].load_splits(cfg, None),
+                                     missing_early)
 
     # 2. train and evaluate; with JOBS > 1 several experiments side by side, the longest expected first
     def run_one(item):
@@ -327,6 +409,8 @@ def main():
     if base.exists():
         steps.append(("baselines", "reused", f"{base} kept (computing the k-means one takes ~20 min; "
                                              f"`python -m repro baselines --force` recomputes)"))
+    elif "mnist" in missing_data:  # they are computed on MNIST: no second attempt at what just failed
+        steps.append(("baselines", "not run", "they need MNIST, which could not be loaded (see above)"))
     else:
         print("\n== Parzen baselines (true data, k-means)", flush=True)
         rc, why = run_logged(["baselines", "--results", results_dir])

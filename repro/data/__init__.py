@@ -1,7 +1,7 @@
 """Datasets as float32 arrays, split the way each experiment's source split them."""
 from __future__ import annotations
 
-from repro.data.errors import DataError
+from repro.data.errors import DataError, DatasetUnavailable
 from repro.data.splits import Splits, _scale
 
 
@@ -51,4 +51,4 @@ def load_splits(cfg: dict, data_dir=None) -> Splits:
     raise DataError(f"dataset {name!r} has no loader here")
 
 
-__all__ = ["DataError", "PRIVATE_DATASETS", "Splits", "load_splits"]
+__all__ = ["DataError", "DatasetUnavailable", "PRIVATE_DATASETS", "Splits", "load_splits"]

@@ -4,7 +4,9 @@ Local copy: the standard python-pickle batches (`cifar-10-batches-py/data_batch_
 each a dict with b'data' uint8 (10000, 3072), rows = R, G, B planes of 32x32, and b'labels'), in the
 folder given by --data-dir or REPRO_CIFAR10_DIR (that folder or its `cifar-10-batches-py/` child).
 Without one, tensorflow-datasets is tried (its examples are stored shuffled; the `id` feature
-"train_NNNNN" gives back the batches' order, which the train[0:40000] split depends on).
+"train_NNNNN" gives back the batches' order, which the train[0:40000] split depends on). When tfds has no copy
+yet, one HEAD request first checks that its download server answers: offline, that is one error line within
+seconds instead of minutes of tfds' retries; tfds' progress bars and warnings are kept off the terminal.
 
 Preprocessing, as pylearn2's `global_contrast_normalize(X, scale=55.)` with its defaults: per image,
 subtract the mean over its 3072 values, divide by the vector's L2 norm (use_std=False, sqrt_bias=0),
@@ -19,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from repro.data.errors import DataError
+from repro.data.errors import DataError, DatasetUnavailable
 
 TRAIN_FILES = [f"data_batch_{i}" for i in range(1, 6)]
 TEST_FILE = "test_batch"
@@ -60,7 +62,7 @@ def planes_to_hwc(rows):
 def _batch_folder(data_dir) -> Path:
     folder = Path(data_dir)
     if not folder.is_dir():
-        raise DataError(f"CIFAR-10 folder {folder} does not exist. {HOW_TO_FIX}")
+        raise DatasetUnavailable(f"CIFAR-10 folder {folder} does not exist. {HOW_TO_FIX}")
     if not (folder / TRAIN_FILES[0]).exists() and (folder / "cifar-10-batches-py").is_dir():
         folder = folder / "cifar-10-batches-py"
     return folder
@@ -69,20 +71,24 @@ def _batch_folder(data_dir) -> Path:
 def read_batch(path: Path):
     """One pickle batch -> (uint8 (n, 3072), int64 (n,)); any problem is one DataError naming the file."""
     if not path.exists():
-        raise DataError(f"CIFAR-10 file {path.name} is missing from {path.parent}. {HOW_TO_FIX}")
+        raise DatasetUnavailable(f"CIFAR-10 file {path.name} is missing from {path.parent}. {HOW_TO_FIX}")
     try:
         with open(path, "rb") as f:
             batch = pickle.load(f, encoding="bytes")
         data = np.asarray(batch[b"data"])
         labels = np.asarray(batch[b"labels"], dtype=np.int64)
     except Exception as e:  # truncated file, not a pickle, a dict without the keys ...
-        raise DataError(f"CIFAR-10 file {path} could not be read as a python-pickle batch "
-                        f"({type(e).__name__}: {e}); it is damaged or not from cifar-10-python.tar.gz. "
-                        f"{HOW_TO_FIX}") from None
+        raise DatasetUnavailable(f"CIFAR-10 file {path} could not be read as a python-pickle batch "
+                                 f"({type(e).__name__}: {e}); it is damaged or not from cifar-10-python.tar.gz. "
+                                 f"{HOW_TO_FIX}") from None
     if data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3072 or len(labels) != len(data):
-        raise DataError(f"CIFAR-10 file {path} holds b'data' of shape {data.shape} ({data.dtype}) and "
-                        f"{len(labels)} labels; expected uint8 (n, 3072) and n labels. {HOW_TO_FIX}")
+        raise DatasetUnavailable(f"CIFAR-10 file {path} holds b'data' of shape {data.shape} ({data.dtype}) and "
+                                 f"{len(labels)} labels; expected uint8 (n, 3072) and n labels. {HOW_TO_FIX}")
     return data, labels
+
+
+# What tensorflow-datasets' cifar10 builder downloads (looked at before tfds is asked)
+TFDS_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz"
 
 
 _CACHE: dict = {}
@@ -110,16 +116,10 @@ def load_cifar10(data_dir=None) -> dict:
 
 
 def _load_tfds() -> dict:
-    try:
-        import tensorflow_datasets as tfds
-    except ImportError:
-        raise DataError("no CIFAR-10 folder given (--data-dir or REPRO_CIFAR10_DIR) and tensorflow-datasets is not "
-                        f"installed. {HOW_TO_FIX}") from None
-    try:
-        tr, te = tfds.as_numpy(tfds.load("cifar10", split=["train", "test"], batch_size=-1, shuffle_files=False))
-    except Exception as e:  # network or download failure, reported once with the fix
-        raise DataError(f"tensorflow-datasets could not provide CIFAR-10 ({type(e).__name__}: {e}). "
-                        f"{HOW_TO_FIX}") from None
+    from repro.data.download import tfds_splits
+
+    tr, te = tfds_splits("cifar10", "CIFAR-10", TFDS_URL, "about 160 MB",
+                         "no CIFAR-10 folder given (--data-dir or REPRO_CIFAR10_DIR) and ", HOW_TO_FIX)
 
     def in_batch_order(split):
         # tfds stores examples shuffled by key; "train_01234" is the image's index in the batches

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from repro.data.errors import DataError
+from repro.data.errors import DatasetUnavailable
 
 FILES = {
     "train_images": "train-images-idx3-ubyte",
@@ -52,6 +52,7 @@ MD5_RAW = {
     "t10k-images-idx3-ubyte": "2646ac647ad5339dbf082846283269ea",
     "t10k-labels-idx1-ubyte": "27ae3e4e09519cfbb04c329615203637",
 }
+DOWNLOAD_STALL_SECONDS = 60  # a download that receives nothing for this long is given up (and reported)
 HOW_TO_FIX = ("Point --data-dir or REPRO_DATA_DIR at a folder with the four MNIST IDX files "
               "(train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz], "
               f"t10k-labels-idx1-ubyte[.gz]), or go online and the suite downloads them once from {MIRROR}.")
@@ -59,12 +60,12 @@ HOW_TO_FIX = ("Point --data-dir or REPRO_DATA_DIR at a folder with the four MNIS
 
 def parse_idx(raw: bytes, name: str) -> np.ndarray:
     if len(raw) < 8 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
-        raise DataError(f"{name} is not an unsigned-byte IDX file (bad magic number). {HOW_TO_FIX}")
+        raise DatasetUnavailable(f"{name} is not an unsigned-byte IDX file (bad magic number). {HOW_TO_FIX}")
     ndim = raw[3]
     dims = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
     data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
     if data.size != int(np.prod(dims)):
-        raise DataError(f"{name} is truncated: header says {dims}, found {data.size} values. {HOW_TO_FIX}")
+        raise DatasetUnavailable(f"{name} is truncated: header says {dims}, found {data.size} values. {HOW_TO_FIX}")
     return data.reshape(dims)
 
 
@@ -75,15 +76,16 @@ def _read_checked(folder: Path, stem: str, verify: bool, fix: str = "Download it
         try:
             blob = gzip.decompress(gz.read_bytes())
         except (OSError, EOFError) as e:  # not gzip, or cut short
-            raise DataError(f"{gz} is not a complete gzip file ({e}): the file is damaged. {fix} "
-                            f"{HOW_TO_FIX}") from None
+            raise DatasetUnavailable(f"{gz} is not a complete gzip file ({e}): the file is damaged. {fix} "
+                                     f"{HOW_TO_FIX}") from None
     elif raw.exists():
         path, blob = raw, raw.read_bytes()
     else:
-        raise DataError(f"MNIST file {stem}[.gz] is missing from {folder}. {HOW_TO_FIX}")
+        raise DatasetUnavailable(f"MNIST file {stem}[.gz] is missing from {folder}. {HOW_TO_FIX}")
     if verify and hashlib.sha256(blob).hexdigest() != RAW_SHA256[stem]:
-        raise DataError(f"checksum mismatch for {path}: the file is damaged or not the standard MNIST file. "
-                        f"{fix} Expected the decompressed file's sha256 {RAW_SHA256[stem]} (md5 {MD5_RAW[stem]}).")
+        raise DatasetUnavailable(f"checksum mismatch for {path}: the file is damaged or not the standard MNIST "
+                                 f"file. {fix} Expected the decompressed file's sha256 {RAW_SHA256[stem]} "
+                                 f"(md5 {MD5_RAW[stem]}).")
     return parse_idx(blob, str(path))
 
 
@@ -110,26 +112,39 @@ def download_mnist(cache_dir=None, mirror: str | None = None, gz_sha256: dict | 
         if not os.access(folder, os.W_OK):  # get_file would quietly fall back to /tmp/.keras
             raise OSError("not writable")
     except OSError as e:
-        raise DataError(f"cannot create the MNIST cache folder {folder} ({e}); point REPRO_MNIST_CACHE (or "
-                        f"--mnist-cache) at a writable folder. {HOW_TO_FIX}") from None
+        raise DatasetUnavailable(f"cannot create the MNIST cache folder {folder} ({e}); point REPRO_MNIST_CACHE (or "
+                                 f"--mnist-cache) at a writable folder. {HOW_TO_FIX}") from None
+    from repro.data.download import note, quiet, socket_timeout, unreachable
+
+    missing = [stem for stem in FILES.values() if not (folder / f"{stem}.gz").exists()]
+    if missing:
+        url = mirror.rstrip("/") + f"/{missing[0]}.gz"
+        why = unreachable(url)
+        if why:  # offline: say so now, before Keras tries each file
+            raise DatasetUnavailable(f"MNIST could not be downloaded: {url}: {why}; nothing was written to "
+                                     f"{folder}. {HOW_TO_FIX}", summary=f"MNIST could not be downloaded: {why}")
+        note(f"MNIST: downloading the four IDX files once (11 MB) from {mirror} into {folder}")
     for stem in FILES.values():
         name = f"{stem}.gz"
         url, target = mirror.rstrip("/") + "/" + name, folder / name
         try:
-            # get_file writes straight to `target`; keep Keras' download messages off a quiet terminal
-            keras.utils.get_file(name, origin=url, file_hash=gz_sha256[stem], hash_algorithm="sha256",
-                                 cache_dir=str(folder), cache_subdir="")
+            # get_file writes straight to `target` (a file already there with the right hash is kept); its progress
+            # bar stays off the terminal; a server that stops answering is an error after a minute, not a hang
+            with quiet(), socket_timeout(DOWNLOAD_STALL_SECONDS):
+                keras.utils.get_file(name, origin=url, file_hash=gz_sha256[stem], hash_algorithm="sha256",
+                                     cache_dir=str(folder), cache_subdir="")
         except (Exception, KeyboardInterrupt) as e:
             kept = target.exists()
             target.unlink(missing_ok=True)  # partial or corrupt: never used
             if isinstance(e, KeyboardInterrupt):
                 raise
-            what = ("arrived, but its SHA-256 is not " + gz_sha256[stem] if isinstance(e, ValueError)
-                    else f"could not be downloaded ({e})")
+            damaged = isinstance(e, ValueError)  # get_file's hash check
+            what = "arrived, but its SHA-256 is not " + gz_sha256[stem] if damaged else f"could not be downloaded ({e})"
             removed = f"the partial file {target} was removed" if kept else f"nothing was written to {target}"
-            raise DataError(f"MNIST file {url} {what}; {removed}. Check the "
-                            f"connection and run the command again (finished files are kept in {folder}), or "
-                            f"download the four files by hand. {HOW_TO_FIX}") from None
+            summary = f"MNIST file {url} " + ("arrived damaged (SHA-256)" if damaged else "could not be downloaded")
+            raise DatasetUnavailable(f"MNIST file {url} {what}; {removed}. Check the "
+                                     f"connection and run the command again (finished files are kept in {folder}), "
+                                     f"or download the four files by hand. {HOW_TO_FIX}", summary=summary) from None
     return folder
 
 
@@ -142,8 +157,8 @@ def mnist_source(data_dir=None) -> str:
         return "folder"
     source = os.environ.get("REPRO_MNIST_SOURCE", "download")
     if source not in ("download", "tfds"):
-        raise DataError(f"REPRO_MNIST_SOURCE is {source!r}; use 'download' (the IDX files, the 2014 order) or "
-                        "'tfds' (tensorflow-datasets, another example order).")
+        raise DatasetUnavailable(f"REPRO_MNIST_SOURCE is {source!r}; use 'download' (the IDX files, the 2014 order) "
+                                 "or 'tfds' (tensorflow-datasets, another example order).")
     return source
 
 
@@ -155,7 +170,7 @@ def load_mnist(data_dir: str | os.PathLike | None = None, verify: bool = True) -
     if source == "folder":
         folder = Path(data_dir)
         if not folder.is_dir():
-            raise DataError(f"MNIST folder {folder} does not exist. {HOW_TO_FIX}")
+            raise DatasetUnavailable(f"MNIST folder {folder} does not exist. {HOW_TO_FIX}")
         fix = "Download it again."
     else:
         folder = None
@@ -172,22 +187,19 @@ def load_mnist(data_dir: str | os.PathLike | None = None, verify: bool = True) -
         out = {"train_x": arrays["train_images"], "train_y": arrays["train_labels"].astype(np.int64),
                "test_x": arrays["test_images"], "test_y": arrays["test_labels"].astype(np.int64)}
     if out["train_x"].shape != (60000, 28, 28) or out["test_x"].shape != (10000, 28, 28):
-        raise DataError(f"MNIST has unexpected shapes {out['train_x'].shape}, {out['test_x'].shape}. {HOW_TO_FIX}")
+        raise DatasetUnavailable(f"MNIST has unexpected shapes {out['train_x'].shape}, {out['test_x'].shape}. "
+                                 f"{HOW_TO_FIX}")
     _CACHE[key] = out
     return out
 
 
 def _load_tfds() -> dict:
-    try:
-        import tensorflow_datasets as tfds
-    except ImportError:
-        raise DataError(f"REPRO_MNIST_SOURCE=tfds, but tensorflow-datasets is not installed. {HOW_TO_FIX}") from None
-    try:
-        # tensorflow-datasets stores the examples in its own (fixed) order, not the IDX files' order, so
-        # train[0:50000] from here is a different 50,000/10,000 split than the 2014 code's; the IDX path is exact.
-        splits = tfds.as_numpy(tfds.load("mnist", split=["train", "test"], batch_size=-1, shuffle_files=False))
-    except Exception as e:  # network or download failure, reported once with the fix
-        raise DataError(f"tensorflow-datasets could not provide MNIST ({type(e).__name__}: {e}). {HOW_TO_FIX}") from None
+    from repro.data.download import tfds_splits
+
+    # tensorflow-datasets stores the examples in its own (fixed) order, not the IDX files' order, so
+    # train[0:50000] from here is a different 50,000/10,000 split than the 2014 code's; the IDX path is exact.
+    splits = tfds_splits("mnist", "MNIST", MIRROR + "train-images-idx3-ubyte.gz", "11 MB",
+                         "REPRO_MNIST_SOURCE=tfds, but ", HOW_TO_FIX)
     (tr, te) = splits
     return {"train_x": tr["image"][..., 0], "train_y": tr["label"].astype(np.int64),
             "test_x": te["image"][..., 0], "test_y": te["label"].astype(np.int64)}

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from repro.data.errors import DataError
+from repro.data.errors import DataError, DatasetUnavailable
 
 FILE_NAME = "TFD_48x48.mat"
 SET_CODES = {"unlabeled": 0, "train": 1, "valid": 2, "test": 3}
@@ -41,7 +41,7 @@ def find_tfd_file(data_dir=None) -> Path:
             return c
     where = (f"looked for {', '.join(str(c) for c in candidates)}" if candidates
              else "no --data-dir, REPRO_TFD_DIR or PYLEARN2_DATA_PATH given")
-    raise DataError(f"TFD file {FILE_NAME} not found ({where}). {HOW_TO_FIX}")
+    raise DatasetUnavailable(f"TFD file {FILE_NAME} not found ({where}). {HOW_TO_FIX}")
 
 
 def _read_mat(path: Path) -> dict:
@@ -52,8 +52,8 @@ def _read_mat(path: Path) -> dict:
     except NotImplementedError:
         pass  # a MATLAB v7.3 file is HDF5: scipy cannot read it, h5py can (pylearn2 did the same)
     except Exception as e:
-        raise DataError(f"TFD file {path} could not be read as a MATLAB file ({type(e).__name__}: {e}); it is "
-                        f"damaged or not {FILE_NAME}. {HOW_TO_FIX}") from None
+        raise DatasetUnavailable(f"TFD file {path} could not be read as a MATLAB file ({type(e).__name__}: {e}); it "
+                                 f"is damaged or not {FILE_NAME}. {HOW_TO_FIX}") from None
     try:
         import h5py
 
@@ -61,8 +61,8 @@ def _read_mat(path: Path) -> dict:
             # HDF5 keeps MATLAB's column-major layout: reversing the axes gives (N, 48, 48) and (N, 5) back
             return {k: np.asarray(f[k]).T for k in ("images", "folds") if k in f}
     except Exception as e:
-        raise DataError(f"TFD file {path} is a MATLAB v7.3 (HDF5) file that could not be read "
-                        f"({type(e).__name__}: {e}). {HOW_TO_FIX}") from None
+        raise DatasetUnavailable(f"TFD file {path} is a MATLAB v7.3 (HDF5) file that could not be read "
+                                 f"({type(e).__name__}: {e}). {HOW_TO_FIX}") from None
 
 
 _CACHE: dict = {}
@@ -77,15 +77,15 @@ def load_tfd(data_dir=None) -> dict:
     mat = _read_mat(path)
     missing = [k for k in ("images", "folds") if k not in mat]
     if missing:
-        raise DataError(f"TFD file {path} has no variable {missing[0]!r}; {FILE_NAME} holds 'images' and 'folds'. "
-                        f"{HOW_TO_FIX}")
+        raise DatasetUnavailable(f"TFD file {path} has no variable {missing[0]!r}; {FILE_NAME} holds 'images' and "
+                                 f"'folds'. {HOW_TO_FIX}")
     images, folds = np.asarray(mat["images"]), np.asarray(mat["folds"])
     if images.ndim != 3 or images.shape[1:] != (48, 48) or folds.shape != (len(images), 5):
-        raise DataError(f"TFD file {path}: 'images' is {images.shape} and 'folds' {folds.shape}; expected "
-                        f"(N, 48, 48) and (N, 5). {HOW_TO_FIX}")
+        raise DatasetUnavailable(f"TFD file {path}: 'images' is {images.shape} and 'folds' {folds.shape}; expected "
+                                 f"(N, 48, 48) and (N, 5). {HOW_TO_FIX}")
     if images.dtype != np.uint8:
         if images.min() < 0 or images.max() > 255:
-            raise DataError(f"TFD file {path}: 'images' has values outside 0..255. {HOW_TO_FIX}")
+            raise DatasetUnavailable(f"TFD file {path}: 'images' has values outside 0..255. {HOW_TO_FIX}")
         images = images.astype(np.uint8)
     out = {"images": images, "folds": folds.astype(np.int64)}
     _CACHE[key] = out

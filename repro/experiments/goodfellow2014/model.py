@@ -25,6 +25,7 @@ from repro.models.initializers import LayerSeeds, SparseInit
 from repro.models.maxout import Maxout
 from repro.models.replica import ReplicaDropout, own_rows, replicas, scale_for_replicas
 from repro.models.schedules import DividedEveryStep, LinearMomentum, ScheduledMomentumSGD
+from repro.models.precision import gradients, inner, loss_scaled
 
 SQRT3 = math.sqrt(3.0)
 
@@ -130,7 +131,8 @@ class AdversarialNets(GenerativeModel):
         d_layers.append(layers.Dense(1, kernel_initializer=d_init(), kernel_constraint=constraint, dtype="float32"))
         self.discriminator = keras.Sequential(d_layers, name="discriminator")
 
-        self.d_optimizer, self.g_optimizer = scheduled_sgd(p, steps_per_epoch, "d"), scheduled_sgd(p, steps_per_epoch, "g")
+        self.d_optimizer = loss_scaled(scheduled_sgd(p, steps_per_epoch, "d"))
+        self.g_optimizer = loss_scaled(scheduled_sgd(p, steps_per_epoch, "g"))
         # the Parzen protocol needs pixels in [0, 1] (MNIST, TFD); GCN'd CIFAR-10 has none (the paper reports none)
         self.parzen = cfg["data"]["gcn_scale"] is None
         self.noise_seed = keras.random.SeedGenerator(self.seed + 100)
@@ -183,7 +185,7 @@ class AdversarialNets(GenerativeModel):
             logits_fake = self.discriminator(fake, training=True)
             d_loss = 0.5 * (bce_from_logits(logits_real, 1) + bce_from_logits(logits_fake, 0))
             d_scaled = scale_for_replicas(d_loss)  # inside the tape, or the tape never sees it
-        grads = tape.gradient(d_scaled, self.discriminator.trainable_variables)
+        grads = gradients(tape, d_scaled, self.discriminator.trainable_variables, self.d_optimizer)
         self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
         return d_loss, logits_real, logits_fake
 
@@ -193,7 +195,7 @@ class AdversarialNets(GenerativeModel):
             logits_fake = self.discriminator(self.generator(z, training=True), training=True)
             g_loss = bce_from_logits(logits_fake, 1)
             g_scaled = scale_for_replicas(g_loss)
-        grads = tape.gradient(g_scaled, self.generator.trainable_variables)
+        grads = gradients(tape, g_scaled, self.generator.trainable_variables, self.g_optimizer)
         self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
         return g_loss
 
@@ -212,7 +214,8 @@ class AdversarialNets(GenerativeModel):
                 # per-replica means; scaled so the all-reduced gradient sum is the global batch's mean gradient
                 d_scaled, g_scaled = scale_for_replicas(d_loss), scale_for_replicas(g_loss)
             d_vars, g_vars = self.discriminator.trainable_variables, self.generator.trainable_variables
-            d_grads, g_grads = tape.gradient(d_scaled, d_vars), tape.gradient(g_scaled, g_vars)
+            d_grads = gradients(tape, d_scaled, d_vars, self.d_optimizer)
+            g_grads = gradients(tape, g_scaled, g_vars, self.g_optimizer)
             del tape
             self.d_optimizer.apply_gradients(zip(d_grads, d_vars))
             self.g_optimizer.apply_gradients(zip(g_grads, g_vars))
@@ -227,7 +230,7 @@ class AdversarialNets(GenerativeModel):
         self.trackers["d_fake"].update_state(ops.mean(ops.sigmoid(ops.cast(logits_fake, "float32"))))
         logs = {n: t.result() for n, t in self.trackers.items()}
         logs["lr"] = self.d_optimizer.learning_rate
-        logs["momentum"] = self.d_optimizer.current_momentum()
+        logs["momentum"] = inner(self.d_optimizer).current_momentum()
         return logs
 
     @classmethod

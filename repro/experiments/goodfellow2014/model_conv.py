@@ -25,6 +25,7 @@ from repro.models.base import GenerativeModel
 from repro.experiments.goodfellow2014.model import AdversarialNets, check_generator_and_updates, scheduled_sgd
 from repro.models.maxout import Maxout
 from repro.models.replica import ReplicaDropout
+from repro.models.precision import loss_scaled
 
 
 def ceil_pool_size(size, pool, stride):
@@ -161,7 +162,8 @@ class AdversarialNetsConv(AdversarialNets):
         self.discriminator = keras.Sequential(d_layers, name="discriminator")
 
         # the same optimisers and schedules as the MLP model
-        self.d_optimizer, self.g_optimizer = scheduled_sgd(p, steps_per_epoch, "d"), scheduled_sgd(p, steps_per_epoch, "g")
+        self.d_optimizer = loss_scaled(scheduled_sgd(p, steps_per_epoch, "d"))
+        self.g_optimizer = loss_scaled(scheduled_sgd(p, steps_per_epoch, "g"))
         self.parzen = cfg["data"]["gcn_scale"] is None
         self.noise_seed = keras.random.SeedGenerator(self.seed + 100)
         self.trackers = {n: keras.metrics.Mean(name=n) for n in ("d_loss", "g_loss", "d_real", "d_fake")}

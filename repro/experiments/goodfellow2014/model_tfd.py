@@ -21,6 +21,7 @@ from repro.models.initializers import LayerSeeds
 from repro.config import ConfigError, Field
 from repro.experiments.goodfellow2014.model import AdversarialNets
 from repro.models.maxout import Maxout
+from repro.models.precision import inner
 
 
 class StackedGenerator(keras.Model):
@@ -118,7 +119,7 @@ class AdversarialNetsTwoStage(AdversarialNets):
             if isinstance(dense, layers.Dense):
                 dense.kernel.assign(dense.kernel_initializer(dense.kernel.shape))
                 dense.bias.assign(np.zeros(dense.bias.shape, np.float32))
-        for opt in (self.d_optimizer, self.g_optimizer):
+        for opt in (inner(self.d_optimizer), inner(self.g_optimizer)):
             opt.iterations.assign(0)  # the lr and momentum schedules restart with it
             for m in opt.momentums:
                 m.assign(ops.zeros_like(m))

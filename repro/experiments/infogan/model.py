@@ -27,6 +27,7 @@ from keras import layers, ops
 from repro.config import ConfigError, Field
 from repro.models.base import GenerativeModel
 from repro.models.losses import bce_from_logits
+from repro.models.precision import gradients, loss_scaled
 
 
 # Named recipes (model_params over paper_configs/infogan_mnist.yaml), each with its own seed screen and rows.
@@ -78,8 +79,8 @@ class InfoGAN(GenerativeModel):
         self.generator = self._build_generator()
         self.discriminator = self._build_discriminator()
         adam = dict(beta_1=p["beta_1"], epsilon=p["adam_epsilon"])  # the code's tf.train.AdamOptimizer(lr, beta1=0.5)
-        self.d_optimizer = keras.optimizers.Adam(p["d_learning_rate"], name="d_optimizer", **adam)
-        self.g_optimizer = keras.optimizers.Adam(p["g_learning_rate"], name="g_optimizer", **adam)
+        self.d_optimizer = loss_scaled(keras.optimizers.Adam(p["d_learning_rate"], name="d_optimizer", **adam))
+        self.g_optimizer = loss_scaled(keras.optimizers.Adam(p["g_learning_rate"], name="g_optimizer", **adam))
         self.latent_seed = keras.random.SeedGenerator(self.seed + 100)
         self.trackers = {n: keras.metrics.Mean(name=n)
                          for n in ("d_loss", "g_loss", "mi_cat", "cont_loss", "d_real", "d_fake")}
@@ -207,7 +208,7 @@ class InfoGAN(GenerativeModel):
             mi_cat, cont_loss = self.info_terms(q_fake, cat, cont)
             d_loss = bce_from_logits(logit_real, 1) + bce_from_logits(logit_fake, 0) + self.info_loss(mi_cat, cont_loss)
         d_vars = self.discriminator.trainable_variables
-        self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_vars), d_vars))
+        self.d_optimizer.apply_gradients(zip(gradients(tape, d_loss, d_vars, self.d_optimizer), d_vars))
         # G step on fresh draws (the code's second sess.run samples the prior again)
         z, cat, cont = self.sample_latent(n)
         with tf.GradientTape() as tape:
@@ -215,7 +216,7 @@ class InfoGAN(GenerativeModel):
             g_mi_cat, g_cont_loss = self.info_terms(q_gen, cat, cont)
             g_loss = bce_from_logits(logit_gen, 1) + self.info_loss(g_mi_cat, g_cont_loss)
         g_vars = self.generator.trainable_variables
-        self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, g_vars), g_vars))
+        self.g_optimizer.apply_gradients(zip(gradients(tape, g_loss, g_vars, self.g_optimizer), g_vars))
 
         for name, value in (("d_loss", d_loss), ("g_loss", g_loss), ("mi_cat", mi_cat), ("cont_loss", cont_loss),
                             ("d_real", ops.mean(ops.sigmoid(logit_real))), ("d_fake", ops.mean(ops.sigmoid(logit_fake)))):

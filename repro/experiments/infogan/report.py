@@ -40,9 +40,12 @@ def _describe(s):
     return f"{s['profile']} profile, seed {s['recipe']['seed']}, {s['epochs_trained']} of {s['epochs_planned']} epochs"
 
 
+CONFIG_PATH = Path(__file__).resolve().parents[3] / "paper_configs" / f"{EXPERIMENT}.yaml"
+
+
 @lru_cache(maxsize=None)
 def _recipe_params() -> dict:
-    return load_config(Path(__file__).resolve().parents[3] / "paper_configs" / f"{EXPERIMENT}.yaml")["model_params"]
+    return load_config(CONFIG_PATH)["model_params"]
 
 
 def variant(s) -> str:
@@ -60,6 +63,25 @@ OLD_SPLIT = [0, 55000]  # what paper_configs/infogan_mnist.yaml trained on befor
 def train_range(s):
     """The training images of a run; summaries from before the split fix do not record it."""
     return s["recipe"].get("train_range") or OLD_SPLIT
+
+
+@lru_cache(maxsize=None)
+def _profile_epochs(profile):
+    """The number of epochs the config's `profile` trains for now."""
+    return load_config(CONFIG_PATH, profile)["train"]["epochs"]
+
+
+def _by_length(groups, runs, var_of):
+    """(profile, variant, epochs, runs) for each (profile, variant) group, split by the runs' planned length: a
+    mean over seeds pools runs of one length only. A group without runs is one entry (epochs None), so its
+    NOT RUN rows are still written."""
+    for profile, var in groups:
+        group = [s for n, s in runs.items() if s["profile"] == profile and var_of[n] == var]
+        lengths = sorted({s["epochs_planned"] for s in group}, key=lambda e: (e != _profile_epochs(profile), e))
+        if not lengths:
+            yield profile, var, None, []
+        for e in lengths:
+            yield profile, var, e, [s for s in group if s["epochs_planned"] == e]
 
 
 def _mean_sd(xs):
@@ -93,12 +115,17 @@ def infogan_section(results_dir):
 
     summary_lines = []
     groups = [("paper", ""), ("quick", "")] + sorted({(s["profile"], var_of[n]) for n, s in runs.items() if var_of[n]})
-    for profile, var in groups:
-        group = [s for n, s in runs.items() if s["profile"] == profile and var_of[n] == var]
+    for profile, var, n_epochs, group in _by_length(groups, runs, var_of):
         done = [s for s in group if complete(s)]
         partial = [s for s in group if not complete(s)]
-        key = profile + (f".{var.replace(', ', ',')}" if var else "")
+        # a group of runs of one length keeps its plain key; where lengths differ, the profile's current length
+        # does, and each other length is a row of its own (runs of different lengths are never pooled)
+        lengths = {s["epochs_planned"] for n, s in runs.items() if s["profile"] == profile and var_of[n] == var}
+        other = n_epochs is not None and len(lengths) > 1 and n_epochs != _profile_epochs(profile)
+        key = profile + (f".{var.replace(', ', ',')}" if var else "") + (f".{n_epochs}_epochs" if other else "")
         what = f"{profile} profile" + (f", variant {var}" if var else ", the code's recipe")
+        if other:
+            what += f", {n_epochs}-epoch runs (the {profile} profile is {_profile_epochs(profile)} epochs now)"
         partial_note = "; ".join(f"{s['run']} stopped at epoch {s['epochs_trained']}/{s['epochs_planned']}: "
                                  f"MI {final_mi(s):.3f}, error {100 * s['metrics']['categorical_error']['error']:.1f}%"
                                  for s in partial)
@@ -122,26 +149,36 @@ def infogan_section(results_dir):
         # the runs pooled, by name, so the report attaches each one's provenance to the row
         pooled = "; runs " + ", ".join(sorted(s["run"] for s in done))
         few = "" if len(done) >= 3 else f"only {len(done)} seed(s), the protocol asks for 3; "
-        pre = "quick profile (10 of the paper's 50 epochs), not expected to reach the paper; " if profile == "quick" else ""
+        pre = (f"quick profile ({n_epochs} of the paper's {_profile_epochs('paper')} epochs), not expected to reach "
+               "the paper; " if profile == "quick" else "")
+        pre += (f"{n_epochs}-epoch runs, apart from the {profile} profile's {_profile_epochs(profile)}-epoch ones; "
+                if other else "")
         pre += f"variant {var} (not the code's recipe); " if var else ""
         if any(train_range(s) == OLD_SPLIT for s in done):
             pre += "trained on images 0–54,999 (before the split fix; the code trained on 5,000–59,999); "
         rows.append(row(f"infogan.mi_lower_bound.{key}", src_mi, f">= {MI_TARGET}", round(mi_m, 3),
                         f">= {MI_TARGET} (mean of seeds)", "PASS" if mi_m >= MI_TARGET else "FAIL",
-                        f"{pre}{few}seeds {seeds}: {', '.join(f'{x:.3f}' for x in mis)} (mean {mi_m:.3f} ± sd "
-                        f"{mi_sd:.3f}); last-epoch mean of H(c) − CE; gap {mi_m - MI_TARGET:+.3f} nats"
+                        f"{pre}{few}seeds {seeds}: {', '.join(f'{x:.3f}' for x in mis)}"
+                        + (f" (mean {mi_m:.3f} ± sd {mi_sd:.3f})" if len(done) > 1 else "")
+                        + f"; last-epoch mean of H(c) − CE; gap {mi_m - MI_TARGET:+.3f} nats"
                         + (f"; {partial_note}" if partial_note else "") + pooled))
         rows.append(row(f"infogan.categorical_error.{key}", src_err, "≈ 5%", f"{100 * e_m:.2f}%",
                         "<= 5% (mean of seeds)", "PASS" if e_m <= ERROR_TARGET else "FAIL",
-                        f"{pre}{few}seeds {seeds}: {', '.join(f'{100 * x:.1f}%' for x in errs)} (mean "
-                        f"{100 * e_m:.2f}% ± sd {100 * e_sd:.2f}; best seed {100 * min(errs):.1f}%); gap "
-                        f"{100 * (e_m - ERROR_TARGET):+.2f} points; "
-                        f"with BatchNorm on batch statistics instead: mean {100 * eb_m:.2f}% ± {100 * eb_sd:.2f}"
+                        f"{pre}{few}seeds {seeds}: {', '.join(f'{100 * x:.1f}%' for x in errs)}"
+                        + (f" (mean {100 * e_m:.2f}% ± sd {100 * e_sd:.2f}; best seed {100 * min(errs):.1f}%)"
+                           if len(done) > 1 else "")
+                        + f"; gap {100 * (e_m - ERROR_TARGET):+.2f} points; with BatchNorm on batch statistics "
+                        + (f"instead: mean {100 * eb_m:.2f}% ± {100 * eb_sd:.2f}" if len(done) > 1
+                           else f"instead: {100 * eb_m:.2f}%")
                         + (f"; {partial_note}" if partial_note else "") + pooled))
-        summary_lines.append(f"- **{what}**, {len(done)} complete run(s), seeds {seeds}: MI bound "
-                             f"{mi_m:.3f} ± {mi_sd:.3f} nats; test error {100 * e_m:.2f}% ± {100 * e_sd:.2f} "
-                             f"(best seed {100 * min(errs):.1f}%; batch-statistics BN: {100 * eb_m:.2f}% ± "
-                             f"{100 * eb_sd:.2f}).")
+        if len(done) > 1:
+            summary_lines.append(f"- **{what}**, {len(done)} complete runs, seeds {seeds}: MI bound "
+                                 f"{mi_m:.3f} ± {mi_sd:.3f} nats; test error {100 * e_m:.2f}% ± {100 * e_sd:.2f} "
+                                 f"(best seed {100 * min(errs):.1f}%; batch-statistics BN: {100 * eb_m:.2f}% ± "
+                                 f"{100 * eb_sd:.2f}).")
+        else:
+            summary_lines.append(f"- **{what}**, one complete run, seed {seeds[0]}: MI bound {mi_m:.3f} nats; test "
+                                 f"error {100 * e_m:.2f}% (batch-statistics BN: {100 * eb_m:.2f}%).")
 
     text = ["## InfoGAN (Chen et al. 2016) — MNIST: mutual information, codes, unsupervised digit error", "",
             "Recipe of `openai/InfoGAN` (docs/references.md §4): 62-d U[−1, 1] noise, 10-way categorical code, two U[−1, 1] "

@@ -27,6 +27,7 @@ from keras import layers, ops
 
 from repro.config import Field
 from repro.models.base import GenerativeModel
+from repro.models.precision import gradients, loss_scaled
 
 G_PARAMS, D_PARAMS = 6_763_777, 3_485_441  # docs/references.md §3
 BCE_EPSILON = 1e-7  # Keras' clipping of probabilities in binary_crossentropy
@@ -136,7 +137,7 @@ class KerasDCGAN(GenerativeModel):
         def sgd(name):
             return keras.optimizers.SGD(p["learning_rate"], momentum=p["momentum"], nesterov=p["nesterov"], name=name)
 
-        self.d_optimizer, self.g_optimizer = sgd("d_optimizer"), sgd("g_optimizer")
+        self.d_optimizer, self.g_optimizer = loss_scaled(sgd("d_optimizer")), loss_scaled(sgd("g_optimizer"))
         self.noise_seed = keras.random.SeedGenerator(self.seed + 100)
         self.trackers = {n: keras.metrics.Mean(name=n) for n in ("d_loss", "g_loss", "d_real", "d_fake")}
         self.run_dir = None
@@ -164,13 +165,13 @@ class KerasDCGAN(GenerativeModel):
             d_prob = self.discriminator(images, training=True)
             d_loss = keras_bce(d_prob, targets)
         d_vars = self.discriminator.trainable_variables
-        self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_vars), d_vars))
+        self.d_optimizer.apply_gradients(zip(gradients(tape, d_loss, d_vars, self.d_optimizer), d_vars))
         # 3: G through D with fresh noise towards label 1; only G's variables are updated
         with tf.GradientTape() as tape:
             g_prob = self.discriminator(self.generator(self.noise(n), training=True), training=True)
             g_loss = keras_bce(g_prob, 1.0)
         g_vars = self.generator.trainable_variables
-        self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, g_vars), g_vars))
+        self.g_optimizer.apply_gradients(zip(gradients(tape, g_loss, g_vars, self.g_optimizer), g_vars))
 
         d_prob = ops.cast(d_prob, "float32")
         for name, value in (("d_loss", d_loss), ("g_loss", g_loss), ("d_real", ops.mean(d_prob[:n])),

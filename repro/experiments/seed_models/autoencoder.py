@@ -19,6 +19,7 @@ from keras import ops
 
 from repro.config import ConfigError, Field
 from repro.experiments.seed_models.vae import EVAL_SEED, DecodesStandardNormal, bernoulli_log_likelihood, mlp
+from repro.models.precision import gradients, loss_scaled
 
 
 class Autoencoder(DecodesStandardNormal):
@@ -49,7 +50,7 @@ class Autoencoder(DecodesStandardNormal):
         self.latent_dim = p["latent_dim"]
         self.encoder = mlp(p["hidden"], p["activation"], self.latent_dim, "encoder", self.seed)
         self.decoder = mlp(p["hidden"][::-1], p["activation"], self.dim, "decoder", self.seed + 1)
-        self.ae_optimizer = keras.optimizers.Adam(p["learning_rate"])
+        self.ae_optimizer = loss_scaled(keras.optimizers.Adam(p["learning_rate"]))
         self.loss_tracker = keras.metrics.Mean(name="loss")
 
     @property
@@ -68,7 +69,7 @@ class Autoencoder(DecodesStandardNormal):
             logits = self.decoder(self.encoder(x, training=True), training=True)
             loss = ops.mean(self.reconstruction_loss(x, logits))
         variables = self.encoder.trainable_variables + self.decoder.trainable_variables
-        self.ae_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        self.ae_optimizer.apply_gradients(zip(gradients(tape, loss, variables, self.ae_optimizer), variables))
         self.loss_tracker.update_state(loss)
         return {"loss": self.loss_tracker.result()}
 

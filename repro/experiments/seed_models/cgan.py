@@ -24,6 +24,7 @@ from repro.models.initializers import LayerSeeds
 from repro.config import ConfigError, Field
 from repro.models.base import GenerativeModel
 from repro.models.losses import bce_from_logits
+from repro.models.precision import gradients, loss_scaled
 from repro.experiments.seed_models.monitor import monitor_callbacks, monitor_metrics
 from repro.experiments.seed_models.vae import EVAL_SEED
 
@@ -107,8 +108,10 @@ class ConditionalGAN(GenerativeModel):
                                          batchnorm=p["g_batchnorm"], out_activation="tanh")
         self.discriminator = conditional_mlp(self.dim, p["d_hidden"], 1, p["label_input"], p["embedding_dim"],
                                              p["leaky_slope"], "discriminator", self.seed + 10, dropout=p["d_dropout"])
-        self.d_optimizer = keras.optimizers.Adam(p["learning_rate"], beta_1=p["beta_1"], name="d_optimizer")
-        self.g_optimizer = keras.optimizers.Adam(p["learning_rate"], beta_1=p["beta_1"], name="g_optimizer")
+        self.d_optimizer = loss_scaled(keras.optimizers.Adam(p["learning_rate"], beta_1=p["beta_1"],
+                                                               name="d_optimizer"))
+        self.g_optimizer = loss_scaled(keras.optimizers.Adam(p["learning_rate"], beta_1=p["beta_1"],
+                                                               name="g_optimizer"))
         self.noise_seed = keras.random.SeedGenerator(self.seed + 100)
         self.trackers = {n: keras.metrics.Mean(name=n) for n in self.history_keys}
 
@@ -134,12 +137,12 @@ class ConditionalGAN(GenerativeModel):
             logits_fake = self.discriminator([self.generator([z, y], training=True), y], training=True)
             d_loss = bce_from_logits(logits_real, 1) + bce_from_logits(logits_fake, 0)
         d_vars = self.discriminator.trainable_variables
-        self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_vars), d_vars))
+        self.d_optimizer.apply_gradients(zip(gradients(tape, d_loss, d_vars, self.d_optimizer), d_vars))
         z, y = self.fake_batch(n)
         with tf.GradientTape() as tape:
             g_loss = bce_from_logits(self.discriminator([self.generator([z, y], training=True), y], training=True), 1)
         g_vars = self.generator.trainable_variables
-        self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, g_vars), g_vars))
+        self.g_optimizer.apply_gradients(zip(gradients(tape, g_loss, g_vars, self.g_optimizer), g_vars))
         for name, value in (("d_loss", d_loss), ("g_loss", g_loss), ("d_real", ops.mean(ops.sigmoid(logits_real))),
                             ("d_fake", ops.mean(ops.sigmoid(logits_fake)))):
             self.trackers[name].update_state(value)

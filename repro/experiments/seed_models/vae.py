@@ -24,6 +24,7 @@ from keras import layers, ops
 from repro.models.initializers import LayerSeeds
 from repro.config import ConfigError, Field
 from repro.models.base import GenerativeModel
+from repro.models.precision import gradients, loss_scaled
 
 LOG_2PI = math.log(2.0 * math.pi)
 EVAL_SEED = 2014
@@ -100,8 +101,8 @@ class VariationalAutoencoder(DecodesStandardNormal):
         self.encoder = mlp(p["hidden"], p["activation"], 2 * self.latent_dim, "encoder", self.seed)
         self.decoder = mlp(p["hidden"][::-1], p["activation"], self.dim, "decoder", self.seed + 1)
         lr = p["learning_rate"]
-        self.elbo_optimizer = (keras.optimizers.Adam(lr) if p["optimizer"] == "adam"
-                           else keras.optimizers.Adagrad(lr, initial_accumulator_value=0.01))
+        self.elbo_optimizer = loss_scaled(keras.optimizers.Adam(lr) if p["optimizer"] == "adam"
+                                          else keras.optimizers.Adagrad(lr, initial_accumulator_value=0.01))
         self.noise_seed = keras.random.SeedGenerator(self.seed + 100)
         self.trackers = {n: keras.metrics.Mean(name=n) for n in self.history_keys}
 
@@ -128,7 +129,7 @@ class VariationalAutoencoder(DecodesStandardNormal):
             kl = kl_closed_form(mean, logvar)
             loss = ops.mean(kl - reconstruction)  # the negative ELBO, per image
         variables = self.encoder.trainable_variables + self.decoder.trainable_variables
-        self.elbo_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        self.elbo_optimizer.apply_gradients(zip(gradients(tape, loss, variables, self.elbo_optimizer), variables))
         for name, value in (("loss", loss), ("elbo", -loss), ("reconstruction", ops.mean(reconstruction)),
                             ("kl", ops.mean(kl))):
             self.trackers[name].update_state(value)

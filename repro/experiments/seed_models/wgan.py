@@ -25,6 +25,7 @@ from keras import layers, ops
 from repro.models.initializers import LayerSeeds
 from repro.config import ConfigError, Field
 from repro.models.base import GenerativeModel
+from repro.models.precision import gradients, loss_scaled
 from repro.experiments.seed_models.monitor import monitor_callbacks, monitor_metrics
 
 
@@ -81,7 +82,8 @@ class WassersteinGAN(GenerativeModel):
             return keras.optimizers.RMSprop(p["learning_rate"], rho=p["rmsprop_rho"], epsilon=p["rmsprop_epsilon"],
                                             name=name)
 
-        self.critic_optimizer, self.g_optimizer = rmsprop("critic_optimizer"), rmsprop("g_optimizer")
+        self.critic_optimizer = loss_scaled(rmsprop("critic_optimizer"))
+        self.g_optimizer = loss_scaled(rmsprop("g_optimizer"))
         self.noise_seed = keras.random.SeedGenerator(self.seed + 100)
         self.trackers = {n: keras.metrics.Mean(name=n) for n in ("wasserstein", "critic_loss", "g_loss")}
 
@@ -106,7 +108,7 @@ class WassersteinGAN(GenerativeModel):
             estimate = ops.mean(self.critic(real, training=True)) - ops.mean(self.critic(fake, training=True))
             loss = -estimate
         variables = self.critic.trainable_variables
-        self.critic_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        self.critic_optimizer.apply_gradients(zip(gradients(tape, loss, variables, self.critic_optimizer), variables))
         self.clip_critic_weights()
         return estimate
 
@@ -118,7 +120,7 @@ class WassersteinGAN(GenerativeModel):
             g_loss = -ops.mean(self.critic(self.generator(self.noise(ops.shape(minibatch)[0]), training=True),
                                            training=True))
         variables = self.generator.trainable_variables
-        self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, variables), variables))
+        self.g_optimizer.apply_gradients(zip(gradients(tape, g_loss, variables, self.g_optimizer), variables))
         for name, value in (("wasserstein", estimate), ("critic_loss", -estimate), ("g_loss", g_loss)):
             self.trackers[name].update_state(value)
         return {n: t.result() for n, t in self.trackers.items()}

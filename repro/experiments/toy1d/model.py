@@ -29,6 +29,7 @@ from repro.models.initializers import LayerSeeds
 from repro.config import ConfigError, Field
 from repro.data import Splits
 from repro.models.base import GenerativeModel
+from repro.models.precision import gradients, loss_scaled
 
 LOG4 = math.log(4.0)
 JSD_MONITOR_POINTS = 100_000  # quantiles of the prior mapped through G after every epoch: p_g for history's "jsd"
@@ -130,8 +131,9 @@ class Toy1DGAN(GenerativeModel):
                 return keras.optimizers.Adam(lr, beta_1=p["beta_1"], name=name)
             return keras.optimizers.SGD(lr, momentum=p["momentum"], name=name)
 
-        self.pretrain_optimizer = optimizer("pretrain", "sgd")
-        self.d_optimizer, self.g_optimizer = optimizer("d", p["optimizer"]), optimizer("g", p["optimizer"])
+        self.pretrain_optimizer = loss_scaled(optimizer("pretrain", "sgd"))
+        self.d_optimizer = loss_scaled(optimizer("d", p["optimizer"]))
+        self.g_optimizer = loss_scaled(optimizer("g", p["optimizer"]))
         self.noise_seed = keras.random.SeedGenerator(self.seed + 100)
         self.step = self.add_weight(shape=(), dtype="int64", initializer="zeros", trainable=False, name="step")
         self.x_grid = np.linspace(min(p["mu"] - 4 * p["sigma"], -p["g_scale"]),
@@ -206,7 +208,7 @@ class Toy1DGAN(GenerativeModel):
         with tf.GradientTape() as tape:
             mse = self.pretrain_mse(ops.shape(x)[0])
         d_vars = self.discriminator.trainable_variables
-        self.pretrain_optimizer.apply_gradients(zip(tape.gradient(mse, d_vars), d_vars))
+        self.pretrain_optimizer.apply_gradients(zip(gradients(tape, mse, d_vars, self.pretrain_optimizer), d_vars))
         d_loss, g_loss, d_real, d_fake = self.losses_on(x, self.noise(ops.shape(x)[0]))  # monitored, not trained
         return mse, d_loss, g_loss, d_real, d_fake
 
@@ -215,11 +217,11 @@ class Toy1DGAN(GenerativeModel):
         with tf.GradientTape() as tape:  # Algorithm 1, k = 1: one D-step ...
             d_loss, _, d_real, d_fake = self.losses_on(x, self.noise(n))
         d_vars = self.discriminator.trainable_variables
-        self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_vars), d_vars))
+        self.d_optimizer.apply_gradients(zip(gradients(tape, d_loss, d_vars, self.d_optimizer), d_vars))
         with tf.GradientTape() as tape:  # ... then one G-step on fresh noise
             _, g_loss, _, _ = self.losses_on(x, self.noise(n))
         g_vars = self.generator.trainable_variables
-        self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, g_vars), g_vars))
+        self.g_optimizer.apply_gradients(zip(gradients(tape, g_loss, g_vars, self.g_optimizer), g_vars))
         return self.pretrain_mse(n), d_loss, g_loss, d_real, d_fake
 
     def take_snapshot(self, i):
