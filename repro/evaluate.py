@@ -28,7 +28,7 @@ def eval_devices(cfg):
 def nearest_neighbour_check(model, splits, cfg, run_dir, results_dir):
     """MNIST image models: are the samples closer to training images than held-out test images are? The
     numbers (repro.metrics.nearest_neighbours) and a figure of the 8 closest pairs; None for other models."""
-    if cfg["data"]["dataset"] != "mnist":
+    if cfg["data"]["dataset"] not in ("mnist", "binarized_mnist"):
         return None
     from repro.plotting_neighbours import closest_pairs_figure
     from repro.metrics.nearest_neighbours import memorisation_check

@@ -1,0 +1,12 @@
+"""Autoregressive models of binarized MNIST: PixelCNN (van den Oord et al. 2016), with an exact likelihood, so
+that the 2014 Parzen protocol can be set beside the true log-likelihood of the same model."""
+from repro.experiments.pixelcnn import figures, report
+from repro.experiments.pixelcnn.model import PixelCNN
+from repro.registry import Experiment, RunFigures, register
+
+register(Experiment(
+    "pixelcnn",
+    models={"pixelcnn": PixelCNN},
+    run_figures={"pixelcnn": RunFigures(figures.pixelcnn_figures)},
+    report_sections=(report.pixelcnn_section,),
+))

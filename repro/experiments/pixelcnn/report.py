@@ -1,0 +1,2 @@
+def pixelcnn_section(results_dir):
+    return "", []
