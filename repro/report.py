@@ -19,7 +19,7 @@ from repro.results import collect_files, git, load_runs, row
 
 QUICK_PROFILE_TOKEN = re.compile(r"(^|[.\-_ ])quick([.\-_ ]|$)")
 # rows that hold a run against a number a paper reported: only a paper-profile run gets a verdict there
-PAPER_TARGET_ROWS = ("goodfellow2014.table1.", "keras_dcgan.mostly_ones.", "infogan.", "cgan.")
+PAPER_TARGET_ROWS = ("goodfellow2014.table1.", "keras_dcgan.mostly_ones.", "infogan.", "cgan.", "pixelcnn.")
 
 
 def provenance(results_dir) -> dict:
