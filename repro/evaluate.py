@@ -73,6 +73,7 @@ def evaluate_run(run_dir, data_dir=None, checkpoint=None, results_dir="results")
         "experiment": cfg["experiment"],
         "commit": code_commit(),  # the code that evaluated it (summaries before 2026-12-02 have none)
         "model": cfg["model"],
+        "dataset": cfg["data"]["dataset"],
         "profile": cfg["profile"],
         "recipe": {"update": cfg["model_params"].get("update"), "k": cfg["model_params"].get("k"),
                    "distribute": cfg["train"]["distribute"],

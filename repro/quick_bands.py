@@ -35,6 +35,7 @@ QUICK_METRICS = {
     "wgan_mnist": [("test Parzen log-likelihood (nats)", "parzen.ll", "higher"),
                    ("Fréchet distance of 10,000 samples (classifier features)", "metrics.samples.frechet_distance",
                     "lower")],
+    "pixelcnn_binarized_mnist": [("exact test NLL (nats)", "metrics.test_nll.nll", "lower")],
     "toy1d_gaussian": [("JSD(p_data, p_g) after training", "metrics.jsd_data_g_end", "lower"),
                        ("abs(mean of G − μ)", "abs_mean_error", "lower")],
 }

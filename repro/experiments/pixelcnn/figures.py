@@ -35,11 +35,13 @@ def generation_sequence(image, probs, title, path, frames=(0, 28, 84, 168, 252, 
     """Top row: the image after k pixels (not yet drawn: grey); bottom row: p(x_i = 1 | x_<i) of each drawn pixel."""
     flat, p = image.reshape(-1), probs.reshape(-1)
     fig, axes = plt.subplots(2, len(frames), figsize=(1.1 * len(frames), 2.6))
+    cmap = plt.get_cmap("viridis").copy()
+    cmap.set_bad("0.5")  # pixels not drawn yet: grey, as in the top row
     for j, k in enumerate(frames):
         shown, pk = np.full_like(flat, 0.5), np.full_like(p, np.nan)
         shown[:k], pk[:k] = flat[:k], p[:k]
         axes[0, j].imshow(shown.reshape(image.shape[:2]), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
-        axes[1, j].imshow(pk.reshape(image.shape[:2]), cmap="viridis", vmin=0, vmax=1, interpolation="nearest")
+        axes[1, j].imshow(np.ma.masked_invalid(pk.reshape(image.shape[:2])), cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
         axes[0, j].set_title(f"{k} pixels", fontsize=6)
         for a in axes[:, j]:
             a.set_axis_off()
