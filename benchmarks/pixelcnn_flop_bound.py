@@ -121,7 +121,8 @@ def main():
           f"convolution products ({kept_flops / 1e9:.2f} GFLOP of them on weights the masks keep)")
     bounds = [step_flops / r for r in rates]
     ratio = float(np.median([b / o for b, o in zip(bounds, ours)]))  # per round: the same load on both
-    print(f"convolution probe (the step's convolutions): {np.median(rates) / 1e9:.1f} GFLOP/s (median of {a.rounds} rounds); "
+    print(f"convolution probe (the step's convolutions): {np.median(rates) / 1e9:.1f} GFLOP/s (median of {a.rounds} "
+          "rounds); "
           f"bound step {np.median(bounds) * 1e3:.0f} ms")
     print(f"our step (fit, real data): {np.median(ours) * 1e3:.0f} ms (rounds: "
           + ", ".join(f"{o * 1e3:.0f}" for o in ours) + f"); {step_flops / np.median(ours) / 1e9:.1f} GFLOP/s")

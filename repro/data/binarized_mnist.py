@@ -85,7 +85,8 @@ def _stochastic(data_dir, seed=STOCHASTIC_SEED):
     grey = {"train": m["train_x"][:50000], "valid": m["train_x"][50000:60000], "test": m["test_x"]}
     # a pixel of intensity v/255 is 1 with probability v/255 (uniforms below it), as the fixed set was drawn
     out = {k: (rng.random(v.shape, dtype=np.float32) * 255.0 < v).astype(np.uint8) for k, v in grey.items()}
-    return {**out, "intensity_train": grey["train"], "binarisation": stochastic_label(seed), "source": "the MNIST IDX files",
+    return {**out, "intensity_train": grey["train"], "binarisation": stochastic_label(seed),
+            "source": "the MNIST IDX files",
             "labels": {"train": m["train_y"][:50000], "valid": m["train_y"][50000:60000], "test": m["test_y"]}}
 
 

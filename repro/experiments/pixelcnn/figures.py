@@ -41,7 +41,8 @@ def generation_sequence(image, probs, title, path, frames=(0, 28, 84, 168, 252, 
         shown, pk = np.full_like(flat, 0.5), np.full_like(p, np.nan)
         shown[:k], pk[:k] = flat[:k], p[:k]
         axes[0, j].imshow(shown.reshape(image.shape[:2]), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
-        axes[1, j].imshow(np.ma.masked_invalid(pk.reshape(image.shape[:2])), cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
+        axes[1, j].imshow(np.ma.masked_invalid(pk.reshape(image.shape[:2])), cmap=cmap, vmin=0, vmax=1,
+                          interpolation="nearest")
         axes[0, j].set_title(f"{k} pixels", fontsize=6)
         for a in axes[:, j]:
             a.set_axis_off()

@@ -56,7 +56,8 @@ class MaskedConv2D(layers.Conv2D):
     def build(self, input_shape):
         super().build(input_shape)
         k = self.kernel_size[0]
-        self.mask = raster_mask(k, self.mask_type, int(input_shape[-1]), self.filters)  # numpy: a constant in every graph
+        # numpy, not a tensor: it becomes a constant in whichever graph calls the layer
+        self.mask = raster_mask(k, self.mask_type, int(input_shape[-1]), self.filters)
 
     def convolution_op(self, inputs, kernel):
         return super().convolution_op(inputs, kernel * ops.convert_to_tensor(self.mask, kernel.dtype))

@@ -11,7 +11,8 @@ EXPERIMENT = "pixelcnn_binarized_mnist"
 CONFIG = f"paper_configs/{EXPERIMENT}.yaml"
 SOURCE = "van den Oord et al. 2016, Pixel Recurrent Neural Networks, Table 4 (binarized MNIST, test NLL)"
 # van den Oord et al. 2016, Table 4: test negative log-likelihood on binarized MNIST, nats
-TABLE4 = (("PixelCNN", "81.30"), ("Row LSTM", "80.54"), ("Diagonal BiLSTM (7 layers, h = 16)", "79.20"), ("DRAW (Gregor et al. 2015)", "≤ 80.97"))
+TABLE4 = (("PixelCNN", "81.30"), ("Row LSTM", "80.54"), ("Diagonal BiLSTM (7 layers, h = 16)", "79.20"),
+          ("DRAW (Gregor et al. 2015)", "≤ 80.97"))
 GAN2014_PARZEN = "225 ± 2"  # Goodfellow et al. 2014, Table 1, MNIST (grey levels): Parzen log-likelihood, nats
 COMMAND = (f"python -m repro train {CONFIG} --profile {{p}} && python -m repro evaluate runs/{EXPERIMENT}-{{p}} && "
            "python -m repro figures")
@@ -51,13 +52,15 @@ def pixelcnn_section(results_dir):
         text.append(f"NOT RUN: train and evaluate with `{COMMAND.format(p='quick')}`.")
         return "\n".join(text) + "\n", [row("pixelcnn.test_nll", SOURCE, 81.30, None, "|Δ| ≤ 1.0 nat", "NOT RUN",
                                             "no evaluated run: " + COMMAND.format(p="paper"))]
-    text += ["| run | profile | training | binarisation | test NLL (nats) | bits/dim | NLL of as many training images | "
+    text += ["| run | profile | training | binarisation | test NLL (nats) | bits/dim | "
+             "NLL of as many training images | "
              "Parzen on the 0/1 samples | Parzen on the samples' pixel probabilities | samples |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for s in runs:
         m = s["metrics"]
         spe = s.get("seconds_per_epoch_median")
-        text.append(f"| {s['run']} | {s['profile']} | {_steps(s)}, batches of {(s.get('recipe') or {}).get('batch_size')}"
+        batch = (s.get("recipe") or {}).get("batch_size")
+        text.append(f"| {s['run']} | {s['profile']} | {_steps(s)}, batches of {batch}"
                     + (f", {spe:.0f} s/epoch" if spe else "") + f" | {m['binarisation']} | "
                     f"{_pm(m['test_nll'])} | {_pm(m['test_nll'], 'bits_per_dim', 'bits_per_dim_se', 4)} | "
                     f"{_pm(m['train_nll'])} | {_parzen(s.get('parzen'))} | {_parzen(m.get('parzen_probabilities'))} | "
@@ -87,7 +90,8 @@ def pixelcnn_section(results_dir):
                 "benchmarks/pixelcnn_sampling.py measures the cost).")]
     nn = best.get("nearest_neighbours")
     if nn:
-        verdict = "no sign of memorisation" if nn["no_memorisation"] else "samples closer to training images than test images are"
+        verdict = ("no sign of memorisation" if nn["no_memorisation"]
+                   else "samples closer to training images than test images are")
         text += ["", f"Nearest-neighbour check ({nn['n_samples']} samples against as many test images): "
                  f"median sample→train distance / median test→train distance = {nn['median_ratio']:.2f}; "
                  f"near copies {nn['near_copy_fraction_samples']:.1%} of samples against "
