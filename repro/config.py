@@ -59,7 +59,12 @@ COMMON_SCHEMA = {
     "source": Field("", str, doc="where the recipe comes from"),
     "seed": Field(0, int, lo=0, hi=2 ** 32 - 1, doc="seeds every random number of the run"),
     "data": {
-        "dataset": Field("mnist", str, choices=("mnist", "cifar10", "tfd", "gaussian1d")),
+        "dataset": Field("mnist", str, choices=("mnist", "binarized_mnist", "cifar10", "tfd", "gaussian1d")),
+        "binarisation": Field("auto", str, choices=("auto", "fixed", "stochastic"),
+                              doc="binarized_mnist: the fixed set where available (auto), only it (fixed), or one "
+                                  "seeded draw from the MNIST IDX files (stochastic)"),
+        "redraw_train_binarisation": Field(False, bool, doc="binarized_mnist: draw the training images' pixels "
+                                                            "afresh every epoch (stochastic set only)"),
         "train_range": Field([0, 50000], list, doc="[start, stop) of the training split used for training"),
         "valid_range": Field([50000, 60000], list, doc="[start, stop) of the training split held out"),
         "shuffle": Field(True, bool),

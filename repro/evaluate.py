@@ -40,7 +40,7 @@ def test_parzen(model, cfg, splits, devices=None) -> dict:
 def nearest_neighbour_check(model, splits, cfg, run_dir, results_dir):
     """MNIST image models: are the samples closer to training images than held-out test images are? The
     numbers (repro.metrics.nearest_neighbours) and a figure of the 8 closest pairs; None for other models."""
-    if cfg["data"]["dataset"] != "mnist":
+    if cfg["data"]["dataset"] not in ("mnist", "binarized_mnist"):
         return None
     from repro.plotting_neighbours import closest_pairs_figure
     from repro.metrics.nearest_neighbours import memorisation_check
@@ -87,6 +87,7 @@ def evaluate_run(run_dir, data_dir=None, checkpoint=None, results_dir="results")
         "experiment": cfg["experiment"],
         "commit": code_commit(),  # the code that evaluated it (summaries before 2026-12-02 have none)
         "model": cfg["model"],
+        "dataset": cfg["data"]["dataset"],
         "profile": cfg["profile"],
         "recipe": {"update": cfg["model_params"].get("update"), "k": cfg["model_params"].get("k"),
                    "distribute": cfg["train"]["distribute"],

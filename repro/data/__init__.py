@@ -1,6 +1,8 @@
 """Datasets as float32 arrays, split the way each experiment's source split them."""
 from __future__ import annotations
 
+import numpy as np
+
 from repro.data.errors import DataError, DatasetUnavailable
 from repro.data.splits import Splits, _scale
 
@@ -40,6 +42,8 @@ def load_splits(cfg: dict, data_dir=None) -> Splits:
         return Splits(_scale(tr_x, d["pixel_range"])[..., None], _scale(m["train_x"][va:vb], d["pixel_range"])[..., None],
                       _scale(m["test_x"], d["pixel_range"])[..., None], tr_y, m["train_y"][va:vb], m["test_y"],
                       (28, 28, 1), name)
+    if name == "binarized_mnist":
+        return load_binarized_splits(cfg, data_dir)
     if name == "cifar10":
         from repro.data.cifar10 import load_cifar10_splits
 
@@ -49,6 +53,30 @@ def load_splits(cfg: dict, data_dir=None) -> Splits:
 
         return load_tfd_splits(cfg, data_dir)
     raise DataError(f"dataset {name!r} has no loader here")
+
+
+def load_binarized_splits(cfg: dict, data_dir=None) -> Splits:
+    """Binarized MNIST as float32 0/1 arrays; `binarisation` says which set (fixed or one stochastic draw), and
+    `train_intensity` (grey levels in [0, 1]) is kept when the training set may be re-drawn every epoch."""
+    from repro.data.binarized_mnist import load_binarized_mnist
+
+    d = cfg["data"]
+    m = load_binarized_mnist(data_dir, d["binarisation"])
+    if d["redraw_train_binarisation"] and "intensity_train" not in m:
+        raise DataError("data.redraw_train_binarisation needs the grey levels, which the fixed binarised set does "
+                        "not have: set data.binarisation: stochastic (drawn from the MNIST IDX files), or turn "
+                        "re-drawing off.")
+    n = cfg["train"].get("train_examples") or len(m["train"])
+    labels = m.get("labels") or {}
+    splits = Splits(m["train"][:n, :, :, None].astype(np.float32), m["valid"][..., None].astype(np.float32),
+                    m["test"][..., None].astype(np.float32), labels["train"][:n] if labels else None,
+                    labels.get("valid"), labels.get("test"), (28, 28, 1), "binarized_mnist")
+    splits.binarisation = m["binarisation"]
+    splits.source = m["source"]
+    splits.sha256 = m.get("sha256")
+    if "intensity_train" in m:
+        splits.train_intensity = m["intensity_train"][:n, :, :, None].astype(np.float32) / 255.0
+    return splits
 
 
 __all__ = ["DataError", "DatasetUnavailable", "PRIVATE_DATASETS", "Splits", "load_splits"]

@@ -11,4 +11,5 @@ from repro.experiments import infogan  # noqa: F401  Chen et al. 2016
 from repro.experiments import demos  # noqa: F401  The course documents' numeric demos
 from repro.experiments import toy1d  # noqa: F401  the 1-D GAN of the report “Generative Adversarial Nets”
 from repro.experiments import seed_models  # noqa: F401  VAE, autoencoder, cGAN, WGAN
+from repro.experiments import pixelcnn  # noqa: F401  van den Oord et al. 2016 (binarized MNIST)
 from repro.experiments import memorisation  # noqa: F401  nearest-neighbour check over every MNIST run (last)

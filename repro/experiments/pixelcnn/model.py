@@ -1,0 +1,280 @@
+"""PixelCNN (van den Oord, Kalchbrenner & Kavukcuoglu 2016, "Pixel Recurrent Neural Networks") on binary images.
+
+p(x) = prod_i p(x_i | x_1 .. x_{i-1}) over the pixels in raster order (row by row, left to right). Every layer
+keeps the 28 x 28 resolution; its convolutions are masked so that the output at pixel i sees only pixels before i:
+the first layer (7 x 7, mask A) hides the centre pixel too, the later ones (mask B) may use their own position,
+which in the layers below already holds only earlier pixels. So one pass of the network gives all 784
+conditionals of an image at once (training, exact likelihood), and sampling takes 784 passes, one per pixel.
+
+Architecture (the paper's Table 1 and Fig. 5): a 7 x 7 mask-A convolution with 2h feature maps; residual blocks
+ReLU -> 1 x 1 conv (h) -> ReLU -> 3 x 3 mask-B conv (h) -> ReLU -> 1 x 1 conv (2h), added to the block's input;
+then ReLU -> 1 x 1 conv layers and one Bernoulli logit per pixel (the paper's sigmoid output for MNIST).
+With a single channel a 1 x 1 convolution needs no mask (masks B only separate colour channels there).
+
+Loss: the negative log-likelihood in nats per image, the sum of the 784 per-pixel binary cross-entropies.
+"""
+from __future__ import annotations
+
+import math
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import layers, ops
+
+from repro.config import ConfigError, Field
+from repro.models.base import GenerativeModel
+from repro.models.initializers import LayerSeeds
+
+EVAL_SEED = 2014  # the samples evaluate scores (the same seed as the suite's evaluation engine)
+LN2 = math.log(2.0)
+
+
+def raster_mask(kernel_size, mask_type, in_channels, out_channels):
+    """(k, k, in, out) 0/1 mask: rows below the centre and pixels right of it are hidden; mask A also hides the
+    centre itself. mask_type "none" keeps every weight (the deliberately wrong mask of the tests)."""
+    k = kernel_size
+    m = np.ones((k, k, in_channels, out_channels), np.float32)
+    if mask_type == "none":
+        return m
+    c = k // 2
+    m[c, c + (mask_type == "B"):] = 0.0
+    m[c + 1:] = 0.0
+    return m
+
+
+class MaskedConv2D(layers.Conv2D):
+    """A 'same'-padded Conv2D whose kernel is multiplied by a raster-order mask at every call, so the masked
+    weights are exactly zero in the forward pass and receive exactly zero gradient."""
+
+    def __init__(self, filters, kernel_size, mask_type="B", **kwargs):
+        if mask_type not in ("A", "B", "none"):
+            raise ValueError(f"mask_type must be 'A', 'B' or 'none', not {mask_type!r}")
+        super().__init__(filters, kernel_size, padding="same", **kwargs)
+        self.mask_type = mask_type
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        k = self.kernel_size[0]
+        # numpy, not a tensor: it becomes a constant in whichever graph calls the layer
+        self.mask = raster_mask(k, self.mask_type, int(input_shape[-1]), self.filters)
+
+    def convolution_op(self, inputs, kernel):
+        return super().convolution_op(inputs, kernel * ops.convert_to_tensor(self.mask, kernel.dtype))
+
+    def get_config(self):
+        return {**super().get_config(), "mask_type": self.mask_type}
+
+
+class ResidualBlock(layers.Layer):
+    def __init__(self, h, kernel_size, seeds, mask_type="B", **kwargs):
+        super().__init__(**kwargs)
+        init = lambda: keras.initializers.GlorotUniform(seed=seeds())  # noqa: E731
+        self.reduce = layers.Conv2D(h, 1, kernel_initializer=init())
+        self.masked = MaskedConv2D(h, kernel_size, mask_type, kernel_initializer=init())
+        self.expand = layers.Conv2D(2 * h, 1, kernel_initializer=init())
+
+    def call(self, x):
+        y = self.reduce(ops.relu(x))
+        y = self.masked(ops.relu(y))
+        return x + self.expand(ops.relu(y))
+
+
+def build_network(h, blocks, first_kernel=7, kernel=3, output_layers=2, seed=0, first_mask="A", block_mask="B",
+                  image_shape=(28, 28, 1)):
+    """The PixelCNN's layers as a functional keras.Model: image (B, H, W, 1) in {0, 1} -> logits (B, H, W, 1).
+    `first_mask` / `block_mask` exist so the tests can build a deliberately wrong network."""
+    seeds = LayerSeeds(seed)
+    init = lambda: keras.initializers.GlorotUniform(seed=seeds())  # noqa: E731
+    x_in = keras.Input((None, None, image_shape[-1]))  # any height: sampling runs on a window of rows
+    x = MaskedConv2D(2 * h, first_kernel, first_mask, kernel_initializer=init(), name="mask_a")(x_in)
+    for b in range(blocks):
+        x = ResidualBlock(h, kernel, seeds, block_mask, name=f"residual_{b}")(x)
+    for j in range(output_layers):
+        x = layers.Conv2D(2 * h, 1, kernel_initializer=init(), name=f"output_{j}")(ops.relu(x))
+    logits = layers.Conv2D(image_shape[-1], 1, kernel_initializer=init(), dtype="float32",
+                           name="logits")(ops.relu(x))
+    return keras.Model(x_in, logits, name="pixelcnn")
+
+
+def per_pixel_nll(x, logits):
+    """-log p(x_i | x_<i) for every pixel, in nats: the Bernoulli cross-entropy in its stable form."""
+    return ops.softplus(logits) - x * logits
+
+
+def per_image_nll(x, logits):
+    """-log p(x) in nats per image: the sum of the per-pixel terms (the chain rule over the raster order)."""
+    return ops.sum(ops.reshape(per_pixel_nll(x, logits), (ops.shape(x)[0], -1)), axis=-1)
+
+
+class PixelCNN(GenerativeModel):
+    PARAMS = {
+        "hidden": Field(32, int, lo=1, doc="h: the residual blocks' inner layers have h feature maps, the rest 2h"),
+        "residual_blocks": Field(12, int, lo=0),
+        "first_kernel": Field(7, int, lo=1, doc="size of the first, mask-A convolution"),
+        "kernel": Field(3, int, lo=1, doc="size of the residual blocks' mask-B convolutions"),
+        "output_layers": Field(2, int, lo=0, doc="ReLU + 1 x 1 convolution layers before the output logit"),
+        "optimizer": Field("adam", str, choices=("adam", "rmsprop")),
+        "learning_rate": Field(1e-3, float, lo=0.0),
+        "sample_batch": Field(500, int, lo=1, doc="images sampled together in one compiled 784-step loop"),
+        "reported_nll": Field(81.30, float, doc="the paper's test NLL (nats) the exact NLL is compared with"),
+        "nll_tolerance": Field(1.0, float, lo=0.0, doc="PASS when |test NLL - reported_nll| <= this (nats)"),
+    }
+    history_keys = ("loss", "nll", "bits_per_dim")
+
+    @staticmethod
+    def check_config(cfg):
+        if cfg["data"]["dataset"] != "binarized_mnist":
+            raise ConfigError("config key 'data.dataset' must be 'binarized_mnist' for the PixelCNN: its output is "
+                              "one Bernoulli per pixel, a likelihood of 0/1 images.")
+        for k in ("first_kernel", "kernel"):
+            if cfg["model_params"][k] % 2 == 0:
+                raise ConfigError(f"config key 'model_params.{k}' must be odd (a mask needs a centre pixel).")
+
+    def __init__(self, cfg, image_shape=(28, 28, 1), pixel_mean=None, steps_per_epoch=None, **kwargs):
+        super().__init__(cfg, image_shape, **kwargs)
+        p = self.params
+        self.net = build_network(p["hidden"], p["residual_blocks"], p["first_kernel"], p["kernel"],
+                                 p["output_layers"], self.seed, image_shape=self.image_shape)
+        self.nll_optimizer = (keras.optimizers.Adam(p["learning_rate"]) if p["optimizer"] == "adam"
+                              else keras.optimizers.RMSprop(p["learning_rate"]))
+        self.dim = int(np.prod(self.image_shape))
+        self.trackers = {n: keras.metrics.Mean(name=n) for n in self.history_keys}
+        self._samples = {}
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    @classmethod
+    def make_dataset(cls, cfg, splits, batch, steps_per_epoch, start_epoch=0):
+        """The base stream of batches; with data.redraw_train_binarisation, batches of grey levels whose pixels
+        are drawn afresh for every batch, from (seed, batch number) alone, so a resumed run sees the same draws."""
+        if not cfg["data"]["redraw_train_binarisation"]:
+            return super().make_dataset(cfg, splits, batch, steps_per_epoch, start_epoch)
+        import dataclasses
+
+        grey = dataclasses.replace(splits, train=splits.train_intensity)
+        ds = super().make_dataset(cfg, grey, batch, steps_per_epoch, start_epoch)
+        first, seed = start_epoch * steps_per_epoch, int(cfg["seed"])
+
+        def draw(b, x):
+            u = tf.random.stateless_uniform(tf.shape(x), seed=tf.stack([tf.constant(seed + 1, tf.int64), first + b]))
+            return tf.cast(u < x, tf.float32)
+        return ds.enumerate().map(draw)
+
+    def train_step(self, x):
+        with tf.GradientTape() as tape:
+            logits = self.net(x, training=True)
+            nll = per_image_nll(x, logits)
+            loss = ops.mean(nll)
+        variables = self.net.trainable_variables
+        self.nll_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        for name, value in (("loss", loss), ("nll", loss), ("bits_per_dim", loss / (self.dim * LN2))):
+            self.trackers[name].update_state(value)
+        return {n: t.result() for n, t in self.trackers.items()}
+
+    def build_all(self):
+        self.nll_optimizer.build(self.net.trainable_variables)
+        self.built = True
+
+    # exact likelihood
+    @tf.function(reduce_retracing=True)
+    def _nll_batch(self, x):
+        return per_image_nll(x, self.net(x, training=False))
+
+    def nll(self, images, batch_size=500):
+        """Per-image -log p(x) in nats (float64), images (N, H, W, 1) in {0, 1}."""
+        x = np.asarray(images, np.float32).reshape(-1, *self.image_shape)
+        return np.concatenate([self._nll_batch(tf.constant(x[i:i + batch_size])).numpy()
+                               for i in range(0, len(x), batch_size)]).astype(np.float64)
+
+    def nll_summary(self, images):
+        v = self.nll(images)
+        se = float(v.std(ddof=1) / math.sqrt(len(v))) if len(v) > 1 else 0.0
+        return {"nll": float(v.mean()), "se": se, "bits_per_dim": float(v.mean() / (self.dim * LN2)),
+                "bits_per_dim_se": se / (self.dim * LN2), "n": len(v)}
+
+    # sampling: 784 passes of the network, as one compiled loop over a whole batch
+    def reach(self):
+        """How many rows above itself an output pixel can see: the first layer's k // 2 plus k // 2 per block."""
+        p = self.params
+        return p["first_kernel"] // 2 + p["residual_blocks"] * (p["kernel"] // 2)
+
+    def _step(self, x, probs, i, seed):
+        """Draw pixel i (raster order) of every image of the batch from p(x_i | x_<i).
+
+        The network runs on rows max(0, r - reach) .. r only: the masks make row r's outputs independent of the
+        rows below it, and they see at most `reach` rows up, so the window gives exactly the full pass's logit
+        (the tests check this) at about 40% of its cost on 28 x 28."""
+        h, w = self.image_shape[:2]
+        r, c = i // w, i % w
+        top = tf.maximum(r - self.reach(), 0)
+        logit = self.net(x[:, top:r + 1], training=False)[:, r - top, c, 0]
+        prob = tf.sigmoid(logit)
+        u = tf.random.stateless_uniform(tf.shape(prob), seed=tf.stack([seed, tf.cast(i, tf.int64)]))
+        hot = tf.reshape(tf.one_hot(i, h * w), (1, h, w, 1))
+        return x + hot * tf.cast(u < prob, tf.float32)[:, None, None, None], probs + hot * prob[:, None, None, None]
+
+    @tf.function(reduce_retracing=True)
+    def _sample_loop(self, n, seed, stop):
+        """Pixels 0 .. stop-1 of n images, drawn one after another inside one tf.while_loop; returns the 0/1
+        images and the probability each drawn pixel had (zeros from `stop` on)."""
+        shape = tf.concat([[n], tf.constant(self.image_shape)], 0)
+        x0, p0 = tf.zeros(shape), tf.zeros(shape)
+        _, x, p = tf.while_loop(lambda i, x, p: i < stop, lambda i, x, p: (i + 1, *self._step(x, p, i, seed)),
+                                (tf.constant(0), x0, p0), parallel_iterations=1,
+                                shape_invariants=(tf.TensorShape([]), x0.shape, p0.shape))
+        return x, p
+
+    def sample_python_loop(self, n, seed, stop=None):
+        """The same draws with a Python loop over the pixels, one eager call of the network each (benchmarks)."""
+        shape = (n, *self.image_shape)
+        x, p = tf.zeros(shape), tf.zeros(shape)
+        for i in range(stop if stop is not None else self.dim):
+            x, p = self._step(x, p, tf.constant(i), tf.constant(seed, tf.int64))
+        return x.numpy(), p.numpy()
+
+    def generate(self, n, seed=0, batch_size=None, stop=None):
+        """n samples: `images` in {0, 1} and `probabilities` (each pixel's p(x_i = 1 | x_<i) when it was drawn).
+        The result of the last (n, seed) is kept: evaluation scores the same samples several ways."""
+        key = (n, seed, stop)
+        if key not in self._samples:
+            bs = batch_size or self.params["sample_batch"]
+            stop = self.dim if stop is None else stop
+            parts = [self._sample_loop(tf.constant(min(bs, n - i)), tf.constant(seed * 1_000_003 + i, tf.int64),
+                                       tf.constant(stop)) for i in range(0, n, bs)]
+            self._samples = {key: {"images": np.concatenate([a.numpy() for a, _ in parts]),
+                                   "probabilities": np.concatenate([b.numpy() for _, b in parts])}}
+        return self._samples[key]
+
+    def extra_metrics(self, splits, data_dir=None) -> dict:
+        """Exact NLL on the test set (and on as many training images, for the gap), the Parzen protocol on the
+        samples' per-pixel probabilities (the 0/1 samples are scored by evaluate's own Parzen step)."""
+        import time
+
+        from repro.config import parse_sigmas
+        from repro.metrics.parzen import parzen_protocol
+
+        ev, p = self.cfg["eval"], self.params
+        test = splits.test[: ev["test_examples"]]
+        t0 = time.time()
+        out = {"test_nll": self.nll_summary(test), "train_nll": self.nll_summary(splits.train[: len(test)]),
+               "nll_seconds": time.time() - t0, "binarisation": getattr(splits, "binarisation", None),
+               "data_source": getattr(splits, "source", None), "amat_sha256": getattr(splits, "sha256", None),
+               "reported_nll": p["reported_nll"], "nll_tolerance": p["nll_tolerance"],
+               "redraw_train_binarisation": self.cfg["data"]["redraw_train_binarisation"]}
+        t0 = time.time()
+        s = self.generate(ev["n_samples"], seed=EVAL_SEED)
+        out["sampling_seconds"] = time.time() - t0  # ~0 when evaluate's Parzen step drew them already
+        out["n_samples"] = ev["n_samples"]
+        probs = s["probabilities"].reshape(len(s["probabilities"]), -1)
+        valid = splits.flat("valid")[: ev["valid_examples"]]
+        out["parzen_probabilities"] = parzen_protocol(probs, valid, splits.flat("test")[: ev["test_examples"]],
+                                                      parse_sigmas(ev["sigmas"]))
+        out["sample_nll"] = self.nll_summary(s["images"][:1000])  # how likely the model finds its own samples
+        run_dir = getattr(self, "run_dir", None)
+        if run_dir is not None:  # the figures reuse these instead of sampling again
+            np.savez_compressed(run_dir / "eval_samples.npz", images=s["images"][:100].astype(np.uint8),
+                                probabilities=s["probabilities"][:100].astype(np.float16))
+        return out
