@@ -53,10 +53,10 @@ def _summary(run, seed, epochs, checkpoint_epoch, test_ll, rise=0.5, lr_decay=1.
     params = dict(load_config(CONFIG)["model_params"], lr_decay_factor=lr_decay)
     history = [{"epoch": i, "lr": 0.1, **({"val_parzen": rise * (i + 1)} if (i + 1) % 2 == 0 else {})}
                for i in range(epochs)]
-    return {"run": run, "experiment": "goodfellow2014_mnist", "profile": "paper", "commit": "abc1234",
+    return {"run": run, "experiment": "goodfellow2014_mnist", "model": "goodfellow2014", "profile": "paper", "commit": "abc1234",
             "recipe": {"seed": seed, "update": "simultaneous", "k": 1}, "model_params": params,
             "checkpoint": {"checkpoint": "best", "epoch": checkpoint_epoch}, "history": history,
-            "parzen": {"ll": test_ll, "se": 2.0, "sigma": 0.167}}
+            "parzen": {"ll": test_ll, "se": 2.0, "sigma": 0.167}, "metrics": {}, "epochs_trained": epochs}
 
 
 def test_table1_seed_row_pools_only_tests_at_the_common_length(tmp_path):

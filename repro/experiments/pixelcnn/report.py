@@ -114,7 +114,7 @@ def pixelcnn_section(results_dir):
             note += (f"; the paper profile has not run here: {COMMAND.format(p='paper')} (resumable with --resume)")
         rows.append(row(f"pixelcnn.test_nll.{s['profile']}", SOURCE + ": PixelCNN 81.30", 81.30, round(t["nll"], 2),
                         f"|Δ| ≤ {ms['nll_tolerance']:.1f} nat", "PASS" if ok else "FAIL", note,
-                        runs=f"seed {s['recipe'].get('seed', '?')}, {_steps(s)} ({s['profile']} profile)",
+                        runs=f"seed {(s.get('recipe') or {}).get('seed', '?')}, {_steps(s)} ({s['profile']} profile)",
                         shown=f"{t['nll']:.2f} ± {t['se']:.2f}"))
     if not paper:
         rows.append(row("pixelcnn.test_nll.paper", SOURCE + ": PixelCNN 81.30", 81.30, None,

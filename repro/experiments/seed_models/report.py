@@ -51,7 +51,7 @@ def _where(s):
 
 def _evidence(s):
     """What a claim's evidence is, in the results-at-a-glance table: seed, length and profile of the run."""
-    return f"seed {s['recipe'].get('seed', '?')}, {s['epochs_trained']} epochs ({s['profile']} profile)"
+    return f"seed {(s.get('recipe') or {}).get('seed', '?')}, {s.get('epochs_trained', '?')} epochs ({s.get('profile')} profile)"
 
 
 def _fmt(x, digits=2):
