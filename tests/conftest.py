@@ -25,6 +25,15 @@ os.environ.setdefault("REPRO_DATA_DIR", str(ROOT.parent / "shared" / "data" / "m
 os.environ.setdefault("REPRO_CACHE", str(ROOT / ".cache"))  # the MNIST classifier is trained once per checkout
 
 
+def run_repro(*args, cwd):
+    """`python -m repro ARGS` in a subprocess from `cwd`, this checkout's package first on the path."""
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "repro", *map(str, args)], cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=600)
+
+
 def load_tool(name):
     """A script of tools/ as a module (tools/ is not a package; sys.path is left as it is)."""
     spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")

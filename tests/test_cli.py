@@ -1,20 +1,12 @@
 """The user's path end to end through `python -m repro`, on the smoke profile and real MNIST."""
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, run_repro as repro
 
 CONFIG = str(ROOT / "paper_configs" / "goodfellow2014_mnist.yaml")
-
-
-def repro(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "repro", *map(str, args)], cwd=cwd, capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=600)
 
 
 @pytest.fixture(scope="module")

@@ -2,13 +2,11 @@
 default seed, and the precision each run was trained in, recorded in the run folder and its summary."""
 import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, run_repro as repro
 from repro.config import EVAL_SEED
 
 GENERATOR = ROOT / "results" / "generators" / "goodfellow2014_mnist-long-seed0.npz"
@@ -21,11 +19,6 @@ def cli(capsys, *args):
     code = main([str(a) for a in args])
     out = capsys.readouterr()
     return code, out.out, out.err
-
-
-def repro(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "repro", *map(str, args)], cwd=cwd, capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=600)
 
 
 @pytest.fixture(scope="module")
