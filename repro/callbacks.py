@@ -1,7 +1,6 @@
 """The few callbacks Keras does not have: validation Parzen, atomic checkpoints, a NaN guard."""
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
@@ -12,93 +11,8 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from repro.io import atomic_write_bytes, atomic_write_text, fault_point, file_sha256, fsync_path
 from repro.metrics.curves import collapse
-
-
-def atomic_write_bytes(path, data: bytes):
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
-def atomic_write_text(path, text: str):
-    atomic_write_bytes(path, text.encode())
-
-
-def atomic_write_npz_rows(path, chunks):
-    """An .npz of arrays built row-chunk by row-chunk without holding more than one chunk in memory: `chunks`
-    yields {key: array} (the same keys each time; rows along axis 0). Each key's rows go to a temporary file beside
-    `path`, then are copied into the archive (compressed, as np.savez_compressed) under a header with the total
-    shape; the archive is written to PATH.tmp and renamed. On any failure nothing is left behind."""
-    import zipfile
-
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    parts, kinds, rows = {}, {}, 0
-    try:
-        for chunk in chunks:
-            if not kinds:
-                kinds = {k: (v.dtype, v.shape[1:]) for k, v in chunk.items()}
-            for k, v in chunk.items():
-                if k not in parts:
-                    parts[k] = open(path.with_name(f".{path.name}.{k}.part"), "w+b")
-                parts[k].write(np.ascontiguousarray(v, kinds[k][0]).tobytes())
-            rows += len(next(iter(chunk.values())))
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
-            for k, f in parts.items():
-                dtype, rest = kinds[k]
-                with zf.open(f"{k}.npy", "w", force_zip64=True) as member:
-                    np.lib.format.write_array_header_2_0(member, {"descr": np.lib.format.dtype_to_descr(dtype),
-                                                                  "fortran_order": False, "shape": (rows, *rest)})
-                    f.seek(0)
-                    shutil.copyfileobj(f, member, 1 << 24)
-        fsync_path(tmp)
-        os.replace(tmp, path)
-    finally:
-        for f in parts.values():
-            f.close()
-            Path(f.name).unlink(missing_ok=True)
-        tmp.unlink(missing_ok=True)
-    return rows
-
-
-def write_file_set(folder, files: dict):
-    """Writes {name: text} into `folder` as one set: all of them into folder/.set.tmp/ (flushed), then a COMPLETE
-    marker, then each renamed into place. The next call first finishes a set interrupted after its marker (rolls it
-    forward) or discards one interrupted before it, and removes `*.tmp` files a killed atomic_write left; so a kill
-    never leaves files of two different calls side by side once the next call has run."""
-    folder = Path(folder)
-    staging = folder / ".set.tmp"
-    recover_file_set(folder)
-    staging.mkdir(parents=True)
-    for name, text in files.items():
-        atomic_write_text(staging / name, text)
-    atomic_write_text(staging / "COMPLETE", json.dumps(sorted(files)))
-    fsync_path(staging)
-    _fault_point("set-staged", 0)
-    recover_file_set(folder)
-
-
-def recover_file_set(folder):
-    folder = Path(folder)
-    staging = folder / ".set.tmp"
-    for stale in folder.glob("*.tmp"):
-        if stale.is_file():
-            stale.unlink()
-    if not staging.exists():
-        return
-    marker = staging / "COMPLETE"
-    if marker.exists():
-        for name in json.loads(marker.read_text()):
-            if (staging / name).exists():
-                os.replace(staging / name, folder / name)
-                _fault_point("set-renamed", 0)
-        fsync_path(folder)
-    shutil.rmtree(staging)
 
 
 def atomic_save_weights(model, path):
@@ -250,38 +164,8 @@ class AtomicCheckpoint(keras.callbacks.Callback):
                                                            "value": self.best}))
 
 
-def fsync_path(path):
-    """Flush a file's or a folder's entry to disk (a folder: so a rename inside it survives a power cut)."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _sha256(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-# Fault injection for tests: called with a step name between the writes of a backup. A test sets it to raise
-# (or kill) at one step; REPRO_BACKUP_FAULT=EPOCH:STEP does the same from outside with SIGKILL.
+# each write of a backup is a step; tests kill a backup between any two of them (repro.io.FAULT_HOOK)
 BACKUP_STEPS = ("start", "weights", "rng", "manifest", "rename", "prune")
-FAULT_HOOK = None
-
-
-def _fault_point(step, epoch):
-    if FAULT_HOOK is not None:
-        FAULT_HOOK(step, epoch)
-    if os.environ.get("REPRO_BACKUP_FAULT") == f"{epoch}:{step}":
-        import signal
-
-        os.kill(os.getpid(), signal.SIGKILL)
-
-
 BACKUP_WEIGHTS, BACKUP_RNG, BACKUP_MANIFEST = "model.weights.h5", "rng.npz", "manifest.json"
 
 
@@ -315,28 +199,27 @@ def write_backup(model, folder, epoch):
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir()
-    _fault_point("start", epoch)  # (as a kill in the middle of writing the weights would leave it)
+    fault_point("start", epoch)  # (as a kill in the middle of writing the weights would leave it)
     model.save_weights(tmp / BACKUP_WEIGHTS)
     fsync_path(tmp / BACKUP_WEIGHTS)
-    _fault_point("weights", epoch)
+    fault_point("weights", epoch)
     atomic_write_bytes(tmp / BACKUP_RNG, seed_generator_states(model))
-    _fault_point("rng", epoch)
-    files = {f: {"bytes": (tmp / f).stat().st_size, "sha256": _sha256(tmp / f)} for f in (BACKUP_WEIGHTS, BACKUP_RNG)}
+    fault_point("rng", epoch)
+    files = {f: {"bytes": (tmp / f).stat().st_size, "sha256": file_sha256(tmp / f)} for f in (BACKUP_WEIGHTS, BACKUP_RNG)}
     atomic_write_text(tmp / BACKUP_MANIFEST, json.dumps({"epoch": epoch, "files": files}, indent=1))
     fsync_path(tmp)
-    _fault_point("manifest", epoch)
+    fault_point("manifest", epoch)
     if final.exists():  # a backup of this epoch that was found bad on resume and set aside: replace it
         shutil.rmtree(final)
     os.rename(tmp, final)
     fsync_path(folder)
-    _fault_point("rename", epoch)
+    fault_point("rename", epoch)
     for old in [b for b in complete_backups(folder) if b.name != name][1:]:  # keep this one and the one before
         shutil.rmtree(old)
-    # the earlier layout's files, backups set aside as damaged (the resume said so), stale temporary folders
-    for legacy in [*folder.glob("rng-epoch*.npz"), *folder.glob("*.weights.h5"), *folder.glob("training_metadata*.json"),
-                   *folder.glob("bad-epoch-*"), *folder.glob(".tmp-epoch-*")]:
-        shutil.rmtree(legacy) if legacy.is_dir() else legacy.unlink()
-    _fault_point("prune", epoch)
+    # backups set aside as damaged (the resume said so) and stale temporary folders
+    for stale in [*folder.glob("bad-epoch-*"), *folder.glob(".tmp-epoch-*")]:
+        shutil.rmtree(stale)
+    fault_point("prune", epoch)
 
 
 def complete_backups(folder):
@@ -358,91 +241,40 @@ def verify_backup(path) -> int:
         p = path / f
         if not p.exists():
             raise ValueError(f"{f} is missing")
-        if p.stat().st_size != files[f]["bytes"] or _sha256(p) != files[f]["sha256"]:
+        if p.stat().st_size != files[f]["bytes"] or file_sha256(p) != files[f]["sha256"]:
             raise ValueError(f"{f} does not match its checksum (changed or cut short after it was written)")
     return epoch
 
 
-def legacy_backups(folder, checkpoints):
-    """Resume points of a run folder written before backups were atomic (Keras' BackupAndRestore:
-    backup/latest.weights.h5 and training_metadata.json, plus backup/rng-epochNNNNN.npz), newest first, as
-    (epoch, weights, rng). Keras wrote the weights and then the metadata in place, so a kill between the two
-    left the weights of epoch e+1 under metadata saying e. checkpoints/last.weights.h5 (written atomically,
-    earlier in the same epoch end) tells which: it is a resume point of its own where the random-number state
-    of its epoch exists, and the backup's weights are trusted for the metadata's epoch only if they are not
-    those of a later epoch."""
-    folder, checkpoints = Path(folder), Path(checkpoints)
-    out = []
-    last_epoch = None
-    try:
-        last_epoch = int(json.loads((checkpoints / "last.json").read_text())["epoch"])
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
-    rng = lambda e: folder / f"rng-epoch{e:05d}.npz"  # noqa: E731
-    if last_epoch is not None and (checkpoints / "last.weights.h5").exists() and rng(last_epoch).exists():
-        out.append((last_epoch, checkpoints / "last.weights.h5", rng(last_epoch)))
-    try:
-        meta_epoch = int(json.loads((folder / "training_metadata.json").read_text())["epoch"])
-    except (OSError, ValueError, KeyError, TypeError):
-        meta_epoch = None
-    weights = folder / "latest.weights.h5"
-    if meta_epoch and weights.exists() and rng(meta_epoch).exists() and meta_epoch != last_epoch:
-        later = last_epoch is not None and last_epoch > meta_epoch and (checkpoints / "last.weights.h5").exists() \
-            and _same_weights(weights, checkpoints / "last.weights.h5")
-        if not later:
-            out.append((meta_epoch, weights, rng(meta_epoch)))
-    return sorted(out, key=lambda t: -t[0])
-
-
-def _same_weights(a, b):
-    import h5py
-
-    try:
-        with h5py.File(a, "r") as fa, h5py.File(b, "r") as fb:
-            da, db = {}, {}
-            fa.visititems(lambda k, v: da.__setitem__(k, v[()]) if isinstance(v, h5py.Dataset) else None)
-            fb.visititems(lambda k, v: db.__setitem__(k, v[()]) if isinstance(v, h5py.Dataset) else None)
-    except OSError:
-        return False
-    return da.keys() == db.keys() and all(np.array_equal(da[k], db[k]) for k in da)
-
-
-def restore_backup(model, folder, checkpoints, log=print, set_aside=True) -> int:
+def restore_backup(model, folder, log=print, set_aside=True) -> int:
     """Loads the newest backup that verifies and loads (falling back to older ones, saying so); returns its epoch,
-    0 where there is none. A run folder of the earlier, non-atomic layout is read too (`legacy_backups`)."""
-    folder = Path(folder)
-    candidates = [(None, b) for b in complete_backups(folder)]
-    if not candidates:
-        candidates = [(e, (w, r)) for e, w, r in legacy_backups(folder, checkpoints)]
+    0 where there is none."""
     problems, bad = [], []
-    for epoch, c in candidates:
+    for backup in complete_backups(folder):
         try:
-            if epoch is None:
-                epoch = verify_backup(c)
-                weights, rng = c / BACKUP_WEIGHTS, c / BACKUP_RNG
-            else:
-                weights, rng = c
-            load_weights_checked(model, weights)
-            restore_seed_generator_states(model, rng)
+            epoch = verify_backup(backup)
+            load_weights_checked(model, backup / BACKUP_WEIGHTS)
+            restore_seed_generator_states(model, backup / BACKUP_RNG)
         except Exception as e:  # noqa: BLE001  any unreadable backup: say so, try the one before
-            where = c if epoch is None or isinstance(c, Path) else c[0]
-            problems.append(f"{where}: {e}")
-            log(f"backup {where} cannot be used ({e}); trying the one before it.")
-            if isinstance(c, Path):
-                bad.append(c)
+            problems.append(f"{backup}: {e}")
+            log(f"backup {backup} cannot be used ({e}); trying the one before it.")
+            bad.append(backup)
             continue
         if problems:
-            log(f"resuming from the backup of epoch {epoch} ({weights}).")
+            log(f"resuming from the backup of epoch {epoch} ({backup / BACKUP_WEIGHTS}).")
         # set aside (kept for inspection) only once an older backup resumes: a new backup of that epoch will be
         # written; with none usable, nothing is moved and the error says so
-        for c in bad if set_aside else []:
-            aside = c.with_name(f"bad-{c.name}")
+        for b in bad if set_aside else []:
+            aside = b.with_name(f"bad-{b.name}")
             if aside.exists():
                 shutil.rmtree(aside)
-            os.rename(c, aside)
+            os.rename(b, aside)
         return epoch
     if problems:
-        raise BackupError("no usable backup in " f"{folder}: " + "; ".join(problems))
+        raise BackupError(f"no usable backup in {folder}: " + "; ".join(problems))
+    if (Path(folder) / "training_metadata.json").exists():
+        raise BackupError(f"{folder} holds a backup of the layout before backups were atomic (Keras' "
+                          "BackupAndRestore), which this version no longer reads")
     return 0
 
 

@@ -104,7 +104,7 @@ def cmd_sample(a):
 
     import numpy as np
 
-    from repro.callbacks import atomic_write_bytes, atomic_write_npz_rows
+    from repro.io import atomic_write_bytes, atomic_write_npz_rows
     from repro.train import load_run
 
     if a.n < 1:

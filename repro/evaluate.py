@@ -10,7 +10,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from repro.callbacks import atomic_write_text
+from repro.io import atomic_write_text
 from repro.results import code_commit, read_baselines, read_done, read_environment, read_history
 from repro.config import EVAL_SEED, parse_sigmas
 from repro.metrics.parzen import parzen_protocol

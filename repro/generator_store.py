@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from repro.io import atomic_write_bytes
+
 FLOAT16_TOLERANCE_NATS = 0.1  # float16 only if it moves the test estimate by less than this
 
 
@@ -41,7 +43,6 @@ def write_generator_file(path, cfg, model, info, parzen_float32=None, parzen_sto
                          commit=None, networks=("generator",)):
     """Store the weights of `model.generator` (and of the other `networks`, model attributes such as
     "discriminator") in `dtype` with the config and provenance; written atomically."""
-    from repro.callbacks import atomic_write_bytes
     from repro.config import dump_config
 
     arrays = {}

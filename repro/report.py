@@ -288,7 +288,7 @@ def write_report(results_dir="results", readme=None):
         files["verification.json"] = json.dumps(rows, indent=1)
         new_readme = update_readme(readme, glance_block(rows, headings, "results/"))
     if new_readme is not None:  # outside results/, so not in its file set: written once the set is in place
-        from repro.callbacks import atomic_write_text
+        from repro.io import atomic_write_text
 
         atomic_write_text(readme, new_readme)
     return [results_dir / "REPORT.md", results_dir / "verification.json", results_dir / "table1.md",

@@ -11,6 +11,8 @@ import math
 import subprocess
 from pathlib import Path
 
+from repro.io import atomic_write_text, write_file_set
+
 CHECKOUT = Path(__file__).resolve().parents[1]
 
 
@@ -217,8 +219,6 @@ _pending: dict | None = None
 
 def emit(results_dir, name, text):
     """A results file of a report section (table1.md, ...): joins the report's set while one is being written."""
-    from repro.callbacks import atomic_write_text
-
     if _pending is not None:
         _pending[name] = text
     else:
@@ -241,8 +241,6 @@ class collect_files:
         global _pending
         _pending = None
         if exc_type is None:
-            from repro.callbacks import write_file_set
-
             write_file_set(self.results_dir, self.files)
         return False
 

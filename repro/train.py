@@ -16,8 +16,8 @@ import yaml
 
 import repro.experiments  # noqa: F401  registers every experiment's models
 from repro.callbacks import (AtomicCheckpoint, EpochLine, EpochTimer, EveryNEpochs, ParzenMonitor, StopIfCollapsed,
-                             StopOnNonFinite, WeightsMismatch,
-                             atomic_write_text, load_weights_checked)
+                             StopOnNonFinite, WeightsMismatch, load_weights_checked)
+from repro.io import atomic_write_text
 from repro.backend import device_summary
 from repro.config import ConfigError, dump_config, parse_sigmas, recipe_fingerprint
 from repro.data import without_autotune
@@ -400,8 +400,7 @@ def _train_in_folder(cfg, cls, model, strategy, splits, steps, per_step, run_dir
     start_epoch = 0
     if resume:
         try:
-            start_epoch = restore_backup(model, run_dir / "backup", run_dir / "checkpoints",
-                                         log=lambda m: print(m, file=sys.stderr), set_aside=writer)
+            start_epoch = restore_backup(model, run_dir / "backup", log=lambda m: print(m, file=sys.stderr), set_aside=writer)
         except BackupError as e:
             raise RunError(f"cannot resume {run_dir}: {e}. Start a new run folder.") from None
         if start_epoch == 0 and writer:

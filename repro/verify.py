@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import repro.experiments  # noqa: F401  registers every experiment's claims
-from repro.callbacks import atomic_write_text
+from repro.io import atomic_write_text
 from repro.registry import checks as declared_claims
 
 TIMES_FILE = "verify_times.json"  # seconds each claim took here (with CPU, load, date): `verify ... --record-time`

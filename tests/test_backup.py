@@ -1,18 +1,17 @@
-"""The resume state is one unit: a kill between any two writes of a backup, a damaged backup, or a run folder of
-the earlier (Keras BackupAndRestore) layout all resume to the weights of an uninterrupted run, bit for bit.
+"""The resume state is one unit: a kill between any two writes of a backup, or a damaged backup, resume to the
+weights of an uninterrupted run, bit for bit.
 
-Training runs in this process (train()), with the fault hook of repro.callbacks raising where a kill would land;
+Training runs in this process (train()), with the fault hook of repro.io raising where a kill would land;
 the backup writer cleans nothing up on the way out, so what is left on disk is what a SIGKILL leaves
 (tests/test_resume.py kills a real process with SIGKILL at one of these points too)."""
 import json
-import shutil
 
 import h5py
 import numpy as np
 import pytest
 
 from conftest import ROOT
-from repro import callbacks
+from repro import callbacks, io
 from repro.config import load_config
 from repro.train import train
 
@@ -52,10 +51,10 @@ def _killed_at(run, step, epoch, monkeypatch):
     def hook(s, e):
         if (s, e) == (step, epoch):
             raise SimulatedKill(f"{s} of epoch {e}")
-    monkeypatch.setattr(callbacks, "FAULT_HOOK", hook)
+    monkeypatch.setattr(io, "FAULT_HOOK", hook)
     with pytest.raises(SimulatedKill):
         train(_cfg(), run, verbose=0)
-    monkeypatch.setattr(callbacks, "FAULT_HOOK", None)
+    monkeypatch.setattr(io, "FAULT_HOOK", None)
 
 
 @pytest.mark.parametrize("epoch,step", [(2, s) for s in callbacks.BACKUP_STEPS] + [(1, "weights"), (1, "manifest")])
@@ -81,36 +80,11 @@ def test_a_damaged_backup_falls_back_to_the_one_before(straight, tmp_path, monke
     _assert_same(straight, run / "checkpoints" / "last.weights.h5")
 
 
-def _to_legacy(run, weights_epoch, meta_epoch, rng_epochs):
-    """The layout of Keras' BackupAndRestore plus the RNG files, as the code before this change wrote it:
-    backup/latest.weights.h5, backup/training_metadata.json, backup/rng-epochNNNNN.npz."""
-    b = run / "backup"
-    sources = {p.name: p for p in [*b.glob("epoch-*"), *b.glob(".tmp-epoch-*")]}
-    src = lambda e: sources.get(f"epoch-{e:05d}") or sources[f".tmp-epoch-{e:05d}"]  # noqa: E731
-    shutil.copy(src(weights_epoch) / "model.weights.h5", b / "latest.weights.h5")
-    (b / "training_metadata.json").write_text(json.dumps({"epoch": meta_epoch, "batch": 0}))
-    for e in rng_epochs:
-        shutil.copy(src(e) / "rng.npz", b / f"rng-epoch{e:05d}.npz")
-    for p in sources.values():
-        shutil.rmtree(p)
-
-
-@pytest.mark.parametrize("case", ["killed_mid_epoch", "weights_ahead_of_metadata"])
-def test_a_run_folder_of_the_earlier_layout_resumes_exactly(straight, tmp_path, monkeypatch, capsys, case):
-    run = tmp_path / "run"
-    _killed_at(run, "manifest", 2, monkeypatch)  # checkpoints/last is epoch 2; epoch 2's backup files in .tmp
-    if case == "killed_mid_epoch":
-        # killed in epoch 2 (before its checkpoint): checkpoints/last back to epoch 1, its backup consistent
-        shutil.copy(run / "backup" / "epoch-00001" / "model.weights.h5", run / "checkpoints" / "last.weights.h5")
-        (run / "checkpoints" / "last.json").write_text(json.dumps({"epoch": 1}))
-        _to_legacy(run, weights_epoch=1, meta_epoch=1, rng_epochs=[1])
-    else:
-        # Keras wrote the weights of epoch 2, then was killed before the metadata (still saying epoch 1)
-        _to_legacy(run, weights_epoch=2, meta_epoch=1, rng_epochs=[1, 2])
-    train(_cfg(), run, resume=True, verbose=1)
-    out = capsys.readouterr().out
-    assert ("Epoch 2/3" in out) == (case == "killed_mid_epoch") and "Epoch 3/3" in out
-    _assert_same(straight, run / "checkpoints" / "last.weights.h5")
-    # from then on, the new layout only
-    left = sorted(p.name for p in (run / "backup").iterdir())
-    assert left == (["epoch-00002", "epoch-00003"] if case == "killed_mid_epoch" else ["epoch-00003"])
+def test_a_backup_of_the_earlier_layout_is_refused_not_ignored(tmp_path):
+    """The layout before backups were atomic is no longer read; resuming such a folder must not silently start
+    over (and then overwrite its checkpoints)."""
+    (tmp_path / "latest.weights.h5").write_bytes(b"")
+    (tmp_path / "training_metadata.json").write_text(json.dumps({"epoch": 3, "batch": 0}))
+    with pytest.raises(callbacks.BackupError, match="no longer reads"):
+        callbacks.restore_backup(None, tmp_path)
+    assert callbacks.restore_backup(None, tmp_path / "none") == 0  # a folder with no backup yet: from the start

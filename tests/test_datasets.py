@@ -5,10 +5,11 @@ import pickle
 import numpy as np
 import pytest
 
-from repro.config import load_config
+from repro.config import load_config, parse_sigmas
 from repro.data import DataError
 from repro.data.cifar10 import global_contrast_normalize, load_cifar10, load_cifar10_splits
-from repro.data.tfd import load_tfd_splits, parzen_over_folds
+from repro.data.tfd import load_tfd_splits, tfd_fold_sets
+from repro.metrics.parzen import parzen_over_folds
 
 N_PER_BATCH = 6  # the real batches hold 10,000 images each
 
@@ -203,7 +204,9 @@ def test_tfd_parzen_over_five_folds(tmp_path, configs):
     write_tfd_mat(tmp_path / "TFD_48x48.mat")
     cfg = tfd_cfg(configs)
     samples = np.random.default_rng(1).uniform(0, 1, (50, 2304)).astype(np.float32)
-    r = parzen_over_folds(samples, cfg, tmp_path)
+    ev = cfg["eval"]
+    r = parzen_over_folds(samples, tfd_fold_sets(tmp_path), parse_sigmas(ev["sigmas"]), ev["valid_examples"],
+                          ev["test_examples"])
     assert [f["fold"] for f in r["folds"]] == [0, 1, 2, 3, 4]
     assert all(f["n_test"] == 6 and f["n_valid"] == 4 for f in r["folds"])
     lls = [f["ll"] for f in r["folds"]]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from repro import callbacks
+from repro import io
 from repro.cli import _parse_set, main
 from repro.config import ConfigError, load_config
 
@@ -107,32 +107,32 @@ def test_report_files_are_written_as_one_set(tmp_path, monkeypatch):
     """A kill between two renames of a set leaves it mixed only until the next write, which finishes it; a set
     killed before it was complete is discarded; stale .tmp files are removed."""
     folder = tmp_path / "results"
-    callbacks.write_file_set(folder, {"REPORT.md": "A\n", "verification.json": "[\"A\"]"})
+    io.write_file_set(folder, {"REPORT.md": "A\n", "verification.json": "[\"A\"]"})
     renamed = []
 
     def kill_after_first_rename(step, epoch):
         if step == "set-renamed":
             renamed.append(step)
             raise KeyboardInterrupt
-    monkeypatch.setattr(callbacks, "FAULT_HOOK", kill_after_first_rename)
+    monkeypatch.setattr(io, "FAULT_HOOK", kill_after_first_rename)
     with pytest.raises(KeyboardInterrupt):
-        callbacks.write_file_set(folder, {"REPORT.md": "B\n", "verification.json": "[\"B\"]"})
-    monkeypatch.setattr(callbacks, "FAULT_HOOK", None)
+        io.write_file_set(folder, {"REPORT.md": "B\n", "verification.json": "[\"B\"]"})
+    monkeypatch.setattr(io, "FAULT_HOOK", None)
     assert renamed and {(folder / "REPORT.md").read_text(), (folder / "verification.json").read_text()} == \
         {"B\n", "[\"A\"]"}  # mixed, as a kill left it before
     (folder / "table1.md.tmp").write_text("half")
-    callbacks.recover_file_set(folder)  # what the next `report` does first
+    io.recover_file_set(folder)  # what the next `report` does first
     assert (folder / "REPORT.md").read_text() == "B\n" and json.loads((folder / "verification.json").read_text()) == ["B"]
     assert not (folder / "table1.md.tmp").exists() and not (folder / ".set.tmp").exists()
 
     def kill_before_complete(step, epoch):
         raise KeyboardInterrupt
-    monkeypatch.setattr(callbacks, "FAULT_HOOK", kill_before_complete)
-    monkeypatch.setattr(callbacks, "atomic_write_text", _fail_on("COMPLETE", callbacks.atomic_write_text))
+    monkeypatch.setattr(io, "FAULT_HOOK", kill_before_complete)
+    monkeypatch.setattr(io, "atomic_write_text", _fail_on("COMPLETE", io.atomic_write_text))
     with pytest.raises(KeyboardInterrupt):
-        callbacks.write_file_set(folder, {"REPORT.md": "C\n", "verification.json": "[\"C\"]"})
+        io.write_file_set(folder, {"REPORT.md": "C\n", "verification.json": "[\"C\"]"})
     monkeypatch.undo()
-    callbacks.recover_file_set(folder)
+    io.recover_file_set(folder)
     assert (folder / "REPORT.md").read_text() == "B\n" and not (folder / ".set.tmp").exists()
 
 

@@ -91,7 +91,7 @@ def score_screen(run_dir) -> dict:
 
 
 def screen_seed(recipe, seed, runs, results, data_dir=None, overrides=None, verbose=2) -> dict:
-    from repro.callbacks import atomic_write_text
+    from repro.io import atomic_write_text
     from repro.train import train
 
     out = Path(results) / "infogan_screen" / f"{recipe}-seed{seed}.json"
@@ -137,7 +137,7 @@ def load_screens(results) -> list[dict]:
 
 def write_summary(results):
     """results/infogan_screen/summary.csv: one line per screened (recipe, seed)."""
-    from repro.callbacks import atomic_write_text
+    from repro.io import atomic_write_text
 
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")

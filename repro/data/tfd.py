@@ -9,8 +9,8 @@ pylearn2's layout $PYLEARN2_DATA_PATH/faces/TFD/.
 
 Splits of the 2014 code (goodfeli/adversarial tfd_pretrain/*.yaml, parzen_ll.py): the GAN trains on
 `TFD('unlabeled', scale=True)` = images whose fold column is 0 (pixels / 255); the Parzen protocol
-chooses sigma on the whole validation set of a fold and scores that fold's test set; Table 1's
-TFD number is the mean over the 5 folds with the standard error across folds.
+chooses sigma on the whole validation set of a fold and scores that fold's test set (`tfd_fold_sets` gives
+them; the protocol over the folds is repro.metrics.parzen.parzen_over_folds).
 """
 from __future__ import annotations
 
@@ -122,19 +122,8 @@ def load_tfd_splits(cfg: dict, data_dir=None):
                   None, None, None, (48, 48, 1), "tfd")
 
 
-def parzen_over_folds(samples_flat, cfg: dict, data_dir=None) -> dict:
-    """Table 1's TFD protocol: per fold, sigma by that fold's validation set, then its test set; the mean over
-    the 5 folds with the standard error across folds (std over folds / sqrt(5), numpy's default ddof=0)."""
-    from repro.config import parse_sigmas
-    from repro.metrics.parzen import parzen_protocol
-
-    data, ev = load_tfd(data_dir), cfg["eval"]
-    unit = lambda x: x.reshape(len(x), -1).astype(np.float32) / 255.0  # the protocol works on pixels in [0, 1]
-    folds = []
-    for fold in range(5):
-        valid, test = unit(tfd_set(data, "valid", fold)), unit(tfd_set(data, "test", fold))
-        r = parzen_protocol(samples_flat, valid[: ev["valid_examples"]], test[: ev["test_examples"]],
-                            parse_sigmas(ev["sigmas"]))
-        folds.append({"fold": fold, **r})
-    lls = np.array([f["ll"] for f in folds])
-    return {"ll": float(lls.mean()), "se": float(lls.std() / np.sqrt(len(lls))), "folds": folds}
+def tfd_fold_sets(data_dir=None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(valid, test) of each of the 5 folds, flat float32 pixels in [0, 1] (what the Parzen protocol compares)."""
+    data = load_tfd(data_dir)
+    unit = lambda x: x.reshape(len(x), -1).astype(np.float32) / 255.0  # noqa: E731
+    return [(unit(tfd_set(data, "valid", fold)), unit(tfd_set(data, "test", fold))) for fold in range(5)]

@@ -20,6 +20,8 @@ import keras
 import numpy as np
 import scipy.linalg
 
+from repro.io import atomic_write_text
+
 ACCURACY_FLOOR = 0.99
 
 
@@ -83,8 +85,6 @@ def _train_and_cache(model, path, meta, data_dir, epochs, verbose):
     tmp = path.with_name("tmp." + path.name)
     model.save_weights(tmp)
     os.replace(tmp, path)
-    from repro.callbacks import atomic_write_text  # as repro.results does: a lazy import, no cycle
-
     atomic_write_text(meta, json.dumps({"test_accuracy": acc, "epochs": epochs}))
     return model
 

@@ -115,6 +115,17 @@ def parzen_protocol(samples, valid, test, sigmas=SIGMAS, sigma: float | None = N
     }
 
 
+def parzen_over_folds(samples, folds, sigmas=SIGMAS, valid_examples=None, test_examples=None) -> dict:
+    """Table 1's TFD protocol: per fold, sigma by that fold's validation set, then its test set (the first
+    `valid_examples` / `test_examples` of each); the mean over the folds with the standard error across folds
+    (std over folds / sqrt(number of folds), numpy's default ddof=0). `folds`: [(valid, test)] per fold."""
+    out = []
+    for fold, (valid, test) in enumerate(folds):
+        out.append({"fold": fold, **parzen_protocol(samples, valid[:valid_examples], test[:test_examples], sigmas)})
+    lls = np.array([f["ll"] for f in out])
+    return {"ll": float(lls.mean()), "se": float(lls.std() / np.sqrt(len(lls))), "folds": out}
+
+
 def parzen_brute_force(samples, points, sigma: float) -> np.ndarray:
     """Float64 reference with the original's shape of work (points x samples x pixels). Small data only."""
     samples = np.asarray(samples, np.float64).reshape(len(samples), -1)

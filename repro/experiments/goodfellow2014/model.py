@@ -18,7 +18,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from repro.config import ConfigError, Field
+from repro.config import EVAL_SEED, ConfigError, Field, parse_sigmas
 from repro.models.base import GenerativeModel
 from repro.models.losses import bce_from_logits
 from repro.models.initializers import LayerSeeds, SparseInit
@@ -151,10 +151,14 @@ class AdversarialNets(GenerativeModel):
 
     def extra_metrics(self, splits, data_dir=None) -> dict:
         if self.cfg["data"]["dataset"] == "tfd":
-            from repro.data.tfd import parzen_over_folds
+            from repro.data.tfd import tfd_fold_sets
+            from repro.metrics.parzen import parzen_over_folds
 
-            samples = self.generate(self.cfg["eval"]["n_samples"], seed=2014)["images"]
-            return {"tfd_parzen_5_folds": parzen_over_folds(samples.reshape(len(samples), -1), self.cfg, data_dir)}
+            ev = self.cfg["eval"]
+            samples = self.generate(ev["n_samples"], seed=EVAL_SEED)["images"]
+            return {"tfd_parzen_5_folds": parzen_over_folds(samples.reshape(len(samples), -1), tfd_fold_sets(data_dir),
+                                                            parse_sigmas(ev["sigmas"]), ev["valid_examples"],
+                                                            ev["test_examples"])}
         return {}
 
     def noise(self, n, seed=None):

@@ -21,7 +21,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from repro.callbacks import atomic_write_bytes, atomic_write_text
+from repro.io import atomic_write_bytes, atomic_write_text
 from repro.plotting import FIG_SEED, full_grid_shape, save, tile
 from repro.results import load_runs, read_done, row
 

@@ -14,6 +14,8 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from repro.io import atomic_write_bytes
+
 
 class SampleMonitor(keras.callbacks.Callback):
     """Every `every` epochs: `n` samples from fixed noise, saved as uint8 to FOLDER/epoch_NNNN.npz."""
@@ -25,8 +27,6 @@ class SampleMonitor(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if self.every <= 0 or (epoch + 1) % self.every:
             return
-        from repro.callbacks import atomic_write_bytes
-
         out = self.model.generate(self.n, seed=self.seed)
         extra = {"labels": np.asarray(out["labels"], np.int32)} if "labels" in out else {}
         buf = io.BytesIO()
