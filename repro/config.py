@@ -13,7 +13,7 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
@@ -36,6 +36,23 @@ class Field:
     hi: float | None = None
     optional: bool = False
     doc: str = ""
+    # what else a value must satisfy: returns the problem ("must be ...") or None
+    check: Callable[[Any], str | None] | None = None
+
+
+def positive_ints(default: list, doc: str = "") -> Field:
+    """A non-empty list of positive integers, e.g. the sizes of a network's hidden layers."""
+    def check(value):
+        if not value or not all(isinstance(u, int) and not isinstance(u, bool) and u > 0 for u in value):
+            return "must be a non-empty list of positive integers"
+        return None
+    return Field(default, list, doc=doc, check=check)
+
+
+def require_pixel_range(cfg: dict, wanted: str, model: str, why: str):
+    """The one data.pixel_range a model's output can match (a tanh output: 'symmetric'; a sigmoid: 'unit')."""
+    if cfg["data"]["pixel_range"] != wanted:
+        raise ConfigError(f"config key 'data.pixel_range' must be {wanted!r} for {model}: {why}")
 
 
 # Keys a profile may override: lengths and sample counts only.
@@ -138,6 +155,9 @@ def _check_value(path, f: Field, value):
         lo = "-inf" if f.lo is None else f.lo
         hi = "inf" if f.hi is None else f.hi
         raise ConfigError(f"config key '{name}' is {value!r}; allowed range [{lo}, {hi}].")
+    problem = f.check(value) if f.check is not None else None
+    if problem:
+        raise ConfigError(f"config key '{name}' {problem}; got {value!r}.")
     return value
 
 
@@ -229,11 +249,29 @@ def resolve_config(raw: dict, profile: str | None = None, overrides: dict | None
         _deep_update(raw, copy.deepcopy(profiles[profile]))
     if overrides:
         _deep_update(raw, overrides)
+    if isinstance(raw.get("model_params"), dict):
+        raw["model_params"] = _current_names(raw["model_params"], model_cls.FORMER_PARAMS, origin)
     cfg = _merge(schema, raw)
     cfg["profile"] = profile or "default"
     if hasattr(model_cls, "check_config"):
         model_cls.check_config(cfg)
     return cfg
+
+
+def _current_names(params: dict, former: dict, origin) -> dict:
+    """model_params under their current names: a key a model renamed (`FORMER_PARAMS`: old -> new) is read under
+    its new name, one it retired (old -> None) is dropped, so a run folder's config.yaml written before still loads
+    (and resumes: the recipe is the same)."""
+    out = {}
+    for key, value in params.items():
+        if key not in former:
+            out[key] = value
+        elif former[key] is not None:
+            if former[key] in params:
+                raise ConfigError(f"{origin}: 'model_params.{key}' is the former name of "
+                                  f"'model_params.{former[key]}'; give only '{former[key]}'.")
+            out[former[key]] = value
+    return out
 
 
 def dump_config(cfg: dict) -> str:

@@ -63,10 +63,11 @@ def test_keras_dcgan_figure_title_says_how_far_and_whether_digits():
 
 
 def _infogan(run, seed, epochs, profile="paper", train_range=(5000, 60000), error=0.2, **params):
+    """A summary of an InfoGAN run; train_range (0, 55000): a run from before the split was fixed."""
     from repro.experiments.infogan.report import _recipe_params
 
     return {"run": run, "profile": profile, "epochs_trained": epochs, "model_params": {**_recipe_params(), **params},
-            "recipe": {"seed": seed, **({"train_range": list(train_range)} if train_range else {})},
+            "recipe": {"seed": seed, "train_range": list(train_range)},
             "metrics": {"categorical_error": {"error": error}},
             "history": [{"epoch": e, "mi_cat": 2.0 + e / 1000} for e in range(epochs)]}
 
@@ -76,7 +77,8 @@ def test_mi_curve_bands_pool_only_runs_of_one_recipe_split_and_length():
 
     runs = [_infogan("a", 15, 50, error=0.142), _infogan("b", 16, 50, error=0.209),
             _infogan("c", 13, 50, leaky_slope=0.1, learn_sigma=True, lambda_continuous=0.1, adam_epsilon=1e-8),
-            _infogan("q0", 0, 5, "quick"), _infogan("q1", 1, 10, "quick", None), _infogan("q2", 2, 10, "quick", None)]
+            _infogan("q0", 0, 5, "quick"), _infogan("q1", 1, 10, "quick", (0, 55000)),
+            _infogan("q2", 2, 10, "quick", (0, 55000))]
     groups = mi_groups(runs)
     assert [(p, [s["run"] for s in m]) for p, _, _, m in groups] == [
         ("paper", ["a", "b"]), ("paper", ["c"]), ("quick", ["q0"]), ("quick", ["q1", "q2"])]
@@ -94,7 +96,7 @@ def test_mi_figure_has_a_panel_per_length_present(tmp_path):
 
     from repro.experiments.infogan.figures import mi_figure
 
-    quick = [_infogan("q1", 1, 10, "quick", None), _infogan("q2", 2, 10, "quick", None)]
+    quick = [_infogan("q1", 1, 10, "quick", (0, 55000)), _infogan("q2", 2, 10, "quick", (0, 55000))]
     one = matplotlib.image.imread(mi_figure(quick, tmp_path / "one.png"))
     two = matplotlib.image.imread(mi_figure(quick + [_infogan("a", 15, 50)], tmp_path / "two.png"))
     assert one.shape[1] < two.shape[1]  # a single panel is narrower

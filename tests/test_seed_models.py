@@ -159,7 +159,7 @@ def test_cgan_monitors_requested_label_accuracy_per_epoch(smoke_runs, mnist_dir,
     figures = cgan_curves(root / "results")
     assert [p.name for p in figures] == [f"{run_dir.name}-label_accuracy_vs_epoch.png"] and figures[0].exists()
 
-    cfg = load_config(configs / "cgan_mnist.yaml", "smoke", {"model_params": {"monitor_every": 0}})
+    cfg = load_config(configs / "cgan_mnist.yaml", "smoke", {"model_params": {"keep_samples_every": 0}})
     plain = train(cfg, tmp_path / "plain", data_dir=mnist_dir, verbose=0)
     assert not (plain / "monitor").exists()
     monitored, unmonitored = _model(run_dir, mnist_dir), _model(plain, mnist_dir)

@@ -23,6 +23,9 @@ class GenerativeModel(keras.Model):
     """
 
     PARAMS: dict = {}
+    # model_params a model renamed (old name -> new) or retired (old name -> None): configs written before, such as
+    # a run folder's config.yaml, still load (repro.config reads them under the current names)
+    FORMER_PARAMS: dict = {}
     # the range of `decode`'s output; generate maps it to [0, 1]
     output_range = (0.0, 1.0)
     uses_labels = False

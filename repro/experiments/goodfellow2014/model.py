@@ -19,13 +19,13 @@ import tensorflow as tf
 from keras import layers, ops
 
 from repro.config import EVAL_SEED, ConfigError, Field, parse_sigmas
-from repro.models.base import GenerativeModel
 from repro.models.losses import bce_from_logits
 from repro.models.initializers import LayerSeeds, SparseInit
 from repro.models.maxout import Maxout
 from repro.models.replica import ReplicaDropout, own_rows, replicas, scale_for_replicas
 from repro.models.schedules import DividedEveryStep, LinearMomentum, ScheduledMomentumSGD
 from repro.models.precision import gradients, inner, loss_scaled
+from repro.models.tracked import TrackedModel
 
 SQRT3 = math.sqrt(3.0)
 
@@ -53,8 +53,9 @@ def scheduled_sgd(p, steps_per_epoch, player):
         name=f"{player}_optimizer")
 
 
-class AdversarialNets(GenerativeModel):
+class AdversarialNets(TrackedModel):
     supports_multiworker = True  # noise for the global batch, losses scaled over replicas (tests/test_distribute.py)
+    tracked = ("d_loss", "g_loss", "d_real", "d_fake")
     PARAMS = {
         "noise_dim": Field(100, int, lo=1),
         "noise": Field("uniform_sqrt3", str, choices=("uniform_sqrt3", "gaussian")),
@@ -136,11 +137,6 @@ class AdversarialNets(GenerativeModel):
         # the Parzen protocol needs pixels in [0, 1] (MNIST, TFD); GCN'd CIFAR-10 has none (the paper reports none)
         self.parzen = cfg["data"]["gcn_scale"] is None
         self.noise_seed = keras.random.SeedGenerator(self.seed + 100)
-        self.trackers = {n: keras.metrics.Mean(name=n) for n in ("d_loss", "g_loss", "d_real", "d_fake")}
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
 
     def to_unit(self, x):
         if self.cfg["data"]["gcn_scale"] is None:
@@ -228,11 +224,8 @@ class AdversarialNets(GenerativeModel):
             for chunk in ops.split(real, p["k"], axis=0):
                 d_loss, logits_real, logits_fake = self._d_step(chunk)
             g_loss = self._g_step(ops.shape(real)[0] // p["k"])
-        self.trackers["d_loss"].update_state(d_loss)
-        self.trackers["g_loss"].update_state(g_loss)
-        self.trackers["d_real"].update_state(ops.mean(ops.sigmoid(ops.cast(logits_real, "float32"))))
-        self.trackers["d_fake"].update_state(ops.mean(ops.sigmoid(ops.cast(logits_fake, "float32"))))
-        logs = {n: t.result() for n, t in self.trackers.items()}
+        logs = self.track(d_loss=d_loss, g_loss=g_loss, d_real=ops.mean(ops.sigmoid(ops.cast(logits_real, "float32"))),
+                          d_fake=ops.mean(ops.sigmoid(ops.cast(logits_fake, "float32"))))
         logs["lr"] = self.d_optimizer.learning_rate
         logs["momentum"] = inner(self.d_optimizer).current_momentum()
         return logs

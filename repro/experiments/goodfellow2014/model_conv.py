@@ -21,7 +21,7 @@ from keras import layers, ops
 
 from repro.models.initializers import LayerSeeds
 from repro.config import ConfigError, Field
-from repro.models.base import GenerativeModel
+from repro.models.tracked import TrackedModel
 from repro.experiments.goodfellow2014.model import AdversarialNets, check_generator_and_updates, scheduled_sgd
 from repro.models.maxout import Maxout
 from repro.models.replica import ReplicaDropout
@@ -120,7 +120,7 @@ class AdversarialNetsConv(AdversarialNets):
                               "convolutional D layer; their lengths differ.")
 
     def __init__(self, cfg, image_shape=(32, 32, 3), pixel_mean=None, steps_per_epoch=None, **kwargs):
-        GenerativeModel.__init__(self, cfg, image_shape, **kwargs)
+        TrackedModel.__init__(self, cfg, image_shape, **kwargs)  # not the MLP model's networks
         steps_per_epoch = steps_per_epoch or 500
         p = self.params
         dim = int(np.prod(image_shape))
@@ -166,4 +166,3 @@ class AdversarialNetsConv(AdversarialNets):
         self.g_optimizer = loss_scaled(scheduled_sgd(p, steps_per_epoch, "g"))
         self.parzen = cfg["data"]["gcn_scale"] is None
         self.noise_seed = keras.random.SeedGenerator(self.seed + 100)
-        self.trackers = {n: keras.metrics.Mean(name=n) for n in ("d_loss", "g_loss", "d_real", "d_fake")}

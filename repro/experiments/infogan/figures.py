@@ -120,7 +120,7 @@ def confusion_figure(summary, path, pair=(4, 9)):
     ax.set_xlabel("MNIST test digit")
     ax.set_ylabel("Q's category (→ Hungarian-matched digit)")
     fig.colorbar(im, ax=ax, fraction=0.046, label="share of the category's test images")
-    a, b = summary["recipe"].get("train_range") or [0, 55000]
+    a, b = summary["recipe"]["train_range"]
     ax.set_title(f"A typical {pair[0]}/{pair[1]}-merge failure: {summary['run']}, epoch {summary['epochs_trained']}"
                  f",\ntest error {100 * err['error']:.1f}% (train images {a:,}–{b - 1:,}); red: the Hungarian match "
                  "(% of row)", fontsize=7)
@@ -159,7 +159,7 @@ def _recipe_words(s):
 def mi_groups(summaries):
     """Runs drawn together: same profile, recipe, training images and length (a band never mixes lengths).
     [(profile, recipe, label, [summaries])]: 50-epoch runs first, runs on the released code's split first."""
-    from repro.experiments.infogan.report import OLD_SPLIT, train_range, variant
+    from repro.experiments.infogan.report import config_train_range, train_range, variant
 
     groups = {}
     for s in summaries:
@@ -174,7 +174,7 @@ def mi_groups(summaries):
         err = f"{errs[0]:.1f}%" if len(errs) == 1 else f"{min(errs):.1f}–{max(errs):.1f}%"
         recipe = f"{_recipe_words(members[0])}, training images {a:,}–{b - 1:,}"
         out.append((profile, recipe, f"{recipe}, {epochs} epochs, seed{'s' if len(members) > 1 else ''} {seeds} "
-                                     f"(test error {err})", members, ([a, b] == OLD_SPLIT, var != "", -epochs)))
+                                     f"(test error {err})", members, ([a, b] != config_train_range(), var != "", -epochs)))
     out.sort(key=lambda g: (g[0] != "paper", g[4]))
     return [g[:4] for g in out]
 

@@ -24,10 +24,10 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from repro.config import ConfigError, Field
-from repro.models.base import GenerativeModel
+from repro.config import Field, require_pixel_range
 from repro.models.losses import bce_from_logits
 from repro.models.precision import gradients, loss_scaled
+from repro.models.tracked import TrackedModel
 
 
 # Named recipes (model_params over paper_configs/infogan_mnist.yaml), each with its own seed screen and rows.
@@ -44,7 +44,7 @@ RECIPES = {
 }
 
 
-class InfoGAN(GenerativeModel):
+class InfoGAN(TrackedModel):
     PARAMS = {
         "noise_dim": Field(62, int, lo=0),
         "n_categories": Field(10, int, lo=2),
@@ -64,12 +64,12 @@ class InfoGAN(GenerativeModel):
         "learn_sigma": Field(False, bool),
     }
     parzen = False  # the InfoGAN paper reports no likelihood; its numbers are MI and the digit error
+    tracked = ("d_loss", "g_loss", "mi_cat", "cont_loss", "d_real", "d_fake")
 
     @staticmethod
     def check_config(cfg):
-        if cfg["data"]["pixel_range"] != "unit":
-            raise ConfigError("config key 'data.pixel_range' must be 'unit' for infogan: G ends in a sigmoid "
-                              "(the code's Bernoulli mean), so real images must be in [0, 1] too.")
+        require_pixel_range(cfg, "unit", "infogan", "G ends in a sigmoid (the code's Bernoulli mean), so real images "
+                                                    "must be in [0, 1] too.")
 
     def __init__(self, cfg, image_shape=(28, 28, 1), pixel_mean=None, steps_per_epoch=None, **kwargs):
         super().__init__(cfg, image_shape, **kwargs)
@@ -82,8 +82,6 @@ class InfoGAN(GenerativeModel):
         self.d_optimizer = loss_scaled(keras.optimizers.Adam(p["d_learning_rate"], name="d_optimizer", **adam))
         self.g_optimizer = loss_scaled(keras.optimizers.Adam(p["g_learning_rate"], name="g_optimizer", **adam))
         self.latent_seed = keras.random.SeedGenerator(self.seed + 100)
-        self.trackers = {n: keras.metrics.Mean(name=n)
-                         for n in ("d_loss", "g_loss", "mi_cat", "cont_loss", "d_real", "d_fake")}
 
     # --- networks -------------------------------------------------------------------------------
     def _dense(self, units, name):
@@ -218,16 +216,10 @@ class InfoGAN(GenerativeModel):
         g_vars = self.generator.trainable_variables
         self.g_optimizer.apply_gradients(zip(gradients(tape, g_loss, g_vars, self.g_optimizer), g_vars))
 
-        for name, value in (("d_loss", d_loss), ("g_loss", g_loss), ("mi_cat", mi_cat), ("cont_loss", cont_loss),
-                            ("d_real", ops.mean(ops.sigmoid(logit_real))), ("d_fake", ops.mean(ops.sigmoid(logit_fake)))):
-            self.trackers[name].update_state(value)
-        logs = {n: t.result() for n, t in self.trackers.items()}
+        logs = self.track(d_loss=d_loss, g_loss=g_loss, mi_cat=mi_cat, cont_loss=cont_loss,
+                          d_real=ops.mean(ops.sigmoid(logit_real)), d_fake=ops.mean(ops.sigmoid(logit_fake)))
         logs["mi_cat_step"] = mi_cat  # this step's estimate (the epoch mean is `mi_cat`)
         return logs
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
 
     # keys of history.csv that evaluate keeps in results/runs/*.json (the MI curve, Fig. 1)
     history_keys = ("mi_cat", "mi_cat_step", "cont_loss")

@@ -57,12 +57,15 @@ def variant(s) -> str:
                      for k in sorted(params) if params.get(k) != base.get(k))
 
 
-OLD_SPLIT = [0, 55000]  # what paper_configs/infogan_mnist.yaml trained on before the split fix (2026-12-02)
-
-
 def train_range(s):
-    """The training images of a run; summaries from before the split fix do not record it."""
-    return s["recipe"].get("train_range") or OLD_SPLIT
+    """The training images of a run: [start, stop) of MNIST's training split."""
+    return s["recipe"]["train_range"]
+
+
+@lru_cache(maxsize=None)
+def config_train_range() -> list:
+    """The training images of paper_configs/infogan_mnist.yaml now (the released code's split)."""
+    return load_config(CONFIG_PATH)["data"]["train_range"]
 
 
 @lru_cache(maxsize=None)
@@ -154,8 +157,10 @@ def infogan_section(results_dir):
         pre += (f"{n_epochs}-epoch runs, apart from the {profile} profile's {_profile_epochs(profile)}-epoch ones; "
                 if other else "")
         pre += f"variant {var} (not the code's recipe); " if var else ""
-        if any(train_range(s) == OLD_SPLIT for s in done):
-            pre += "trained on images 0–54,999 (before the split fix; the code trained on 5,000–59,999); "
+        other_split = [train_range(s) for s in done if train_range(s) != config_train_range()]
+        if other_split:
+            (a, b), (c, d) = other_split[0], config_train_range()
+            pre += f"trained on images {a:,}–{b - 1:,} (before the split fix; the code trained on {c:,}–{d - 1:,}); "
         rows.append(row(f"infogan.mi_lower_bound.{key}", src_mi, f">= {MI_TARGET}", round(mi_m, 3),
                         f">= {MI_TARGET} (mean of seeds)", "PASS" if mi_m >= MI_TARGET else "FAIL",
                         f"{pre}{few}seeds {seeds}: {', '.join(f'{x:.3f}' for x in mis)}"

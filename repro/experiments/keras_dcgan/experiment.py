@@ -21,6 +21,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from repro.config import EVAL_SEED
 from repro.io import atomic_write_bytes, atomic_write_text
 from repro.plotting import FIG_SEED, full_grid_shape, save, tile
 from repro.results import load_runs, read_done, row
@@ -32,7 +33,6 @@ EVOLUTION = (("10-8", "start", 0), ("10-9", "400 iterations", 400), ("10-10", "1
              ("10-11", "20 epochs", 20 * PAPER_STEPS_PER_EPOCH), ("10-12", "end", PAPER_STEPS))
 FIXED_NOISE_SEED, GRID = 1234, 128  # the original's grids show one batch: 128 images
 MONITOR_SEED, NICE_FRACTION = 4321, 20  # nice samples during training: classifier_samples / 20 (each costs 20 fakes)
-EVAL_SEED = 2014
 MNIST_TEST_SHARE_OF_ONES = 1135 / 10000  # digit 1 in the MNIST test set
 
 

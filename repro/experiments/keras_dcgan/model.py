@@ -25,9 +25,9 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from repro.config import Field
-from repro.models.base import GenerativeModel
+from repro.config import Field, require_pixel_range
 from repro.models.precision import gradients, loss_scaled
+from repro.models.tracked import TrackedModel
 
 G_PARAMS, D_PARAMS = 6_763_777, 3_485_441  # docs/references.md §3
 BCE_EPSILON = 1e-7  # Keras' clipping of probabilities in binary_crossentropy
@@ -102,7 +102,7 @@ def keras_bce(prob, target):
     return -ops.mean(target * ops.log(p) + (1.0 - target) * ops.log(1.0 - p))
 
 
-class KerasDCGAN(GenerativeModel):
+class KerasDCGAN(TrackedModel):
     PARAMS = {
         "noise_dim": Field(100, int, lo=1),
         "learning_rate": Field(0.0005, float, lo=0.0),
@@ -118,14 +118,12 @@ class KerasDCGAN(GenerativeModel):
         "nice_batch": Field(128, int, lo=1, doc="--nice ranks nice_factor x nice_batch fakes per group"),
     }
     output_range = (-1.0, 1.0)
+    tracked = ("d_loss", "g_loss", "d_real", "d_fake")
 
     @staticmethod
     def check_config(cfg):
-        from repro.config import ConfigError
-
-        if cfg["data"]["pixel_range"] != "symmetric":
-            raise ConfigError("config key 'data.pixel_range' must be 'symmetric' for keras_dcgan: its tanh G makes "
-                              "images in [-1, 1], so the real images must be in [-1, 1] too.")
+        require_pixel_range(cfg, "symmetric", "keras_dcgan", "its tanh G makes images in [-1, 1], so the real images "
+                                                             "must be in [-1, 1] too.")
 
     def __init__(self, cfg, image_shape=(28, 28, 1), pixel_mean=None, steps_per_epoch=None, **kwargs):
         super().__init__(cfg, image_shape, **kwargs)
@@ -139,12 +137,7 @@ class KerasDCGAN(GenerativeModel):
 
         self.d_optimizer, self.g_optimizer = loss_scaled(sgd("d_optimizer")), loss_scaled(sgd("g_optimizer"))
         self.noise_seed = keras.random.SeedGenerator(self.seed + 100)
-        self.trackers = {n: keras.metrics.Mean(name=n) for n in ("d_loss", "g_loss", "d_real", "d_fake")}
         self.run_dir = None
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
 
     def noise(self, n):
         return keras.random.uniform((n, self.params["noise_dim"]), -1.0, 1.0, seed=self.noise_seed)
@@ -174,10 +167,7 @@ class KerasDCGAN(GenerativeModel):
         self.g_optimizer.apply_gradients(zip(gradients(tape, g_loss, g_vars, self.g_optimizer), g_vars))
 
         d_prob = ops.cast(d_prob, "float32")
-        for name, value in (("d_loss", d_loss), ("g_loss", g_loss), ("d_real", ops.mean(d_prob[:n])),
-                            ("d_fake", ops.mean(d_prob[n:]))):
-            self.trackers[name].update_state(value)
-        logs = {k: t.result() for k, t in self.trackers.items()}
+        logs = self.track(d_loss=d_loss, g_loss=g_loss, d_real=ops.mean(d_prob[:n]), d_fake=ops.mean(d_prob[n:]))
         # this step's own losses (the trackers average over the epoch): the per-step curve of Fig. 10-7
         logs.update(d_loss_step=d_loss, g_loss_step=g_loss)
         return logs

@@ -22,11 +22,10 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from repro.config import ConfigError, Field
-from repro.models.base import GenerativeModel
+from repro.config import EVAL_SEED, ConfigError, Field
 from repro.models.initializers import LayerSeeds
+from repro.models.tracked import TrackedModel
 
-EVAL_SEED = 2014  # the samples evaluate scores (the same seed as the suite's evaluation engine)
 LN2 = math.log(2.0)
 
 
@@ -107,7 +106,7 @@ def per_image_nll(x, logits):
     return ops.sum(ops.reshape(per_pixel_nll(x, logits), (ops.shape(x)[0], -1)), axis=-1)
 
 
-class PixelCNN(GenerativeModel):
+class PixelCNN(TrackedModel):
     PARAMS = {
         "hidden": Field(32, int, lo=1, doc="h: the residual blocks' inner layers have h feature maps, the rest 2h"),
         "residual_blocks": Field(12, int, lo=0),
@@ -120,7 +119,7 @@ class PixelCNN(GenerativeModel):
         "reported_nll": Field(81.30, float, doc="the paper's test NLL (nats) the exact NLL is compared with"),
         "nll_tolerance": Field(1.0, float, lo=0.0, doc="PASS when |test NLL - reported_nll| <= this (nats)"),
     }
-    history_keys = ("loss", "nll", "bits_per_dim")
+    history_keys = tracked = ("loss", "nll", "bits_per_dim")
 
     @staticmethod
     def check_config(cfg):
@@ -139,12 +138,7 @@ class PixelCNN(GenerativeModel):
         self.nll_optimizer = (keras.optimizers.Adam(p["learning_rate"]) if p["optimizer"] == "adam"
                               else keras.optimizers.RMSprop(p["learning_rate"]))
         self.dim = int(np.prod(self.image_shape))
-        self.trackers = {n: keras.metrics.Mean(name=n) for n in self.history_keys}
         self._samples = {}
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
 
     @classmethod
     def make_dataset(cls, cfg, splits, batch, steps_per_epoch, start_epoch=0):
@@ -170,9 +164,7 @@ class PixelCNN(GenerativeModel):
             loss = ops.mean(nll)
         variables = self.net.trainable_variables
         self.nll_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
-        for name, value in (("loss", loss), ("nll", loss), ("bits_per_dim", loss / (self.dim * LN2))):
-            self.trackers[name].update_state(value)
-        return {n: t.result() for n, t in self.trackers.items()}
+        return self.track(loss=loss, nll=loss, bits_per_dim=loss / (self.dim * LN2))
 
     def build_all(self):
         self.nll_optimizer.build(self.net.trainable_variables)

@@ -17,31 +17,26 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from repro.config import ConfigError, Field
-from repro.experiments.seed_models.vae import EVAL_SEED, DecodesStandardNormal, bernoulli_log_likelihood, mlp
+from repro.config import EVAL_SEED, Field, positive_ints, require_pixel_range
+from repro.experiments.seed_models.vae import DecodesStandardNormal, bernoulli_log_likelihood, mlp
 from repro.models.precision import gradients, loss_scaled
 
 
 class Autoencoder(DecodesStandardNormal):
     PARAMS = {
         "latent_dim": Field(20, int, lo=1),
-        "hidden": Field([500], list, doc="hidden layer sizes of the encoder; the decoder mirrors them"),
+        "hidden": positive_ints([500], doc="hidden layer sizes of the encoder; the decoder mirrors them"),
         "activation": Field("tanh", str, choices=("tanh", "relu", "softplus")),
         "loss": Field("bernoulli", str, choices=("bernoulli", "squared_error")),
         "learning_rate": Field(1e-3, float, lo=0.0),
     }
-    history_keys = ("loss",)
+    history_keys = tracked = ("loss",)
     # its N(0, I) "samples" are a probe of the latent space, not a model of the data: no Parzen estimate
     parzen = False
 
     @staticmethod
     def check_config(cfg):
-        if cfg["data"]["pixel_range"] != "unit":
-            raise ConfigError("config key 'data.pixel_range' must be 'unit' for the autoencoder: its sigmoid output "
-                              "reconstructs pixels in [0, 1].")
-        if not cfg["model_params"]["hidden"] or not all(isinstance(u, int) and u > 0
-                                                        for u in cfg["model_params"]["hidden"]):
-            raise ConfigError("config key 'model_params.hidden' must be a non-empty list of positive integers.")
+        require_pixel_range(cfg, "unit", "the autoencoder", "its sigmoid output reconstructs pixels in [0, 1].")
 
     def __init__(self, cfg, image_shape=(28, 28, 1), pixel_mean=None, steps_per_epoch=None, **kwargs):
         super().__init__(cfg, image_shape, **kwargs)
@@ -51,11 +46,6 @@ class Autoencoder(DecodesStandardNormal):
         self.encoder = mlp(p["hidden"], p["activation"], self.latent_dim, "encoder", self.seed)
         self.decoder = mlp(p["hidden"][::-1], p["activation"], self.dim, "decoder", self.seed + 1)
         self.ae_optimizer = loss_scaled(keras.optimizers.Adam(p["learning_rate"]))
-        self.loss_tracker = keras.metrics.Mean(name="loss")
-
-    @property
-    def metrics(self):
-        return [self.loss_tracker]
 
     def reconstruction_loss(self, x, logits):
         """Per-image loss, summed over pixels (nats for the Bernoulli loss)."""
@@ -70,8 +60,7 @@ class Autoencoder(DecodesStandardNormal):
             loss = ops.mean(self.reconstruction_loss(x, logits))
         variables = self.encoder.trainable_variables + self.decoder.trainable_variables
         self.ae_optimizer.apply_gradients(zip(gradients(tape, loss, variables, self.ae_optimizer), variables))
-        self.loss_tracker.update_state(loss)
-        return {"loss": self.loss_tracker.result()}
+        return self.track(loss=loss)
 
     def build_all(self):
         self.encoder.build((None, self.dim))

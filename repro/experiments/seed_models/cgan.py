@@ -20,13 +20,12 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from repro.models.initializers import LayerSeeds
-from repro.config import ConfigError, Field
-from repro.models.base import GenerativeModel
-from repro.models.losses import bce_from_logits
-from repro.models.precision import gradients, loss_scaled
+from repro.config import EVAL_SEED, Field, positive_ints, require_pixel_range
 from repro.experiments.seed_models.monitor import monitor_callbacks, monitor_metrics
-from repro.experiments.seed_models.vae import EVAL_SEED
+from repro.models.losses import bce_from_logits
+from repro.models.mlp import per_layer_initializer
+from repro.models.precision import gradients, loss_scaled
+from repro.models.tracked import TrackedModel
 
 N_CLASSES = 10
 
@@ -57,8 +56,7 @@ def conditional_mlp(input_dim, hidden, out_units, label_mode, embedding_dim, lea
     """A functional MLP taking [features, label]: the label is mapped by LabelInput and concatenated."""
     features, label = keras.Input((input_dim,)), keras.Input((), dtype="int32")
     h = layers.Concatenate()([features, LabelInput(label_mode, embedding_dim, seed)(label)])
-    seeds = LayerSeeds(seed + 7)  # fresh numbers for every layer (the label embedding has `seed` itself)
-    init = lambda: keras.initializers.GlorotUniform(seed=seeds())  # noqa: E731
+    init = per_layer_initializer(seed=seed + 7)  # glorot-uniform (the label embedding has `seed` itself)
     for i, units in enumerate(hidden):
         h = layers.Dense(units, kernel_initializer=init())(h)
         if batchnorm:
@@ -70,34 +68,30 @@ def conditional_mlp(input_dim, hidden, out_units, label_mode, embedding_dim, lea
     return keras.Model([features, label], out, name=name)
 
 
-class ConditionalGAN(GenerativeModel):
+class ConditionalGAN(TrackedModel):
     PARAMS = {
         "noise_dim": Field(100, int, lo=1),
         "label_input": Field("embedding", str, choices=("embedding", "onehot")),
         "embedding_dim": Field(10, int, lo=1, doc="size of the learned label embedding (label_input: embedding)"),
-        "g_hidden": Field([256, 512, 1024], list),
+        "g_hidden": positive_ints([256, 512, 1024]),
         "g_batchnorm": Field(True, bool),
-        "d_hidden": Field([512, 512, 512], list),
+        "d_hidden": positive_ints([512, 512, 512]),
         "d_dropout": Field(0.4, float, lo=0.0, hi=0.9),
         "leaky_slope": Field(0.2, float, lo=0.0, hi=1.0),
         "learning_rate": Field(2e-4, float, lo=0.0),
         "beta_1": Field(0.5, float, lo=0.0, hi=1.0),
         "monitor_samples": Field(2000, int, lo=100, doc="label-balanced samples kept per epoch for the classifier"),
-        "monitor_every": Field(1, int, lo=0, doc="epochs between kept samples (0: never)"),
+        "keep_samples_every": Field(1, int, lo=0, doc="epochs between kept samples (0: never)"),
     }
+    FORMER_PARAMS = {"monitor_every": "keep_samples_every"}
     uses_labels = True
     output_range = (-1.0, 1.0)
-    history_keys = ("d_loss", "g_loss", "d_real", "d_fake")
+    history_keys = tracked = ("d_loss", "g_loss", "d_real", "d_fake")
 
     @staticmethod
     def check_config(cfg):
-        if cfg["data"]["pixel_range"] != "symmetric":
-            raise ConfigError("config key 'data.pixel_range' must be 'symmetric' for the conditional GAN: its "
-                              "generator ends in tanh, so real images must be in [-1, 1] too.")
-        for key in ("g_hidden", "d_hidden"):
-            units = cfg["model_params"][key]
-            if not units or not all(isinstance(u, int) and u > 0 for u in units):
-                raise ConfigError(f"config key 'model_params.{key}' must be a non-empty list of positive integers.")
+        require_pixel_range(cfg, "symmetric", "the conditional GAN", "its generator ends in tanh, so real images "
+                                                                     "must be in [-1, 1] too.")
 
     def __init__(self, cfg, image_shape=(28, 28, 1), pixel_mean=None, steps_per_epoch=None, **kwargs):
         super().__init__(cfg, image_shape, **kwargs)
@@ -113,11 +107,6 @@ class ConditionalGAN(GenerativeModel):
         self.g_optimizer = loss_scaled(keras.optimizers.Adam(p["learning_rate"], beta_1=p["beta_1"],
                                                                name="g_optimizer"))
         self.noise_seed = keras.random.SeedGenerator(self.seed + 100)
-        self.trackers = {n: keras.metrics.Mean(name=n) for n in self.history_keys}
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
 
     def training_callbacks(self, run_dir):
         return monitor_callbacks(self.params, run_dir)
@@ -143,10 +132,8 @@ class ConditionalGAN(GenerativeModel):
             g_loss = bce_from_logits(self.discriminator([self.generator([z, y], training=True), y], training=True), 1)
         g_vars = self.generator.trainable_variables
         self.g_optimizer.apply_gradients(zip(gradients(tape, g_loss, g_vars, self.g_optimizer), g_vars))
-        for name, value in (("d_loss", d_loss), ("g_loss", g_loss), ("d_real", ops.mean(ops.sigmoid(logits_real))),
-                            ("d_fake", ops.mean(ops.sigmoid(logits_fake)))):
-            self.trackers[name].update_state(value)
-        return {n: t.result() for n, t in self.trackers.items()}
+        return self.track(d_loss=d_loss, g_loss=g_loss, d_real=ops.mean(ops.sigmoid(logits_real)),
+                          d_fake=ops.mean(ops.sigmoid(logits_fake)))
 
     def build_all(self):
         self.d_optimizer.build(self.discriminator.trainable_variables)

@@ -36,9 +36,9 @@ class SampleMonitor(keras.callbacks.Callback):
 
 
 def monitor_callbacks(params, run_dir):
-    """The SampleMonitor of a model whose params carry monitor_samples / monitor_every (none when every is 0)."""
-    return [SampleMonitor(Path(run_dir) / "monitor", params["monitor_samples"], params["monitor_every"])] \
-        if params["monitor_every"] else []
+    """The SampleMonitor of a model whose params carry monitor_samples / keep_samples_every (none when every is 0)."""
+    return [SampleMonitor(Path(run_dir) / "monitor", params["monitor_samples"], params["keep_samples_every"])] \
+        if params["keep_samples_every"] else []
 
 
 def monitor_metrics(folder, data_dir=None):

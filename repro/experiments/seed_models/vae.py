@@ -19,15 +19,14 @@ import math
 import keras
 import numpy as np
 import tensorflow as tf
-from keras import layers, ops
+from keras import ops
 
-from repro.models.initializers import LayerSeeds
-from repro.config import ConfigError, Field
-from repro.models.base import GenerativeModel
+from repro.config import EVAL_SEED, Field, positive_ints, require_pixel_range
+from repro.models.mlp import dense_mlp
 from repro.models.precision import gradients, loss_scaled
+from repro.models.tracked import TrackedModel
 
 LOG_2PI = math.log(2.0 * math.pi)
-EVAL_SEED = 2014
 
 
 def kl_closed_form(mean, logvar):
@@ -49,13 +48,11 @@ def standard_normal_log_density(z):
 
 
 def mlp(units, activation, out_units, name, seed):
-    seeds = LayerSeeds(seed)  # fresh numbers for every layer
-    init = lambda: keras.initializers.GlorotUniform(seed=seeds())  # noqa: E731
-    return keras.Sequential([layers.Dense(u, activation=activation, kernel_initializer=init()) for u in units]
-                            + [layers.Dense(out_units, kernel_initializer=init(), dtype="float32")], name=name)
+    """The encoder or decoder MLP of the VAE and the autoencoder (glorot-uniform kernels, linear output)."""
+    return dense_mlp(units, out_units, seed=seed, name=name, activation=activation)
 
 
-class DecodesStandardNormal(GenerativeModel):
+class DecodesStandardNormal(TrackedModel):
     """Sampling shared by the VAE and the autoencoder: z ~ N(0, I) through a decoder whose sigmoid is the mean image
     (`self.decoder`, `self.latent_dim`); `generate` returns the decoder's mean image and the codes."""
 
@@ -73,7 +70,7 @@ class DecodesStandardNormal(GenerativeModel):
 class VariationalAutoencoder(DecodesStandardNormal):
     PARAMS = {
         "latent_dim": Field(2, int, lo=1),
-        "hidden": Field([500], list, doc="hidden layer sizes of the encoder; the decoder mirrors them"),
+        "hidden": positive_ints([500], doc="hidden layer sizes of the encoder; the decoder mirrors them"),
         "activation": Field("tanh", str, choices=("tanh", "relu", "softplus")),
         "decoder": Field("bernoulli", str, choices=("bernoulli", "gaussian")),
         "gaussian_sigma": Field(0.1, float, lo=1e-3, doc="std of the Gaussian decoder (decoder: gaussian)"),
@@ -81,16 +78,12 @@ class VariationalAutoencoder(DecodesStandardNormal):
         "learning_rate": Field(1e-3, float, lo=0.0),
         "iw_samples": Field(100, int, lo=1, doc="k of the importance-weighted log-likelihood estimate"),
     }
-    history_keys = ("loss", "elbo", "reconstruction", "kl")
+    history_keys = tracked = ("loss", "elbo", "reconstruction", "kl")
 
     @staticmethod
     def check_config(cfg):
-        if cfg["data"]["pixel_range"] != "unit":
-            raise ConfigError("config key 'data.pixel_range' must be 'unit' for the VAE: its decoder models pixels "
-                              "in [0, 1] (Bernoulli means / sigmoid Gaussian means).")
-        if not cfg["model_params"]["hidden"] or not all(isinstance(u, int) and u > 0
-                                                        for u in cfg["model_params"]["hidden"]):
-            raise ConfigError("config key 'model_params.hidden' must be a non-empty list of positive integers.")
+        require_pixel_range(cfg, "unit", "the VAE", "its decoder models pixels in [0, 1] (Bernoulli means / sigmoid "
+                                                    "Gaussian means).")
 
     def __init__(self, cfg, image_shape=(28, 28, 1), pixel_mean=None, steps_per_epoch=None, **kwargs):
         super().__init__(cfg, image_shape, **kwargs)
@@ -104,11 +97,6 @@ class VariationalAutoencoder(DecodesStandardNormal):
         self.elbo_optimizer = loss_scaled(keras.optimizers.Adam(lr) if p["optimizer"] == "adam"
                                           else keras.optimizers.Adagrad(lr, initial_accumulator_value=0.01))
         self.noise_seed = keras.random.SeedGenerator(self.seed + 100)
-        self.trackers = {n: keras.metrics.Mean(name=n) for n in self.history_keys}
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
 
     def encode(self, x, training=False):
         h = self.encoder(x, training=training)
@@ -130,10 +118,7 @@ class VariationalAutoencoder(DecodesStandardNormal):
             loss = ops.mean(kl - reconstruction)  # the negative ELBO, per image
         variables = self.encoder.trainable_variables + self.decoder.trainable_variables
         self.elbo_optimizer.apply_gradients(zip(gradients(tape, loss, variables, self.elbo_optimizer), variables))
-        for name, value in (("loss", loss), ("elbo", -loss), ("reconstruction", ops.mean(reconstruction)),
-                            ("kl", ops.mean(kl))):
-            self.trackers[name].update_state(value)
-        return {n: t.result() for n, t in self.trackers.items()}
+        return self.track(loss=loss, elbo=-loss, reconstruction=ops.mean(reconstruction), kl=ops.mean(kl))
 
     def build_all(self):
         self.encoder.build((None, self.dim))

@@ -20,29 +20,25 @@ from pathlib import Path
 import keras
 import numpy as np
 import tensorflow as tf
-from keras import layers, ops
+from keras import ops
 
-from repro.models.initializers import LayerSeeds
-from repro.config import ConfigError, Field
-from repro.models.base import GenerativeModel
-from repro.models.precision import gradients, loss_scaled
+from repro.config import EVAL_SEED, Field, positive_ints, require_pixel_range
 from repro.experiments.seed_models.monitor import monitor_callbacks, monitor_metrics
+from repro.models.mlp import dense_mlp
+from repro.models.precision import gradients, loss_scaled
+from repro.models.tracked import TrackedModel
 
 
 def relu_mlp(input_dim, hidden, out_units, out_activation, name, seed):
-    seeds = LayerSeeds(seed)  # fresh numbers for every layer
-    init = lambda: keras.initializers.GlorotUniform(seed=seeds())  # noqa: E731
-    return keras.Sequential([keras.Input((input_dim,))]
-                            + [layers.Dense(u, activation="relu", kernel_initializer=init()) for u in hidden]
-                            + [layers.Dense(out_units, activation=out_activation, kernel_initializer=init(),
-                                            dtype="float32")], name=name)
+    return dense_mlp(hidden, out_units, seed=seed, name=name, activation="relu", out_activation=out_activation,
+                     input_dim=input_dim)
 
 
-class WassersteinGAN(GenerativeModel):
+class WassersteinGAN(TrackedModel):
     PARAMS = {
         "noise_dim": Field(100, int, lo=1),
-        "g_hidden": Field([512, 512, 512], list),
-        "critic_hidden": Field([512, 512, 512], list),
+        "g_hidden": positive_ints([512, 512, 512]),
+        "critic_hidden": positive_ints([512, 512, 512]),
         "g_output": Field("linear", str, choices=("linear", "tanh")),
         "clip": Field(0.01, float, lo=0.0, doc="c: critic weights are clipped to [-c, c]"),
         "n_critic": Field(5, int, lo=1),
@@ -50,20 +46,16 @@ class WassersteinGAN(GenerativeModel):
         "rmsprop_rho": Field(0.99, float, lo=0.0, hi=1.0),
         "rmsprop_epsilon": Field(1e-8, float, lo=0.0),
         "monitor_samples": Field(2000, int, lo=100, doc="samples kept per epoch for the classifier metrics"),
-        "monitor_every": Field(1, int, lo=0, doc="epochs between kept samples (0: never)"),
+        "keep_samples_every": Field(1, int, lo=0, doc="epochs between kept samples (0: never)"),
     }
+    FORMER_PARAMS = {"monitor_every": "keep_samples_every"}
     output_range = (-1.0, 1.0)
-    history_keys = ("wasserstein", "critic_loss", "g_loss")
+    history_keys = tracked = ("wasserstein", "critic_loss", "g_loss")
 
     @staticmethod
     def check_config(cfg):
-        if cfg["data"]["pixel_range"] != "symmetric":
-            raise ConfigError("config key 'data.pixel_range' must be 'symmetric' for the WGAN: its samples are "
-                              "read as images in [-1, 1] (tanh or linear output), so real images must be too.")
-        for key in ("g_hidden", "critic_hidden"):
-            units = cfg["model_params"][key]
-            if not units or not all(isinstance(u, int) and u > 0 for u in units):
-                raise ConfigError(f"config key 'model_params.{key}' must be a non-empty list of positive integers.")
+        require_pixel_range(cfg, "symmetric", "the WGAN", "its samples are read as images in [-1, 1] (tanh or "
+                                                          "linear output), so real images must be too.")
 
     @staticmethod
     def batches_per_step(cfg):
@@ -85,11 +77,6 @@ class WassersteinGAN(GenerativeModel):
         self.critic_optimizer = loss_scaled(rmsprop("critic_optimizer"))
         self.g_optimizer = loss_scaled(rmsprop("g_optimizer"))
         self.noise_seed = keras.random.SeedGenerator(self.seed + 100)
-        self.trackers = {n: keras.metrics.Mean(name=n) for n in ("wasserstein", "critic_loss", "g_loss")}
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
 
     def training_callbacks(self, run_dir):
         return monitor_callbacks(self.params, run_dir)
@@ -121,9 +108,7 @@ class WassersteinGAN(GenerativeModel):
                                            training=True))
         variables = self.generator.trainable_variables
         self.g_optimizer.apply_gradients(zip(gradients(tape, g_loss, variables, self.g_optimizer), variables))
-        for name, value in (("wasserstein", estimate), ("critic_loss", -estimate), ("g_loss", g_loss)):
-            self.trackers[name].update_state(value)
-        return {n: t.result() for n, t in self.trackers.items()}
+        return self.track(wasserstein=estimate, critic_loss=-estimate, g_loss=g_loss)
 
     def build_all(self):
         self.critic_optimizer.build(self.critic.trainable_variables)
@@ -138,7 +123,6 @@ class WassersteinGAN(GenerativeModel):
 
     def extra_metrics(self, splits, data_dir=None) -> dict:
         from repro.metrics.classifier import sample_metrics
-        from repro.experiments.seed_models.vae import EVAL_SEED
 
         images = self.generate(self.cfg["eval"]["classifier_samples"], seed=EVAL_SEED)["images"]
         critic_weights = np.concatenate([keras.ops.convert_to_numpy(v).ravel() for v in self.critic.trainable_variables])

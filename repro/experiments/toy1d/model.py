@@ -23,24 +23,24 @@ import math
 import keras
 import numpy as np
 import tensorflow as tf
-from keras import layers, ops
+from keras import ops
 
-from repro.models.initializers import LayerSeeds
-from repro.config import ConfigError, Field
+from repro.config import ConfigError, Field, positive_ints
 from repro.data import Splits
-from repro.models.base import GenerativeModel
+from repro.models.mlp import dense_mlp
 from repro.models.precision import gradients, loss_scaled
+from repro.models.tracked import TrackedModel
 
 LOG4 = math.log(4.0)
 JSD_MONITOR_POINTS = 100_000  # quantiles of the prior mapped through G after every epoch: p_g for history's "jsd"
 SNAPSHOTS = ("start", "pretrained")  # the two states kept inside the model; the third (end) is the model itself
 
 
-class Toy1DGAN(GenerativeModel):
+class Toy1DGAN(TrackedModel):
     PARAMS = {
         "mu": Field(-1.0, float, doc="mean of the data distribution"),
         "sigma": Field(1.0, float, lo=1e-6, doc="standard deviation of the data distribution"),
-        "hidden": Field([6, 5], list, doc="hidden units of both MLPs"),
+        "hidden": positive_ints([6, 5], doc="hidden units of both MLPs"),
         "init_stddev": Field(1.0, float, lo=0.0, doc="weights ~ N(0, init_stddev^2); biases 0"),
         "g_scale": Field(5.0, float, lo=0.0, doc="G's tanh output is multiplied by this; the x grid spans it"),
         "g_output": Field("scaled_tanh", str, choices=("scaled_tanh", "linear"),
@@ -64,11 +64,12 @@ class Toy1DGAN(GenerativeModel):
                                                      "training of a fresh D; doubled until its loss settles"),
         "theory_d_max_steps": Field(96000, int, lo=1, doc="fixed-G check: the longest training tried; if the loss "
                                                           "has not settled by then, the row says not converged"),
-        "theory_d_hidden": Field([32, 32], list, doc="fixed-G check: the fresh D's hidden units"),
-        "theory_batch": Field(1000, int, lo=1, doc="unused: the fixed-G D trains on quadrature"),
+        "theory_d_hidden": positive_ints([32, 32], doc="fixed-G check: the fresh D's hidden units"),
     }
+    FORMER_PARAMS = {"theory_batch": None}  # never used: the fixed-G D trains on quadrature
     parzen = False
     history_keys = ("jsd",)
+    tracked = ("d_loss", "g_loss", "d_real", "d_fake", "value", "pretrain_mse")
 
     @staticmethod
     def check_config(cfg):
@@ -76,10 +77,6 @@ class Toy1DGAN(GenerativeModel):
         if cfg["data"]["dataset"] != "gaussian1d":
             raise ConfigError(f"model 'toy1d' trains on data.dataset: gaussian1d (N(mu, sigma) in 1-D), not "
                               f"{cfg['data']['dataset']!r}.")
-        for key in ("hidden", "theory_d_hidden"):
-            if not p[key] or not all(isinstance(u, int) and u > 0 for u in p[key]):
-                raise ConfigError(f"config key 'model_params.{key}' must be a non-empty list of positive integers; "
-                                  f"got {p[key]!r}.")
         t = cfg["train"]
         total = t["epochs"] * (t["steps_per_epoch"] or 0)
         if not t["steps_per_epoch"]:
@@ -115,10 +112,9 @@ class Toy1DGAN(GenerativeModel):
         p = self.params
 
         def mlp(name, seed, output):
-            seeds = LayerSeeds(seed)  # fresh numbers for every layer
-            init = lambda: keras.initializers.RandomNormal(0.0, p["init_stddev"], seed=seeds())  # noqa: E731
-            net = [keras.Input((1,))] + [layers.Dense(u, "tanh", kernel_initializer=init()) for u in p["hidden"]]
-            return keras.Sequential(net + [layers.Dense(1, output, kernel_initializer=init())], name=name)
+            return dense_mlp(p["hidden"], 1, seed=seed, name=name, activation="tanh", out_activation=output,
+                             input_dim=1, out_dtype=None, initializer=keras.initializers.RandomNormal, mean=0.0,
+                             stddev=p["init_stddev"])
 
         # G: tanh output scaled to [-g_scale, g_scale] or linear; D: tanh (clipped later) or a logit for the sigmoid
         self.generator = mlp("generator", self.seed, "tanh" if p["g_output"] == "scaled_tanh" else None)
@@ -143,12 +139,6 @@ class Toy1DGAN(GenerativeModel):
                                       name="snapshot_d")
         self.snap_g = self.add_weight(shape=(len(SNAPSHOTS), p["z_grid_points"]), initializer="zeros",
                                       trainable=False, name="snapshot_g")
-        self.trackers = {n: keras.metrics.Mean(name=n) for n in
-                         ("d_loss", "g_loss", "d_real", "d_fake", "value", "pretrain_mse")}
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
 
     def d_prob(self, x):
         """D(x) as a probability."""
@@ -237,10 +227,8 @@ class Toy1DGAN(GenerativeModel):
         mse, d_loss, g_loss, d_real, d_fake = tf.cond(self.step.value < pre, lambda: self.pretrain_step(x),
                                                       lambda: self.gan_step(x))
         self.step.assign_add(1)
-        for name, v in (("pretrain_mse", mse), ("d_loss", d_loss), ("g_loss", g_loss), ("d_real", ops.mean(d_real)),
-                        ("d_fake", ops.mean(d_fake)), ("value", -d_loss)):
-            self.trackers[name].update_state(v)
-        return {n: t.result() for n, t in self.trackers.items()}
+        return self.track(pretrain_mse=mse, d_loss=d_loss, g_loss=g_loss, d_real=ops.mean(d_real),
+                          d_fake=ops.mean(d_fake), value=-d_loss)
 
     def compile(self, **kwargs):
         # one compiled loop per epoch: the networks are tiny, so Python's per-step overhead would dominate
