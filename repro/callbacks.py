@@ -205,7 +205,8 @@ def write_backup(model, folder, epoch):
     fault_point("weights", epoch)
     atomic_write_bytes(tmp / BACKUP_RNG, seed_generator_states(model))
     fault_point("rng", epoch)
-    files = {f: {"bytes": (tmp / f).stat().st_size, "sha256": file_sha256(tmp / f)} for f in (BACKUP_WEIGHTS, BACKUP_RNG)}
+    files = {f: {"bytes": (tmp / f).stat().st_size, "sha256": file_sha256(tmp / f)}
+             for f in (BACKUP_WEIGHTS, BACKUP_RNG)}
     atomic_write_text(tmp / BACKUP_MANIFEST, json.dumps({"epoch": epoch, "files": files}, indent=1))
     fsync_path(tmp)
     fault_point("manifest", epoch)

@@ -400,7 +400,8 @@ def _train_in_folder(cfg, cls, model, strategy, splits, steps, per_step, run_dir
     start_epoch = 0
     if resume:
         try:
-            start_epoch = restore_backup(model, run_dir / "backup", log=lambda m: print(m, file=sys.stderr), set_aside=writer)
+            start_epoch = restore_backup(model, run_dir / "backup", log=lambda m: print(m, file=sys.stderr),
+                                         set_aside=writer)
         except BackupError as e:
             raise RunError(f"cannot resume {run_dir}: {e}. Start a new run folder.") from None
         if start_epoch == 0 and writer:

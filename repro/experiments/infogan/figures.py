@@ -174,7 +174,8 @@ def mi_groups(summaries):
         err = f"{errs[0]:.1f}%" if len(errs) == 1 else f"{min(errs):.1f}–{max(errs):.1f}%"
         recipe = f"{_recipe_words(members[0])}, training images {a:,}–{b - 1:,}"
         out.append((profile, recipe, f"{recipe}, {epochs} epochs, seed{'s' if len(members) > 1 else ''} {seeds} "
-                                     f"(test error {err})", members, ([a, b] != config_train_range(), var != "", -epochs)))
+                                     f"(test error {err})", members,
+                    ([a, b] != config_train_range(), var != "", -epochs)))
     out.sort(key=lambda g: (g[0] != "paper", g[4]))
     return [g[:4] for g in out]
 
