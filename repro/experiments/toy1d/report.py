@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from repro.results import load_runs, row
+from repro.results import Row, load_runs
 
 LOG4 = math.log(4.0)
 SRC = "Goodfellow et al. 2014, Prop. 1 / Thm. 1 (the course documents); toy of the report “Generative Adversarial Nets”"
@@ -42,19 +42,31 @@ def _rows_for(s):
     where = f"x in [{lo:g}, {hi:g}] (mu ± 2 sigma)"
     rows = []
     dev = m["d_end_max_abs_dev_from_half"]
-    rows.append(row(f"toy1d.{run}.end.d_half", SRC, "D(x) = 1/2", round(dev, 4), f"max abs(D − ½) ≤ {D_HALF_TOL}",
-                    "PASS" if dev <= D_HALF_TOL else "FAIL",
-                    f"the trained D after {m['gan_iterations']:,} iterations, max over {where}; mean "
+    rows.append(Row(run_names=(run,), id=f"toy1d.{run}.end.d_half",
+                    source=SRC,
+                    reported="D(x) = 1/2",
+                    reproduced=round(dev, 4),
+                    tolerance=f"max abs(D − ½) ≤ {D_HALF_TOL}",
+                    status="PASS" if dev <= D_HALF_TOL else "FAIL",
+                    note=f"the trained D after {m['gan_iterations']:,} iterations, max over {where}; mean "
                     f"{m['d_end_mean_abs_dev_from_half']:.4f}"))
     v = m["value_function"]
-    rows.append(row(f"toy1d.{run}.end.value", SRC, round(-LOG4, 4), round(v, 4), f"±{VALUE_TOL}",
-                    "PASS" if abs(v + LOG4) <= VALUE_TOL else "FAIL",
-                    f"V(G, D) = E log D(x) + E log(1 − D(G(z))) with the trained D, {m['n_value_samples']:,} samples "
+    rows.append(Row(run_names=(run,), id=f"toy1d.{run}.end.value",
+                    source=SRC,
+                    reported=round(-LOG4, 4),
+                    reproduced=round(v, 4),
+                    tolerance=f"±{VALUE_TOL}",
+                    status="PASS" if abs(v + LOG4) <= VALUE_TOL else "FAIL",
+                    note=f"V(G, D) = E log D(x) + E log(1 − D(G(z))) with the trained D, {m['n_value_samples']:,} samples "
                     "each"))
     jsd = m["jsd_data_g_end"]
-    rows.append(row(f"toy1d.{run}.end.p_g_equals_p_data", SRC, "JSD(p_data‖p_g) = 0, C(G) = −log 4",
-                    round(jsd, 4), f"JSD ≤ {JSD_TOL}", "PASS" if jsd <= JSD_TOL else "FAIL",
-                    f"numerical JSD of the final p_g (histogram of G on a 10^6-point z grid): C(G) = "
+    rows.append(Row(run_names=(run,), id=f"toy1d.{run}.end.p_g_equals_p_data",
+                    source=SRC,
+                    reported="JSD(p_data‖p_g) = 0, C(G) = −log 4",
+                    reproduced=round(jsd, 4),
+                    tolerance=f"JSD ≤ {JSD_TOL}",
+                    status="PASS" if jsd <= JSD_TOL else "FAIL",
+                    note=f"numerical JSD of the final p_g (histogram of G on a 10^6-point z grid): C(G) = "
                     f"{m['c_of_g_end']:.3f}, the value the best D would reach; the trained D reports "
                     f"{v:.3f}, i.e. it is fooled, not optimal (G mean {m['g_mean']:.3f}, std {m['g_std']:.3f})"))
     for state, label in (("start", "G at initialisation"), ("end", "G after training")):
@@ -66,21 +78,26 @@ def _rows_for(s):
         gap = f["loss_gap"]
         converged = gap <= D_STAR_LOSS_TOL
         ok = f["max_abs_error"] <= D_STAR_MAX_TOL and f["mean_abs_error"] <= D_STAR_MEAN_TOL
-        rows.append(row(f"toy1d.{run}.fixed_g.{state}.d_star", SRC, "D → p_data/(p_data + p_g)",
-                        round(f["max_abs_error"], 4), f"max ≤ {D_STAR_MAX_TOL} and mean ≤ {D_STAR_MEAN_TOL}",
-                        "PASS" if ok else "FAIL",
-                        f"{label}, fixed; a fresh {'-'.join(map(str, m.get('theory_d_hidden', [])))} D trained by "
+        rows.append(Row(run_names=(run,), id=f"toy1d.{run}.fixed_g.{state}.d_star",
+                        source=SRC,
+                        reported="D → p_data/(p_data + p_g)",
+                        reproduced=round(f["max_abs_error"], 4),
+                        tolerance=f"max ≤ {D_STAR_MAX_TOL} and mean ≤ {D_STAR_MEAN_TOL}",
+                        status="PASS" if ok else "FAIL",
+                        note=f"{label}, fixed; a fresh {'-'.join(map(str, m.get('theory_d_hidden', [])))} D trained by "
                         f"full-batch Adam on the quadrature loss ({_training_length(f)}"
                         f"{'' if converged else '; loss NOT within the tolerance: see the loss row'}); max abs(D − D*) {on} at x = "
                         f"{f['x_at_max_error']:.2f}, mean {f['mean_abs_error']:.4f}"
                         + (f"; D* jumps by {f['d_star_jump_near_max']:.2f} within ±0.05 of that x (p_g has an edge "
                            "there: G leaves a gap or piles up mass), a step no smooth D can take"
                            if f.get("d_star_jump_near_max", 0) > 0.1 else "")))
-        rows.append(row(f"toy1d.{run}.fixed_g.{state}.loss", SRC,
-                        f"optimum {f['loss_optimal_d']:.4f} (log 4 − 2 JSD = {f['log4_minus_2jsd']:.4f})",
-                        round(f["loss_trained_d"], 4), f"loss − optimum ≤ {D_STAR_LOSS_TOL:g}",
-                        "PASS" if converged else "FAIL",
-                        f"{label}: D's loss −∫ p_data log D + p_g log(1 − D) {on}, against the same integral for D* "
+        rows.append(Row(run_names=(run,), id=f"toy1d.{run}.fixed_g.{state}.loss",
+                        source=SRC,
+                        reported=f"optimum {f['loss_optimal_d']:.4f} (log 4 − 2 JSD = {f['log4_minus_2jsd']:.4f})",
+                        reproduced=round(f["loss_trained_d"], 4),
+                        tolerance=f"loss − optimum ≤ {D_STAR_LOSS_TOL:g}",
+                        status="PASS" if converged else "FAIL",
+                        note=f"{label}: D's loss −∫ p_data log D + p_g log(1 − D) {on}, against the same integral for D* "
                         f"(gap {gap:.2g} nats; JSD {f['jsd']:.4f}, numerical"
                         + (f"; {100 * f['data_mass_where_p_g_is_zero']:.1f}% of p_data lies where p_g = 0"
                            if "data_mass_where_p_g_is_zero" in f else "") + ")"))
@@ -93,8 +110,13 @@ def toy1d_section(results_dir):
              "The 1-D example of the report “Generative Adversarial Nets”, against the paper's Prop. 1 and Thm. 1.", ""]
     if not runs:
         lines += [f"No evaluated run in results/runs/. Run: `{CMD}`.", ""]
-        return "\n".join(lines), [row("toy1d.quick", SRC, "D = 1/2, V = −log 4", None, "—", "NOT RUN",
-                                      f"no toy1d run in results/runs/; run: {CMD}")]
+        return "\n".join(lines), [Row(id="toy1d.quick",
+                                      source=SRC,
+                                      reported="D = 1/2, V = −log 4",
+                                      reproduced=None,
+                                      tolerance="—",
+                                      status="NOT RUN",
+                                      note=f"no toy1d run in results/runs/; run: {CMD}")]
     rows = []
     for s in sorted(runs, key=lambda s: s["run"]):
         m = s["metrics"]
