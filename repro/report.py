@@ -3,8 +3,9 @@
 Each experiment contributes report sections (repro/experiments/<family>/, registered in repro.registry): a
 function (results_dir) -> (markdown, rows), where a row is a `repro.results.Row` naming the runs that feed it.
 A section selects its runs, computes its rows (each verdict rule a small function beside the rows it judges)
-and renders its markdown; this engine judges the rows by the runs' profile and writes the set. Nothing here trains or samples: the numbers come from results/runs/*.json
-and results/baselines.json, which `evaluate` and `baselines` wrote from real runs.
+and renders its markdown; this engine judges the rows by the runs' profile and writes the set. Nothing here
+trains or samples: the numbers come from results/runs/*.json and results/baselines.json, which `evaluate` and
+`baselines` wrote from real runs.
 """
 from __future__ import annotations
 

@@ -35,7 +35,8 @@ def datasets_section(results_dir):
     if not tfd:
         rows.append(parzen_check("goodfellow2014.table1.tfd", SOURCE, 2057, 26, None,
                                  "TFD is not publicly downloadable, so no run exists here; with a copy of "
-                                 f"TFD_48x48.mat: {TFD_COMMANDS} (72 epochs: 50 + 22, both stages)", against_paper=True))
+                                 f"TFD_48x48.mat: {TFD_COMMANDS} (72 epochs: 50 + 22, both stages)",
+                                 against_paper=True))
 
     figures = sorted(p.name for p in Path(results_dir, "figures").glob("goodfellow2014_*-fig2.png")
                      if not p.name.startswith("goodfellow2014_mnist"))

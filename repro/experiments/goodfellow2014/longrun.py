@@ -414,27 +414,38 @@ def longrun_figure(results_dir):
     if not groups:
         return []
     fig, axes = plt.subplots(2, 2, figsize=(12, 8.4), layout="constrained")
-    (early, whole), (sigma, by_lr) = axes
     # Okabe-Ito colours: blue for the seeds, vermillion for the long run, the others for the variants; collapsed
     # seeds dotted grey (they fall below the axes within a few epochs). The seeds are drawn on top.
     others = iter([OKABE_ITO[i] for i in (1, 3, 7, 2)] * 4)
     for kind, label, cur in groups:
         color = {"seeds": OKABE_ITO[5], "long": OKABE_ITO[6], "collapsed": "0.55"}.get(kind) or next(others)
-        style = {"lw": 1.8 if kind == "seeds" else 1.0, "ls": ":" if kind == "collapsed" else "-",
-                 "zorder": 3 if kind == "seeds" else 2}
-        for ax in (early, whole):
-            draw_seeds(ax, [(e, v) for e, v, _, _ in cur], color, label, **style)
-        draw_seeds(sigma, [(e, s) for e, _, s, _ in cur], color, label, drawstyle="steps-post", **style)
-        # the recipe's seeds share one learning-rate schedule: their band is drawn against the epochs' lr
-        lr_of = {}
-        for e, _, _, lr in cur:
-            lr_of.update({float(a): float(b) for a, b in zip(e, lr) if np.isfinite(b)})
-        x, mean, lo, hi = seed_band([(e, v) for e, v, _, _ in cur])
-        keep = np.array([a in lr_of for a in x.tolist()], bool)
-        lrs = np.array([lr_of[a] for a in x[keep].tolist()])
-        if len(cur) > 1:
-            by_lr.fill_between(lrs, lo[keep], hi[keep], color=color, alpha=0.25, lw=0, zorder=style["zorder"])
-        by_lr.plot(lrs, mean[keep], color=color, **style)
+        _draw_group(axes, kind, label, cur, color)
+    _label_axes(fig, axes)
+    return [save(fig, Path(results_dir) / "figures" / f"{EXPERIMENT}-longrun.png")]
+
+
+def _draw_group(axes, kind, label, cur, color):
+    """One group's curves (epoch, validation estimate, σ, lr) on the four panels of the long-run figure."""
+    (early, whole), (sigma, by_lr) = axes
+    style = {"lw": 1.8 if kind == "seeds" else 1.0, "ls": ":" if kind == "collapsed" else "-",
+             "zorder": 3 if kind == "seeds" else 2}
+    for ax in (early, whole):
+        draw_seeds(ax, [(e, v) for e, v, _, _ in cur], color, label, **style)
+    draw_seeds(sigma, [(e, s) for e, _, s, _ in cur], color, label, drawstyle="steps-post", **style)
+    # the recipe's seeds share one learning-rate schedule: their band is drawn against the epochs' lr
+    lr_of = {}
+    for e, _, _, lr in cur:
+        lr_of.update({float(a): float(b) for a, b in zip(e, lr) if np.isfinite(b)})
+    x, mean, lo, hi = seed_band([(e, v) for e, v, _, _ in cur])
+    keep = np.array([a in lr_of for a in x.tolist()], bool)
+    lrs = np.array([lr_of[a] for a in x[keep].tolist()])
+    if len(cur) > 1:
+        by_lr.fill_between(lrs, lo[keep], hi[keep], color=color, alpha=0.25, lw=0, zorder=style["zorder"])
+    by_lr.plot(lrs, mean[keep], color=color, **style)
+
+
+def _label_axes(fig, axes):
+    (early, whole), (sigma, by_lr) = axes
     for ax in (early, whole, by_lr):
         ax.axhline(225, color=OKABE_ITO[0], ls="--", lw=1, label="paper, test set: 225")
         ax.set_ylim(-50, 240)
@@ -459,4 +470,3 @@ def longrun_figure(results_dir):
     fig.legend(handles, labels, loc="outside lower center", ncol=2, fontsize=8, frameon=False)
     fig.suptitle("Goodfellow et al. 2014, MNIST: Parzen estimate on 1,000 validation images during training",
                  fontsize=11)
-    return [save(fig, Path(results_dir) / "figures" / f"{EXPERIMENT}-longrun.png")]

@@ -122,7 +122,8 @@ def demo_rows():
 
 def runs_table(runs, var_of):
     table = ["| run | train images | epochs | final MI bound (train, nats) | MI bound on 10k fresh draws | "
-             "test error (BN moving avg) | test error (BN batch stats) | c1 | c2 |", "|---|---|---|---|---|---|---|---|---|"]
+             "test error (BN moving avg) | test error (BN batch stats) | c1 | c2 |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for name, s in sorted(runs.items()):
         m = s["metrics"]
         codes = [f"{code_meaning(c)} ({c['effects']['angle']['slope']:+.1f}°/unit, "
@@ -230,7 +231,8 @@ def _pooled_rows(key, done, pre, partial_note):
                      + (f" (mean {100 * e_m:.2f}% ± sd {100 * e_sd:.2f}; best seed {100 * min(errs):.1f}%)"
                         if many else "")
                      + f"; gap {100 * (e_m - ERROR_TARGET):+.2f} points; with BatchNorm on batch statistics "
-                     + (f"instead: mean {100 * eb_m:.2f}% ± {100 * eb_sd:.2f}" if many else f"instead: {100 * eb_m:.2f}%")
+                     + (f"instead: mean {100 * eb_m:.2f}% ± {100 * eb_sd:.2f}" if many
+                        else f"instead: {100 * eb_m:.2f}%")
                      + partial + pooled,
                 run_names=names, against_paper=True)]
 

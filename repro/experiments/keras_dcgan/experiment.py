@@ -263,17 +263,27 @@ def _run_length(run_dir):
 
 
 def run_figures(run, summary, results_dir):
-    import matplotlib.pyplot as plt
-
-    run_dir, cfg, model, info = run.run_dir, run.cfg, run.model, run.info
+    run_dir, cfg, info = run.run_dir, run.cfg, run.info
     figdir = Path(results_dir) / "figures"
     tag = f"{run_dir.name} ({cfg['profile']} profile, {cfg['train']['precision']}, {info['checkpoint']} " \
           f"checkpoint = epoch {info['epoch']})"
     m = summary.get("metrics", {})
-    out = []
-
-    # Figs. 10-6 / 10-12: the final grid of one batch, plain and --nice
     total = _run_length(run_dir)
+    out = [samples_figure(run.model, total, m, tag, figdir / f"{run_dir.name}-fig10-6_10-12-samples.png")]
+    losses = read_step_losses(run_dir)
+    if len(losses):
+        out.append(losses_figure(losses, tag, figdir / f"{run_dir.name}-fig10-7-losses.png"))
+    panels, scale = evolution_panels(run_dir, total)
+    if panels:
+        out.append(evolution_figure(panels, scale, total, m, tag,
+                                    figdir / f"{run_dir.name}-fig10-8_10-11-evolution.png"))
+    return out
+
+
+def samples_figure(model, total, m, tag, path):
+    """Figs. 10-6 / 10-12: the final grid of one batch, plain and --nice."""
+    import matplotlib.pyplot as plt
+
     plain = model.generate(GRID, seed=FIG_SEED)["images"]
     nice = model.generate(GRID, seed=FIG_SEED, nice=True)["images"]
     fig, axes = plt.subplots(2, 1, figsize=(8, 9.4), layout="constrained")
@@ -287,30 +297,35 @@ def run_figures(run, summary, results_dir):
         ax.set_title(name + extra, fontsize=8)
     fig.suptitle(f"keras-dcgan samples {length_words(total, m.get('final_plain'))}\n(Figs. 10-6 / 10-12 of "
                  f"{BOOK}); {tag}", fontsize=8)
-    out.append(save(fig, figdir / f"{run_dir.name}-fig10-6_10-12-samples.png"))
+    return save(fig, path)
 
-    # Fig. 10-7: G and D loss of every step
-    losses = read_step_losses(run_dir)
-    if len(losses):
-        fig, ax = plt.subplots(figsize=(7, 3.6))
-        w = max(1, len(losses) // 100)
-        kernel = np.ones(w) / w
-        for col, name, color in ((2, "G loss", "tab:red"), (1, "D loss", "tab:blue")):
-            ax.plot(losses[:, 0], losses[:, col], color=color, alpha=0.25 if w > 1 else 1.0, lw=0.6)
-            if w > 1:
-                ax.plot(losses[w - 1:, 0], np.convolve(losses[:, col], kernel, "valid"), color=color, lw=1.2,
-                        label=f"{name} (mean of {w} steps)")
-            else:
-                ax.lines[-1].set_label(name)
-        ax.set_xlabel("iteration (batch of 128)")
-        ax.set_ylabel("binary cross-entropy")
-        ax.legend(fontsize=7)
-        ax.set_title(f"Fig. 10-7 of {BOOK} (there G's loss is the upper curve, D's the lower): loss of every "
-                     f"step, {tag}",
-                     fontsize=7)
-        out.append(save(fig, figdir / f"{run_dir.name}-fig10-7-losses.png"))
 
-    # Figs. 10-8 to 10-11 (and 10-12): one fixed noise batch at the start, 400 iterations, 10 and 20 epochs, end
+def losses_figure(losses, tag, path):
+    """Fig. 10-7: G and D loss of every step (and a running mean where there are many)."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    w = max(1, len(losses) // 100)
+    kernel = np.ones(w) / w
+    for col, name, color in ((2, "G loss", "tab:red"), (1, "D loss", "tab:blue")):
+        ax.plot(losses[:, 0], losses[:, col], color=color, alpha=0.25 if w > 1 else 1.0, lw=0.6)
+        if w > 1:
+            ax.plot(losses[w - 1:, 0], np.convolve(losses[:, col], kernel, "valid"), color=color, lw=1.2,
+                    label=f"{name} (mean of {w} steps)")
+        else:
+            ax.lines[-1].set_label(name)
+    ax.set_xlabel("iteration (batch of 128)")
+    ax.set_ylabel("binary cross-entropy")
+    ax.legend(fontsize=7)
+    ax.set_title(f"Fig. 10-7 of {BOOK} (there G's loss is the upper curve, D's the lower): loss of every "
+                 f"step, {tag}",
+                 fontsize=7)
+    return save(fig, path)
+
+
+def evolution_panels(run_dir, total):
+    """([(figure, label, step, snapshot path)], scale): the snapshots at the points of Figs. 10-8 to 10-12, scaled
+    to a shorter run, where a short run also shows the end of each of its epochs."""
     points, scale = evolution_points(total)
     panels = [(f, lab, s, run_dir / "snapshots" / f"step_{s:06d}.npz") for f, lab, s in points]
     panels = [p for p in panels if p[3].exists()]
@@ -323,22 +338,27 @@ def run_figures(run, summary, results_dir):
             if e * per not in known and path.exists():
                 panels.append(("", f"epoch {e}", e * per, path))
         panels.sort(key=lambda p: p[2])
-    if panels:
-        fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 3.9))
-        for ax, (f, lab, s, path) in zip(np.atleast_1d(axes), panels):
-            imgs = np.load(path)["images"].astype(np.float32) / 255.0
-            ax.imshow(_grid(imgs[:64], max_cols=8), cmap="gray", vmin=0, vmax=1)
-            ax.set_axis_off()
-            when = lab if scale == 1.0 or lab in ("start", "end") else f"≙ {lab}"
-            ax.set_title((f"Fig. {f}: {when}" if f else f"(this run: {lab})") + f"\nstep {s:,}", fontsize=8)
-        note = ("" if scale == 1.0 else
-                f"\nThis run has {total:,} steps, not the original's {PAPER_STEPS:,}: the points are scaled by "
-                f"{total:,}/{PAPER_STEPS:,} (≙ = at the same fraction of training).")
-        fig.suptitle(f"keras-dcgan: the same 64 noise vectors during training, "
-                     f"{length_words(total, m.get('final_plain'))}\n(Figs. 10-8 to 10-12 of {BOOK}); {tag}{note}",
-                     fontsize=8)
-        out.append(save(fig, figdir / f"{run_dir.name}-fig10-8_10-11-evolution.png"))
-    return out
+    return panels, scale
+
+
+def evolution_figure(panels, scale, total, m, tag, path):
+    """Figs. 10-8 to 10-11 (and 10-12): one fixed noise batch at the start, 400 iterations, 10 and 20 epochs, end."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 3.9))
+    for ax, (f, lab, s, snapshot) in zip(np.atleast_1d(axes), panels):
+        imgs = np.load(snapshot)["images"].astype(np.float32) / 255.0
+        ax.imshow(_grid(imgs[:64], max_cols=8), cmap="gray", vmin=0, vmax=1)
+        ax.set_axis_off()
+        when = lab if scale == 1.0 or lab in ("start", "end") else f"≙ {lab}"
+        ax.set_title((f"Fig. {f}: {when}" if f else f"(this run: {lab})") + f"\nstep {s:,}", fontsize=8)
+    note = ("" if scale == 1.0 else
+            f"\nThis run has {total:,} steps, not the original's {PAPER_STEPS:,}: the points are scaled by "
+            f"{total:,}/{PAPER_STEPS:,} (≙ = at the same fraction of training).")
+    fig.suptitle(f"keras-dcgan: the same 64 noise vectors during training, "
+                 f"{length_words(total, m.get('final_plain'))}\n(Figs. 10-8 to 10-12 of {BOOK}); {tag}{note}",
+                 fontsize=8)
+    return save(fig, path)
 
 
 def summary_figures(results_dir):
@@ -408,7 +428,8 @@ def report_section(results_dir):
 
 def parameter_rows(first):
     pc = first["metrics"]["parameters"]
-    return [Row(id=f"keras_dcgan.parameters.{who}", source="docs/references.md §3 (Keras model.summary of the original)",
+    return [Row(id=f"keras_dcgan.parameters.{who}",
+                source="docs/references.md §3 (Keras model.summary of the original)",
                 reported=reported, reproduced=pc[who], tolerance="exact",
                 status="PASS" if pc[who] == reported else "FAIL", note=f"{who} of run {first['run']}",
                 run_names=(first["run"],))
