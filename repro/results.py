@@ -30,7 +30,7 @@ def code_commit():
     return git(CHECKOUT, "rev-parse", "--short", "HEAD") or None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Row(Mapping):
     """One row of verification.json: one number of ours held against what was reported (or against a bar).
 
