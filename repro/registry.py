@@ -105,7 +105,7 @@ class Experiment:
     models: dict = field(default_factory=dict)  # config `model:` key -> GenerativeModel subclass
     run_figures: dict = field(default_factory=dict)  # config `model:` key -> RunFigures
     summary_figures: tuple = ()  # fn(results_dir) -> [paths]: drawn from results/runs/*.json alone
-    report_sections: tuple = ()  # fn(results_dir) -> (markdown, rows of verification.json)
+    report_sections: tuple = ()  # fn(results_dir) -> (markdown, [repro.results.Row]): rows of verification.json
     claims: tuple = ()  # Claim: the paper claims its rows judge, in the order of the results-at-a-glance table
     quick_metrics: dict = field(default_factory=dict)  # config `experiment:` name -> [QuickMetric] of its quick band
     checks: tuple = ()  # Check: headline numbers verify re-checks from shipped files

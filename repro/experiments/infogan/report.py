@@ -101,7 +101,7 @@ def infogan_section(results_dir):
         rows += g.rows
         summary_lines += g.summary
     rows += [run_row(name, s) for name, s in sorted(runs.items())]
-    text = INTRO + runs_table(runs, var_of) + ["", *summary_lines, ""] + DEMO_AND_FIGURES + protocol_text  # render
+    text = INTRO + runs_table(runs, var_of) + ["", *summary_lines, ""] + demo_and_figures() + protocol_text  # render
     return "\n".join(text), rows + protocol_rows
 
 
@@ -260,17 +260,18 @@ INTRO = [
     "the confusion matrix. Code meanings are measured on 200 draws per code over [−2, 2]: slope of the "
     "ink's principal-axis angle (°/unit) and of its width across that axis (px/unit); the meaning is the "
     "property with the largest standardized slope.", ""]
-DEMO_AND_FIGURES = [
-    "The book chapter “VAE, GAN and variants” `mutual_info` demo (base 10): "
-    + ", ".join(f"{k} = {mutual_info(np.array(a), np.array(b)):.4f} (seed: {r})" for k, a, b, r in SEED_DEMO)
-    + ".", "",
-    "Figures: `results/figures/infogan_mnist-mi_curve.png` (paper Fig. 1), `*-categorical.png` (the book chapter "
-    "“VAE, GAN and variants” Fig. 10-14), `*-continuous1.png`, `*-continuous2.png` (the book chapter “VAE, GAN and "
-    "variants” Fig. 10-15); `infogan_mnist-merge_failure_confusion.png`: the confusion matrix of a typical failure "
-    "(of the code recipe's failing 50-epoch runs that merge 4 and 9, the one with the median error; protocol runs "
-    "first).", "",
-    "Runs that trained on images 0–54,999 did so before the data split was fixed to the released code's "
-    "(5,000–59,999; TF's `read_data_sets` kept the first 5,000 for validation).", ""]
+def demo_and_figures():
+    """The mutual-information demo's values and the section's figures (computed when the report is written)."""
+    demo = ", ".join(f"{k} = {mutual_info(np.array(a), np.array(b)):.4f} (seed: {r})" for k, a, b, r in SEED_DEMO)
+    return [
+        f"The book chapter “VAE, GAN and variants” `mutual_info` demo (base 10): {demo}.", "",
+        "Figures: `results/figures/infogan_mnist-mi_curve.png` (paper Fig. 1), `*-categorical.png` (the book chapter "
+        "“VAE, GAN and variants” Fig. 10-14), `*-continuous1.png`, `*-continuous2.png` (the book chapter “VAE, GAN "
+        "and variants” Fig. 10-15); `infogan_mnist-merge_failure_confusion.png`: the confusion matrix of a typical "
+        "failure (of the code recipe's failing 50-epoch runs that merge 4 and 9, the one with the median error; "
+        "protocol runs first).", "",
+        "Runs that trained on images 0–54,999 did so before the data split was fixed to the released code's "
+        "(5,000–59,999; TF's `read_data_sets` kept the first 5,000 for validation).", ""]
 
 
 # --- the seed protocol -----------------------------------------------------------------------------------------
