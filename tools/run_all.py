@@ -31,7 +31,6 @@ import threading
 import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -286,16 +285,13 @@ def check_data(items, load, missing=None):
     return ready, missing
 
 
-@dataclass
 class Plan:
-    """What this ./run_all.sh was asked for: profile, folders, experiments, how many at a time."""
-    profile: str
-    runs_dir: Path
-    results_dir: Path
-    configs: list
-    only: list
-    skip: list
-    jobs: int = 1
+    """What this ./run_all.sh was asked for: profile, folders, experiments, how many at a time. (A plain class: the
+    tests load this file without registering it as a module, which a dataclass needs.)"""
+
+    def __init__(self, profile, runs_dir, results_dir, configs, only, skip, jobs=1):
+        self.profile, self.runs_dir, self.results_dir, self.configs = profile, runs_dir, results_dir, configs
+        self.only, self.skip, self.jobs = only, skip, jobs
 
     @property
     def chosen(self):
