@@ -105,11 +105,9 @@ class Experiment:
     models: dict = field(default_factory=dict)  # config `model:` key -> GenerativeModel subclass
     run_figures: dict = field(default_factory=dict)  # config `model:` key -> RunFigures
     summary_figures: tuple = ()  # fn(results_dir) -> [paths]: drawn from results/runs/*.json alone
-    report_sections: tuple = ()  # fn(results_dir) -> (markdown, rows of verification.json)
+    report_sections: tuple = ()  # fn(results_dir) -> (markdown, [repro.results.Row]): rows of verification.json
     claims: tuple = ()  # Claim: the paper claims its rows judge, in the order of the results-at-a-glance table
     quick_metrics: dict = field(default_factory=dict)  # config `experiment:` name -> [QuickMetric] of its quick band
-    paper_target_rows: tuple = ()  # id prefixes of rows that hold a run against a paper's number (quick runs get
-    #                                no verdict there: repro.report.judge_rows_by_profile)
     checks: tuple = ()  # Check: headline numbers verify re-checks from shipped files
 
 
@@ -171,7 +169,3 @@ def claims() -> list:
 def quick_metrics() -> dict:
     """{config experiment name: [QuickMetric]} over every registered experiment, in registration order."""
     return {name: metrics for experiment in EXPERIMENTS.values() for name, metrics in experiment.quick_metrics.items()}
-
-
-def paper_target_rows() -> tuple:
-    return tuple(prefix for experiment in EXPERIMENTS.values() for prefix in experiment.paper_target_rows)

@@ -1,23 +1,23 @@
 """REPORT.md, verification.json and the tables, rebuilt from the small files in results/.
 
 Each experiment contributes report sections (repro/experiments/<family>/, registered in repro.registry): a
-function (results_dir) -> (markdown, rows), where a row is {id, source, reported, reproduced, tolerance,
-status, note} (repro.results.row). Nothing here trains or samples: the numbers come from results/runs/*.json
-and results/baselines.json, which `evaluate` and `baselines` wrote from real runs.
+function (results_dir) -> (markdown, rows), where a row is a `repro.results.Row` naming the runs that feed it.
+A section selects its runs, computes its rows (each verdict rule a small function beside the rows it judges)
+and renders its markdown; this engine judges the rows by the runs' profile and writes the set. Nothing here
+trains or samples: the numbers come from results/runs/*.json and results/baselines.json, which `evaluate` and
+`baselines` wrote from real runs.
 """
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 import repro.experiments  # noqa: F401  registers every experiment's report sections
 from repro import registry
-from repro.results import DAMAGED, collect_files, git, load_runs, read_json, reset_damaged, row
-
-
-QUICK_PROFILE_TOKEN = re.compile(r"(^|[.\-_ ])quick([.\-_ ]|$)")
+from repro.results import DAMAGED, Row, collect_files, git, load_runs, read_json, reset_damaged
 
 
 def provenance(results_dir) -> dict:
@@ -63,75 +63,72 @@ def read_run_all(results_dir):
                       "experiments": list, "steps": list})
 
 
-def _runs_named(text, runs):
-    """Run names mentioned in a row's id or note, longest first (so '-paper-seed1' is not read as '-paper')."""
-    found = []
-    for name in sorted(runs, key=len, reverse=True):
-        if re.search(rf"(^|[^\w-]){re.escape(name)}($|[^\w-])", text) and not any(name in f for f in found):
-            found.append(name)
-    return found
-
-
 def judge_rows_by_profile(rows, runs, prov):
-    """A quick run held against a paper's number gets no verdict there (REFERENCE: it is judged
-    against its quick band instead); a paper-profile verdict names its run(s), commit and date."""
-    targets = registry.paper_target_rows()  # rows that hold a run against a number a paper reported
-    for r in rows:
-        text = f"{r['id']} {r['note'] or ''}"
-        named = _runs_named(text, runs)
-        if r["id"].startswith(targets) and r["status"] in ("PASS", "FAIL") and (
-                QUICK_PROFILE_TOKEN.search(r["id"]) or "quick profile" in (r["note"] or "")):
-            r["note"] = (f"{r['status']} against the paper's number, shown for reference only: a quick run is not "
-                         f"meant to reach it and is judged against its quick band (section below); {r['note']}")
-            r["status"] = "REFERENCE"
-            continue
-        if r["status"] in ("PASS", "FAIL") and r["id"].startswith(targets):
-            # an aggregate row (over seeds) names the runs it pooled in its note, so this finds them too
-            where = "; ".join(f"{n}: {prov.get(f'runs/{n}.json', 'source unknown')}" for n in named)
-            if where:
-                r["note"] = f"{r['note']} [from {where}]"
-    return rows
+    """Rows held against a paper's number (`Row.against_paper`), judged by the runs each names (`Row.run_names`):
+    fed by quick-profile runs only, a verdict there is REFERENCE (a quick run is judged against its quick band
+    instead); else the verdict names its runs' provenance (commit and date). Other rows pass unchanged."""
+    return [_judge_by_profile(r, runs, prov) for r in rows]
+
+
+def _judge_by_profile(r, runs, prov):
+    if not (r.against_paper and r.run_names and r.status in ("PASS", "FAIL")):
+        return r
+    if all((runs.get(n) or {}).get("profile") == "quick" for n in r.run_names):
+        return replace(r, status="REFERENCE", note=(
+            f"{r.status} against the paper's number, shown for reference only: a quick run is not meant to reach it "
+            f"and is judged against its quick band (section below); {r.note}"))
+    where = "; ".join(f"{n}: {prov.get(f'runs/{n}.json', 'source unknown')}" for n in r.run_names)
+    return replace(r, note=f"{r.note} [from {where}]")
+
+
+QUICK_SOURCE = "this suite's quick-profile band (results/quick_bands.json)"
+QUICK_INTRO = [
+    "## Quick profile: does the code still do what it did?", "",
+    "A quick run (`./run_all.sh`'s default) is far too short to reach a paper's number, so rows holding it against "
+    "one are marked REFERENCE. It is judged instead against the band this suite measured for the same quick profile "
+    "over several seeds (`results/quick_bands.json`; the metrics and the band rule are fixed in "
+    "`repro/quick_bands.py`): PASS means the code still reaches what it reached then, FAIL a regression, NO BAND "
+    "that none has been measured yet (none is invented).", "",
+    "| check | quick run | limit | status |", "|---|---|---|---|"]
 
 
 def quick_band_section(results_dir):
     """Each experiment's quick run (`./run_all.sh`'s default profile) against the band this suite measured."""
-    from repro.quick_bands import judge, load_bands, quick_metrics
+    from repro.quick_bands import load_bands, quick_metrics
 
-    bands = load_bands(results_dir)
-    runs = load_runs(results_dir)
-    rows, lines = [], []
-    src = "this suite's quick-profile band (results/quick_bands.json)"
-    for exp in quick_metrics():
-        s = runs.get(f"{exp}-quick")
-        if s is None:
-            rows.append(row(f"quick.{exp}", src, "band", None, "—", "NOT RUN",
-                            f"no quick run of {exp} in results/runs/ (./run_all.sh trains it)"))
-            continue
-        for v in judge(s, bands):
-            entry = (bands.get("experiments") or {}).get(exp, {})
-            if v["status"] in ("PASS", "FAIL"):
-                side = "≥" if v["better"] == "higher" else "≤"
-                seeds = ", ".join(f"seed {sd}: {x:.4g}" for sd, x in zip(v["seeds"] or [], v["values"]))
-                reported = f"{side} {v['limit']:.4g}"
-                note = (f"{v['metric']}; band from {len(v['values'])} quick runs ({seeds}), measured by "
-                        f"`{entry.get('command')}` at commit {entry.get('commit')} on {entry.get('date')} "
-                        f"({entry.get('cpu')})")
-                tol = "worst seed − max(range, 5% of mean)" if v["better"] == "higher" else \
-                    "worst seed + max(range, 5% of mean)"
-            else:
-                reported, tol, note = "—", "—", f"{v['metric']}: {v['note']}"
-            rows.append(row(f"quick.{exp}.{v['path']}", src, reported,
-                            None if v["value"] is None else round(v["value"], 4), tol, v["status"], note))
-    lines = ["## Quick profile: does the code still do what it did?", "",
-             "A quick run (`./run_all.sh`'s default) is far too short to reach a paper's number, so rows holding it "
-             "against one are marked REFERENCE. It is judged instead against the band this suite measured for the "
-             "same quick profile over several seeds (`results/quick_bands.json`; the metrics and the band rule "
-             "are fixed in `repro/quick_bands.py`): PASS means the code still reaches what it reached then, "
-             "FAIL a regression, NO BAND that none has been measured yet (none is invented).", "",
-             "| check | quick run | limit | status |", "|---|---|---|---|"]
-    lines += [f"| {r['id']} | {r['reproduced'] if r['reproduced'] is not None else '—'} | {r['reported']} | "
-              f"{r['status']} |" for r in rows]
+    bands, runs = load_bands(results_dir), load_runs(results_dir)
+    rows = [r for exp in quick_metrics() for r in quick_band_rows(exp, runs.get(f"{exp}-quick"), bands)]
+    lines = QUICK_INTRO + [f"| {r.id} | {r.reproduced if r.reproduced is not None else '—'} | {r.reported} | "
+                           f"{r.status} |" for r in rows]
     return "\n".join(lines) + "\n", rows
+
+
+def quick_band_rows(exp, summary, bands):
+    """The rows of one experiment's quick run (`summary`, None when it has not run) against its measured band."""
+    from repro.quick_bands import judge
+
+    if summary is None:
+        return [Row(id=f"quick.{exp}", source=QUICK_SOURCE, reported="band", reproduced=None, tolerance="—",
+                    status="NOT RUN", note=f"no quick run of {exp} in results/runs/ (./run_all.sh trains it)")]
+    entry = (bands.get("experiments") or {}).get(exp, {})
+    rows = []
+    for v in judge(summary, bands):
+        reported, tol, note = _band_words(v, entry)
+        rows.append(Row(id=f"quick.{exp}.{v['path']}", source=QUICK_SOURCE, reported=reported,
+                        reproduced=None if v["value"] is None else round(v["value"], 4), tolerance=tol,
+                        status=v["status"], note=note, run_names=(summary["run"],)))
+    return rows
+
+
+def _band_words(v, entry):
+    """(reported, tolerance, note) of a quick-band verdict `v` (repro.quick_bands.judge) from its band `entry`."""
+    if v["status"] not in ("PASS", "FAIL"):
+        return "—", "—", f"{v['metric']}: {v['note']}"
+    side, sign = ("≥", "−") if v["better"] == "higher" else ("≤", "+")
+    seeds = ", ".join(f"seed {sd}: {x:.4g}" for sd, x in zip(v["seeds"] or [], v["values"]))
+    note = (f"{v['metric']}; band from {len(v['values'])} quick runs ({seeds}), measured by "
+            f"`{entry.get('command')}` at commit {entry.get('commit')} on {entry.get('date')} ({entry.get('cpu')})")
+    return f"{side} {v['limit']:.4g}", f"worst seed {sign} max(range, 5% of mean)", note
 
 
 def this_run_section(results_dir):
@@ -250,6 +247,15 @@ def update_readme(readme, block):
     return f"{head}{GLANCE_BEGIN}\n{block}\n{GLANCE_END}{tail}"
 
 
+APPENDIX_A = [
+    "## Appendix A: every verification row", "",
+    "Each row holds one number of ours against what was reported (or against the suite's own bar, where the row says "
+    "so). A claim in the table at the top may rest on several rows; per-run checks (e.g. the nearest-neighbour check "
+    "of each run) and quick-profile rows are not claims.", "",
+    "| id | source | reported | reproduced | tolerance | status | note |", "|---|---|---|---|---|---|---|"]
+ROW_COLUMNS = ("id", "source", "reported", "reproduced", "tolerance", "status", "note")
+
+
 def write_report(results_dir="results", readme=None):
     """REPORT.md, verification.json and the tables, written as one set (`write_file_set`): a kill part-way never
     leaves a REPORT.md of one run beside a verification.json of another once `report` has run again. `readme`
@@ -259,33 +265,11 @@ def write_report(results_dir="results", readme=None):
     readme = Path(readme) if readme else results_dir.resolve().parent / "README.md"
     reset_damaged()
     load_runs(results_dir)  # a damaged summary is named once here, left out of every section, listed as unreadable
-    parts, rows = [], []
     with collect_files(results_dir) as files:  # sections' own files (table1.md, ...) join the set
-        for section in [*registry.report_sections(), quick_band_section]:
-            md, r = section(results_dir)
-            parts.append(embed_figures(md, results_dir))
-            rows += r
-        rows = judge_rows_by_profile(rows, load_runs(results_dir), provenance(results_dir))
+        parts, rows = run_sections(results_dir)
         headings = [line.lstrip("#").strip() for part in parts for line in part.split("\n") if line.startswith("#")]
-        ver = ["## Appendix A: every verification row", "",
-               "Each row holds one number of ours against what was reported (or against the suite's own bar, where "
-               "the row says so). A claim in the table at the top may rest on several rows; per-run checks (e.g. the "
-               "nearest-neighbour check of each run) and quick-profile rows are not claims.", "",
-               "| id | source | reported | reproduced | tolerance | status | note |", "|---|---|---|---|---|---|---|"]
-        for r in rows:
-            ver.append("| " + " | ".join(str(r[k]) if r[k] is not None else "—" for k in
-                                         ("id", "source", "reported", "reproduced", "tolerance", "status", "note")) + " |")
-        provenance_md, _ = this_run_section(results_dir)
-        head = ["# Reproduction report", "",
-                f"Regenerated by `python -m repro report` ({datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}) "
-                "from `results/runs/*.json` and `results/baselines.json`: every number below comes from a run of this "
-                "suite. A FAIL says by how much we fall short. Paper verdicts come from paper-profile runs; quick runs "
-                "are judged against the suite's own quick bands. Where each number was computed: appendix B.", "",
-                "## Results at a glance", "", glance_block(rows, headings, ""), ""]
-        tail = ["", provenance_md.replace("## This run and where the numbers come from",
-                                          "## Appendix B: this run and where the numbers come from")]
-        files["REPORT.md"] = "\n".join(head + parts + ver + tail) + "\n"
-        files["verification.json"] = json.dumps(rows, indent=1)
+        files["REPORT.md"] = render_report(results_dir, parts, rows, headings)
+        files["verification.json"] = json.dumps([r.as_dict() for r in rows], indent=1)
         new_readme = update_readme(readme, glance_block(rows, headings, "results/"))
     if new_readme is not None:  # outside results/, so not in its file set: written once the set is in place
         from repro.io import atomic_write_text
@@ -293,3 +277,29 @@ def write_report(results_dir="results", readme=None):
         atomic_write_text(readme, new_readme)
     return [results_dir / "REPORT.md", results_dir / "verification.json", results_dir / "table1.md",
             results_dir / "table1.csv"] + ([readme] if new_readme is not None else [])
+
+
+def run_sections(results_dir):
+    """(markdown of each registered section, then the quick bands'; every row, judged by profile)."""
+    parts, rows = [], []
+    for section in [*registry.report_sections(), quick_band_section]:
+        md, r = section(results_dir)
+        parts.append(embed_figures(md, results_dir))
+        rows += r
+    return parts, judge_rows_by_profile(rows, load_runs(results_dir), provenance(results_dir))
+
+
+def render_report(results_dir, parts, rows, headings):
+    """REPORT.md: the head and results at a glance, the sections, appendix A (every row) and B (provenance)."""
+    ver = APPENDIX_A + ["| " + " | ".join(str(r[k]) if r[k] is not None else "—" for k in ROW_COLUMNS) + " |"
+                        for r in rows]
+    provenance_md, _ = this_run_section(results_dir)
+    head = ["# Reproduction report", "",
+            f"Regenerated by `python -m repro report` ({datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}) "
+            "from `results/runs/*.json` and `results/baselines.json`: every number below comes from a run of this "
+            "suite. A FAIL says by how much we fall short. Paper verdicts come from paper-profile runs; quick runs "
+            "are judged against the suite's own quick bands. Where each number was computed: appendix B.", "",
+            "## Results at a glance", "", glance_block(rows, headings, ""), ""]
+    tail = ["", provenance_md.replace("## This run and where the numbers come from",
+                                      "## Appendix B: this run and where the numbers come from")]
+    return "\n".join(head + parts + ver + tail) + "\n"

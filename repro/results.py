@@ -1,7 +1,7 @@
 """The small files in results/: reading the evaluated runs' summaries, and the rows of verification.json.
 
-A row is {id, source, reported, reproduced, tolerance, status, note}; every experiment's report section
-returns its rows, and the report engine writes them all.
+A row (`Row`) is {id, source, reported, reproduced, tolerance, status, note} and what it was judged on; every
+experiment's report section returns its rows, and the report engine judges them by profile and writes them all.
 """
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ import csv
 import json
 import math
 import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from repro.io import atomic_write_text, write_file_set
 
@@ -29,16 +32,48 @@ def code_commit():
     return git(CHECKOUT, "rev-parse", "--short", "HEAD") or None
 
 
-def row(id, source, reported, reproduced, tolerance, status, note, runs=None, shown=None):
-    """A verification row. Optional: `runs` says what evidence judged it (e.g. "4 seeds × 300 epochs"), `shown`
-    how the reproduced number reads for a person (e.g. "216.3 ± 2.3" where `reproduced` is 216.29)."""
-    r = {"id": id, "source": source, "reported": reported, "reproduced": reproduced,
-         "tolerance": tolerance, "status": status, "note": note}
-    if runs:
-        r["runs"] = runs
-    if shown:
-        r["shown"] = shown
-    return r
+@dataclass(frozen=True, kw_only=True)
+class Row(Mapping):
+    """One row of verification.json: one number of ours held against what was reported (or against a bar).
+
+    Built by keyword; it reads like the dict it is written as (`row["id"]`, `row.get("shown")`, `as_dict()`).
+    - `runs`: what the evidence is, in a reader's words (e.g. "4 seeds × 300 epochs"), for the results table;
+    - `shown`: how the reproduced number reads for a person (e.g. "216.3 ± 2.3" where `reproduced` is 216.29);
+    - `run_names`: the evaluated runs (results/runs/NAME.json) whose numbers feed the row;
+    - `against_paper`: the row holds its runs against a number a paper reported. The report then names their
+      provenance beside the verdict, and a row fed by quick-profile runs only gets no verdict there (REFERENCE):
+      a quick run is judged against its quick band instead. Not written to verification.json."""
+    id: str
+    source: str
+    reported: Any
+    reproduced: Any
+    tolerance: str
+    status: str
+    note: Any
+    runs: str = ""
+    shown: str = ""
+    run_names: tuple = ()
+    against_paper: bool = False
+
+    def as_dict(self) -> dict:
+        out = {"id": self.id, "source": self.source, "reported": self.reported, "reproduced": self.reproduced,
+               "tolerance": self.tolerance, "status": self.status, "note": self.note}
+        if self.runs:
+            out["runs"] = self.runs
+        if self.shown:
+            out["shown"] = self.shown
+        if self.run_names:
+            out["run_names"] = list(self.run_names)
+        return out
+
+    def __getitem__(self, key):
+        return self.as_dict()[key]
+
+    def __iter__(self):
+        return iter(self.as_dict())
+
+    def __len__(self):
+        return len(self.as_dict())
 
 
 def parzen_verdict(ll, se, reported, reported_se, higher_is_pass=True):
@@ -47,17 +82,20 @@ def parzen_verdict(ll, se, reported, reported_se, higher_is_pass=True):
     return tol, (higher_is_pass and ll > reported) or abs(ll - reported) <= tol
 
 
-def parzen_check(id, source, reported, reported_se, result, note, higher_is_pass=True, runs=None):
-    """PASS when above the reported mean (if `higher_is_pass`) or within 2 sqrt(se_paper^2 + se_ours^2) of it."""
+def parzen_check(id, source, reported, reported_se, result, note, higher_is_pass=True, **extra) -> Row:
+    """PASS when above the reported mean (if `higher_is_pass`) or within 2 sqrt(se_paper^2 + se_ours^2) of it.
+    `extra`: the Row's optional fields (runs, run_names, against_paper)."""
     if result is None:
-        return row(id, source, reported, None, f"2·√({reported_se}² + SE²)", "NOT RUN", note, runs=runs)
+        return Row(id=id, source=source, reported=reported, reproduced=None,
+                   tolerance=f"2·√({reported_se}² + SE²)", status="NOT RUN", note=note, **extra)
     ll, se = result["ll"], result["se"]
     tol, ok = parzen_verdict(ll, se, reported, reported_se, higher_is_pass)
     gap = ll - reported
-    return row(id, source, reported, round(ll, 2), f"{'above, or ' if higher_is_pass else ''}within ±{tol:.2f}",
-               "PASS" if ok else "FAIL", f"{note}; ours {ll:.1f} ± {se:.1f} (σ = {result['sigma']:.3f}), "
-                                         f"{'+' if gap >= 0 else ''}{gap:.1f} nats from the reported value",
-               runs=runs, shown=f"{ll:.1f} ± {se:.1f}")
+    return Row(id=id, source=source, reported=reported, reproduced=round(ll, 2),
+               tolerance=f"{'above, or ' if higher_is_pass else ''}within ±{tol:.2f}", status="PASS" if ok else "FAIL",
+               note=f"{note}; ours {ll:.1f} ± {se:.1f} (σ = {result['sigma']:.3f}), "
+                    f"{'+' if gap >= 0 else ''}{gap:.1f} nats from the reported value",
+               shown=f"{ll:.1f} ± {se:.1f}", **extra)
 
 
 class DamagedFileError(ValueError):

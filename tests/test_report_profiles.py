@@ -72,6 +72,7 @@ def test_infogan_aggregate_rows_name_their_runs_and_not_the_seed_protocol_runs(t
     prov = {f"runs/{n}.json": f"P:{n}" for n in runs}
     note = judge_rows_by_profile(rows, runs, prov)[0]["note"]
     plain = sorted(n for n, s in runs.items() if s["profile"] == "paper" and "-paper-seed" in n)
+    assert rows[0].run_names == tuple(plain)  # the row names its runs; the engine reads them from there
     assert plain and all(f"{n}: P:{n}" in note for n in plain), note
     assert "recipe-seed" not in note and "leaky" not in note, note
 

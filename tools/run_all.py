@@ -29,8 +29,8 @@ import subprocess
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -103,17 +103,7 @@ def time_estimate(configs, profile, results_dir):
     band-measuring runs (train + evaluate, results/quick_bands.json). Otherwise: seconds per training step of
     a committed summary of the same experiment (its median epoch, which leaves out the per-epoch validation)
     times the profile's steps, plus that summary's evaluation time."""
-    from repro.config import load_config
-    from repro.train import steps_for
-
-    timed = {}
-    if Path(results_dir, TIMED_FILE).exists():
-        record = json.loads(Path(results_dir, TIMED_FILE).read_text())
-        if record.get("profile") == profile:
-            where = (f"timed end to end by ./run_all.sh on {record.get('started', '?')[:10]}, {record.get('cpu', '?')}"
-                     f", JOBS={record.get('jobs', '?')}")
-            timed = {r["experiment"]: (r["train_seconds"] + (r.get("eval_seconds") or 0), where)
-                     for r in record.get("experiments", []) if r.get("state") == "trained" and r.get("train_seconds")}
+    timed = _timed_end_to_end(results_dir, profile)
     bands = {}
     if Path(results_dir, "quick_bands.json").exists():
         bands = json.loads(Path(results_dir, "quick_bands.json").read_text()).get("experiments", {})
@@ -121,38 +111,57 @@ def time_estimate(configs, profile, results_dir):
     out = {}
     for cfg_path in configs:
         name = cfg_path.stem
+        runs = bands.get(name, {}).get("runs") or []
+        secs = [r["seconds_wall"] for r in runs if r.get("seconds_wall")] if profile == "quick" else []
         if name in timed:
             out[name] = timed[name]
-            continue
-        runs = bands.get(name, {}).get("runs") or []
-        if profile == "quick" and runs:
-            secs = [r["seconds_wall"] for r in runs if r.get("seconds_wall")]
-            if secs:
-                out[name] = (max(secs), f"slowest of {len(secs)} quick runs measured by tools/measure_quick_bands.py"
-                                        f" ({bands[name].get('date')})")
-                continue
-        cands = [s for s in summaries if s.get("experiment") == name and s.get("seconds_per_epoch_median")
-                 and s["recipe"].get("precision") == "float32"]
-        cands.sort(key=lambda s: (s["profile"] != profile, s["run"]))
-        if not cands:
-            out[name] = (None, "no timing recorded yet")
-            continue
-        s = cands[0]
-        try:
-            then = load_config(cfg_path, s["profile"])
-            now = load_config(cfg_path, profile)
-            steps_then = steps_for(then, s["recipe"]["train_examples"])[0]
-            n_now = now["train"]["train_examples"] or (now["data"]["train_range"][1] - now["data"]["train_range"][0]
-                                                       if now["data"].get("train_range") else
-                                                       s["recipe"]["train_examples"])
-            steps_now = steps_for(now, n_now)[0]
-        except Exception:  # a config this estimate cannot read: no guess
-            out[name] = (None, "no timing recorded yet")
-            continue
-        secs = s["seconds_per_epoch_median"] / steps_then * steps_now * now["train"]["epochs"] + (s.get("eval_seconds") or 0)
-        out[name] = (secs, f"from {s['run']}: {s['seconds_per_epoch_median']:.0f} s per {steps_then}-step epoch"
-                           + (f" on {s['environment'][-1]['cpu']}" if s.get("environment") else ""))
+        elif secs:
+            out[name] = (max(secs), f"slowest of {len(secs)} quick runs measured by tools/measure_quick_bands.py"
+                                    f" ({bands[name].get('date')})")
+        else:
+            out[name] = _from_summary(cfg_path, profile, summaries)
     return out
+
+
+def _timed_end_to_end(results_dir, profile):
+    """{experiment: (train + evaluate seconds, where)} of the committed end-to-end timing at `profile` ({} if none)."""
+    if not Path(results_dir, TIMED_FILE).exists():
+        return {}
+    record = json.loads(Path(results_dir, TIMED_FILE).read_text())
+    if record.get("profile") != profile:
+        return {}
+    where = (f"timed end to end by ./run_all.sh on {record.get('started', '?')[:10]}, {record.get('cpu', '?')}"
+             f", JOBS={record.get('jobs', '?')}")
+    return {r["experiment"]: (r["train_seconds"] + (r.get("eval_seconds") or 0), where)
+            for r in record.get("experiments", []) if r.get("state") == "trained" and r.get("train_seconds")}
+
+
+def _from_summary(cfg_path, profile, summaries):
+    """(seconds, where) from the seconds per training step of a committed float32 summary of the experiment, times
+    the profile's steps, plus that summary's evaluation time; (None, why) where there is none or it cannot say."""
+    from repro.config import load_config
+    from repro.train import steps_for
+
+    cands = [s for s in summaries if s.get("experiment") == cfg_path.stem and s.get("seconds_per_epoch_median")
+             and s["recipe"].get("precision") == "float32"]
+    cands.sort(key=lambda s: (s["profile"] != profile, s["run"]))
+    if not cands:
+        return None, "no timing recorded yet"
+    s = cands[0]
+    try:
+        then = load_config(cfg_path, s["profile"])
+        now = load_config(cfg_path, profile)
+        steps_then = steps_for(then, s["recipe"]["train_examples"])[0]
+        n_now = now["train"]["train_examples"] or (now["data"]["train_range"][1] - now["data"]["train_range"][0]
+                                                   if now["data"].get("train_range") else
+                                                   s["recipe"]["train_examples"])
+        steps_now = steps_for(now, n_now)[0]
+    except Exception:  # a config this estimate cannot read: no guess
+        return None, "no timing recorded yet"
+    secs = (s["seconds_per_epoch_median"] / steps_then * steps_now * now["train"]["epochs"]
+            + (s.get("eval_seconds") or 0))
+    return secs, (f"from {s['run']}: {s['seconds_per_epoch_median']:.0f} s per {steps_then}-step epoch"
+                  + (f" on {s['environment'][-1]['cpu']}" if s.get("environment") else ""))
 
 
 def _cores() -> int:
@@ -276,25 +285,42 @@ def check_data(items, load, missing=None):
     return ready, missing
 
 
-def main():
-    profile = os.environ.get("PROFILE", "quick")
-    runs_dir = Path(os.environ.get("RUNS_DIR") or ROOT / "runs").resolve()
-    results_dir = Path(os.environ.get("RESULTS_DIR") or ROOT / "results").resolve()
-    configs = sorted((ROOT / "paper_configs").glob("*.yaml"))
-    known = {c.stem for c in configs}
-    only, skip = _names("ONLY"), _names("SKIP")
-    bad = [n for n in only + skip if n not in known]
-    if profile not in ("smoke", "quick", "paper") or bad:
-        what = f"PROFILE={profile!r}" if bad == [] else f"unknown experiment {bad[0]!r} in ONLY/SKIP"
-        print(f"error: {what}; profiles: smoke, quick, paper; experiments: {', '.join(sorted(known))}",
-              file=sys.stderr)
-        return 2
-    try:
-        jobs = _jobs()
-    except ValueError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+class Plan:
+    """What this ./run_all.sh was asked for: profile, folders, experiments, how many at a time. (A plain class: the
+    tests load this file without registering it as a module, which a dataclass needs.)"""
 
+    def __init__(self, profile, runs_dir, results_dir, configs, only, skip, jobs=1):
+        self.profile, self.runs_dir, self.results_dir, self.configs = profile, runs_dir, results_dir, configs
+        self.only, self.skip, self.jobs = only, skip, jobs
+
+    @property
+    def chosen(self):
+        return [c for c in self.configs if (not self.only or c.stem in self.only) and c.stem not in self.skip]
+
+
+def read_plan():
+    """The Plan from the environment, or the one error line that says what is wrong (exit 2)."""
+    configs = sorted((ROOT / "paper_configs").glob("*.yaml"))
+    plan = Plan(os.environ.get("PROFILE", "quick"), Path(os.environ.get("RUNS_DIR") or ROOT / "runs").resolve(),
+                Path(os.environ.get("RESULTS_DIR") or ROOT / "results").resolve(), configs, _names("ONLY"),
+                _names("SKIP"))
+    known = {c.stem for c in configs}
+    bad = [n for n in plan.only + plan.skip if n not in known]
+    if plan.profile not in ("smoke", "quick", "paper") or bad:
+        what = f"PROFILE={plan.profile!r}" if bad == [] else f"unknown experiment {bad[0]!r} in ONLY/SKIP"
+        return None, f"{what}; profiles: smoke, quick, paper; experiments: {', '.join(sorted(known))}"
+    try:
+        plan.jobs = _jobs()
+    except ValueError as e:
+        return None, str(e)
+    return plan, None
+
+
+def main():
+    plan, error = read_plan()
+    if error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     from repro.backend import _cpuinfo
     from repro.data import DataError
     from repro.data.mnist import default_cache_dir, mnist_source
@@ -309,103 +335,122 @@ def main():
     mnist_from = {"folder": f"the folder {os.environ.get('REPRO_DATA_DIR')}",
                   "download": f"the download cache {default_cache_dir()} (fetched once if missing)",
                   "tfds": "tensorflow-datasets (REPRO_MNIST_SOURCE=tfds: NOT the IDX order)"}[src]
-    print(f"./run_all.sh: {profile} profile on {cpu}; runs in {runs_dir}, results in {results_dir}; "
+    print(f"./run_all.sh: {plan.profile} profile on {cpu}; runs in {plan.runs_dir}, results in {plan.results_dir}; "
           f"MNIST from {mnist_from}", flush=True)
-    chosen = [c for c in configs if (not only or c.stem in only) and c.stem not in skip]
     # what cannot be fetched is said now, before TensorFlow's start-up (minutes on a busy machine)
     print("\n== data: a first look", flush=True)
-    missing_early = first_look(chosen)
+    missing_early = first_look(plan.chosen)
 
     from repro.backend import import_tensorflow_quietly
 
     import_tensorflow_quietly()
-    from repro.config import load_config
-    from repro.train import RunError, check_run_dir  # first: it registers every experiment's models
-    from repro.registry import MODELS as REGISTRY
+    est = time_estimate(plan.chosen, plan.profile, plan.results_dir)
+    print_estimate(est, plan)
+    table, ready, missing_data = load_data(plan, missing_early)
+    ready.sort(key=lambda item: -(est.get(item[0].stem, (None, ""))[0] or float("inf")))
+    with ThreadPoolExecutor(max_workers=plan.jobs) as pool:
+        list(pool.map(lambda item: run_one(item, plan), ready))
 
-    est = time_estimate(chosen, profile, results_dir)
+    steps = baselines_and_figures(plan, missing_data)
+    status = {"started": started.strftime("%Y-%m-%d %H:%M UTC"), "profile": plan.profile, "cpu": cpu,
+              "jobs": plan.jobs, "seconds": None, "mnist_source": mnist_from, "experiments": table, "steps": []}
+    report_rc = write_status_and_report(plan.results_dir, status, steps, started)
+    print_table(table, steps, status, cpu)
+    return print_outcome(plan.results_dir, table, steps, report_rc)
+
+
+def print_estimate(est, plan):
     known_secs = [s for s, _ in est.values() if s is not None]
     unknown = [n for n, (s, _) in est.items() if s is None]
-    print(f"time estimate ({profile} profile), from timed runs of this suite (source in brackets; those timed on a "
-          f"busy machine overstate an idle one; finished runs in {runs_dir} are reused, not retrained):")
+    print(f"time estimate ({plan.profile} profile), from timed runs of this suite (source in brackets; those timed "
+          f"on a busy machine overstate an idle one; finished runs in {plan.runs_dir} are reused, not retrained):")
     for name, (secs, why) in est.items():
         print(f"  {name:32s} {_hms(secs):>8s}  ({why})")
     print(f"  total about {_hms(sum(known_secs))}" + (f", plus {len(unknown)} experiment(s) never timed: "
                                                        f"{', '.join(unknown)}" if unknown else ""), flush=True)
+    lanes = _lane_estimate(est, plan.jobs)
+    if plan.jobs > 1 and lanes is not None:
+        print(f"  {plan.jobs} experiments at a time (JOBS={plan.jobs}, one per core; JOBS=1 runs them one by one): "
+              f"about {_hms(lanes)} for the trainings and evaluations" + (" timed so far" if unknown else ""),
+              flush=True)
 
-    lanes = _lane_estimate(est, jobs)
-    if jobs > 1 and lanes is not None:
-        print(f"  {jobs} experiments at a time (JOBS={jobs}, one per core; JOBS=1 runs them one by one): "
-              f"about {_hms(lanes)} for the trainings and evaluations" + (" timed so far" if unknown else ""), flush=True)
 
-    # 1. data, one experiment after another (a download happens once, never twice at the same time)
+def load_data(plan, missing_early):
+    """Step 1, one experiment after another (a download happens once, never twice at the same time): the table
+    (one record per config), the (cfg_path, cfg, record) whose data is here, and the datasets that are not."""
+    from repro.config import load_config
+    from repro.registry import MODELS as REGISTRY
+    import repro.train  # noqa: F401  it registers every experiment's models
+
     table, chosen_items = [], []
-    for cfg_path in configs:
+    for cfg_path in plan.configs:
         name = cfg_path.stem
-        rec = {"experiment": name, "run": f"{name}-{profile}", "state": None, "reason": "", "train_seconds": None,
+        rec = {"experiment": name, "run": f"{name}-{plan.profile}", "state": None, "reason": "", "train_seconds": None,
                "eval_seconds": None, "summary": None}
         table.append(rec)
-        if cfg_path not in chosen:
-            rec.update(state="not run", reason="left out by " + ("ONLY" if only and name not in only else "SKIP"))
+        if cfg_path not in plan.chosen:
+            rec.update(state="not run", reason="left out by " + ("ONLY" if plan.only and name not in plan.only
+                                                                 else "SKIP"))
             continue
-        chosen_items.append((cfg_path, load_config(cfg_path, profile), rec))
+        chosen_items.append((cfg_path, load_config(cfg_path, plan.profile), rec))
     print("\n== data", flush=True)
     ready, missing_data = check_data(chosen_items, lambda cfg: REGISTRY[cfg["model"]].load_splits(cfg, None),
                                      missing_early)
+    return table, ready, missing_data
 
-    # 2. train and evaluate; with JOBS > 1 several experiments side by side, the longest expected first
-    def run_one(item):
-        try:
-            train_and_evaluate(item)
-        except Exception as e:  # noqa: BLE001  one experiment's surprise is its FAILED row, not the end of the rest
-            item[2].update(state="failed", reason=f"{type(e).__name__}: {_short(e)}")
 
-    def train_and_evaluate(item):
-        cfg_path, cfg, rec = item
-        name = cfg_path.stem
-        prefix = f"[{name}]" if jobs > 1 else None
-        env = _lane_env(jobs)
-        say(f"\n== {name} ({profile} profile)")
-        run_dir = runs_dir / rec["run"]
-        epochs_done = _finished_epochs(run_dir)
-        try:
-            check_run_dir(cfg, run_dir, resume=True)  # a folder made by another recipe is not reused
-        except RunError as e:
-            rec.update(state="failed", reason=_short(e))
-            return
-        if epochs_done is not None and epochs_done > cfg["train"]["epochs"]:
-            rec.update(state="failed", reason=f"{run_dir} holds a {epochs_done}-epoch run, but the {profile} profile "
-                                              f"is {cfg['train']['epochs']} epochs now; move it away and run again")
-            return
-        t0 = time.time()
-        if epochs_done is not None and epochs_done == cfg["train"]["epochs"]:
-            rec.update(state="reused", reason=f"finished run in {run_dir} ({epochs_done} epochs)")
-        else:
-            resumed = (run_dir / "backup").exists()
-            rc, why = run_logged(["train", cfg_path, "--profile", profile, "--run-dir", run_dir, "--resume"], env, prefix)
-            rec["train_seconds"] = round(time.time() - t0, 1)
-            if rc != 0:
-                rec.update(state="failed", reason=f"training stopped (exit {rc}): {_short(why)}")
-                return
-            rec.update(state="trained", reason="resumed a killed run" if resumed else "")
-        t0 = time.time()
-        if rec["state"] == "reused" and _evaluation_current(run_dir, results_dir):
-            rec["reason"] += "; its evaluation is up to date"
-        else:
-            rc, why = run_logged(["evaluate", run_dir, "--results", results_dir], env, prefix)
-            rec["eval_seconds"] = round(time.time() - t0, 1)
-            if rc != 0:
-                rec.update(state="failed", reason=f"evaluation failed (exit {rc}): {_short(why)}")
-                return
-            rec["summary"] = f"runs/{rec['run']}.json"
-        say(f"== {name}: {rec['state']}")
+def run_one(item, plan):
+    """Step 2: train and evaluate one experiment (with JOBS > 1, beside others, the longest expected first)."""
+    try:
+        train_and_evaluate(item, plan)
+    except Exception as e:  # noqa: BLE001  one experiment's surprise is its FAILED row, not the end of the rest
+        item[2].update(state="failed", reason=f"{type(e).__name__}: {_short(e)}")
 
-    ready.sort(key=lambda item: -(est.get(item[0].stem, (None, ""))[0] or float("inf")))
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        list(pool.map(run_one, ready))
 
-    steps = []  # baselines, figures, report: (what, state, reason)
-    base = results_dir / "baselines.json"
+def train_and_evaluate(item, plan):
+    from repro.train import RunError, check_run_dir
+
+    cfg_path, cfg, rec = item
+    name, epochs = cfg_path.stem, cfg["train"]["epochs"]
+    prefix = f"[{name}]" if plan.jobs > 1 else None
+    env = _lane_env(plan.jobs)
+    say(f"\n== {name} ({plan.profile} profile)")
+    run_dir = plan.runs_dir / rec["run"]
+    epochs_done = _finished_epochs(run_dir)
+    try:
+        check_run_dir(cfg, run_dir, resume=True)  # a folder made by another recipe is not reused
+    except RunError as e:
+        return rec.update(state="failed", reason=_short(e))
+    if epochs_done is not None and epochs_done > epochs:
+        return rec.update(state="failed", reason=f"{run_dir} holds a {epochs_done}-epoch run, but the {plan.profile} "
+                                                 f"profile is {epochs} epochs now; move it away and run again")
+    t0 = time.time()
+    if epochs_done is not None and epochs_done == epochs:
+        rec.update(state="reused", reason=f"finished run in {run_dir} ({epochs_done} epochs)")
+    else:
+        resumed = (run_dir / "backup").exists()
+        rc, why = run_logged(["train", cfg_path, "--profile", plan.profile, "--run-dir", run_dir, "--resume"], env,
+                             prefix)
+        rec["train_seconds"] = round(time.time() - t0, 1)
+        if rc != 0:
+            return rec.update(state="failed", reason=f"training stopped (exit {rc}): {_short(why)}")
+        rec.update(state="trained", reason="resumed a killed run" if resumed else "")
+    t0 = time.time()
+    if rec["state"] == "reused" and _evaluation_current(run_dir, plan.results_dir):
+        rec["reason"] += "; its evaluation is up to date"
+    else:
+        rc, why = run_logged(["evaluate", run_dir, "--results", plan.results_dir], env, prefix)
+        rec["eval_seconds"] = round(time.time() - t0, 1)
+        if rc != 0:
+            return rec.update(state="failed", reason=f"evaluation failed (exit {rc}): {_short(why)}")
+        rec["summary"] = f"runs/{rec['run']}.json"
+    say(f"== {name}: {rec['state']}")
+
+
+def baselines_and_figures(plan, missing_data):
+    """Steps after the trainings: the Parzen baselines (reused when present) and the figures; [(what, state, why)]."""
+    steps = []
+    base = plan.results_dir / "baselines.json"
     if base.exists():
         steps.append(("baselines", "reused", f"{base} kept (computing the k-means one takes ~20 min; "
                                              f"`python -m repro baselines --force` recomputes)"))
@@ -413,33 +458,44 @@ def main():
         steps.append(("baselines", "not run", "they need MNIST, which could not be loaded (see above)"))
     else:
         print("\n== Parzen baselines (true data, k-means)", flush=True)
-        rc, why = run_logged(["baselines", "--results", results_dir])
+        rc, why = run_logged(["baselines", "--results", plan.results_dir])
         steps.append(("baselines", "computed" if rc == 0 else "failed", "" if rc == 0 else _short(why)))
     print("\n== figures", flush=True)
-    rc, why = run_logged(["figures", "--runs", runs_dir, "--results", results_dir])
+    rc, why = run_logged(["figures", "--runs", plan.runs_dir, "--results", plan.results_dir])
     steps.append(("figures", "drawn" if rc == 0 else "failed", "" if rc == 0 else _short(why)))
+    return steps
 
-    status = {"started": started.strftime("%Y-%m-%d %H:%M UTC"), "profile": profile, "cpu": cpu, "jobs": jobs,
-              "seconds": round((datetime.now(timezone.utc) - started).total_seconds(), 1),
-              "mnist_source": mnist_from, "experiments": table,
-              "steps": [{"what": w, "state": s, "reason": r} for w, s, r in steps]}
+
+def write_status_and_report(results_dir, status, steps, started):
+    """results/run_all.json (what the report reads about this run), the report, then the status again with the
+    report's step; returns the report's exit code."""
+    def write():
+        status["steps"] = [{"what": w, "state": s, "reason": r} for w, s, r in steps]
+        status["seconds"] = round((datetime.now(timezone.utc) - started).total_seconds(), 1)
+        (results_dir / STATUS_FILE).write_text(json.dumps(status, indent=1) + "\n")
+
     results_dir.mkdir(parents=True, exist_ok=True)
-    (results_dir / STATUS_FILE).write_text(json.dumps(status, indent=1) + "\n")
+    write()
     print("\n== report", flush=True)
     report_rc, why = run_logged(["report", "--results", results_dir])
     steps.append(("report", "written" if report_rc == 0 else "failed", "" if report_rc == 0 else _short(why)))
-    status["steps"] = [{"what": w, "state": s, "reason": r} for w, s, r in steps]
-    status["seconds"] = round((datetime.now(timezone.utc) - started).total_seconds(), 1)
-    (results_dir / STATUS_FILE).write_text(json.dumps(status, indent=1) + "\n")
+    write()
+    return report_rc
 
+
+def print_table(table, steps, status, cpu):
     print(f"\n{'experiment':32s} {'status':9s} {'train':>8s} {'eval':>7s}  why")
     for r in table:
-        print(f"{r['experiment']:32s} {r['state'].upper():9s} {_hms(r['train_seconds']) if r['train_seconds'] else '-':>8s} "
+        print(f"{r['experiment']:32s} {r['state'].upper():9s} "
+              f"{_hms(r['train_seconds']) if r['train_seconds'] else '-':>8s} "
               f"{_hms(r['eval_seconds']) if r['eval_seconds'] else '-':>7s}  {r['reason']}")
     for w, s, r in steps:
         print(f"{w:32s} {s.upper():9s} {'':>8s} {'':>7s}  {r}")
     print(f"total {_hms(status['seconds'])} on {cpu}")
 
+
+def print_outcome(results_dir, table, steps, report_rc):
+    """The report's count line, what was regenerated, and what failed; the exit status (1 if anything failed)."""
     failed = [r for r in table if r["state"] == "failed"] + [s for s in steps if s[1] == "failed"]
     report_md = results_dir / "REPORT.md"
     if report_rc == 0 and report_md.exists():

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from repro.experiments.demos import sampling
 from repro.metrics import divergences as dv
-from repro.results import row as _row
+from repro.results import Row
 
 
 def kl_js_rows():
@@ -24,28 +24,30 @@ def kl_js_rows():
             note = "seed prints values cut to 3 decimals; also checked against docs/references.md's 4-decimal values"
         status = "PASS" if ok else "FAIL"
         call = f"exp({a}, {b})"
-        rows.append(_row(f"book_chapter.kl_js.{i + 1}", src, f"KL {printed[0]}, JS {printed[1]} (ref {ref[0]:.4f}, "
-                         f"{ref[1]:.4f})", f"KL {kl:.4f}, JS {js:.4f} (cut: {cut[0]}, {cut[1]})",
-                         "exact to the printed digits", status, f"{call}: {note}"))
+        rows.append(Row(id=f"book_chapter.kl_js.{i + 1}", source=src,
+                        reported=f"KL {printed[0]}, JS {printed[1]} (ref {ref[0]:.4f}, {ref[1]:.4f})",
+                        reproduced=f"KL {kl:.4f}, JS {js:.4f} (cut: {cut[0]}, {cut[1]})",
+                        tolerance="exact to the printed digits", status=status, note=f"{call}: {note}"))
         table.append(f"| `{call}` | {kl:.4f} | {js:.4f} | {printed[0]} {printed[1]} | {ref[0]:.4f} {ref[1]:.4f} | "
                      f"{status} |")
     return rows, table
-
-
 
 
 def sampling_rows(demo):
     src = "Lecture 8 “Generative Models”, Sampling Problem (Lehmer generator, Poisson load test, change of variables)"
     thr = demo["threshold"]
     tol = f"p > {thr}"
-    rows = [_row("lecture8.lehmer.x10000", src + "; docs/references.md §6", sampling.LEHMER_X10000, demo["x10000"], "exact",
-                 "PASS" if demo["x10000"] == sampling.LEHMER_X10000 else "FAIL",
-                 "X(n+1) = 16807 X(n) mod (2^31 - 1) from X0 = 1")]
+    rows = [Row(id="lecture8.lehmer.x10000", source=src + "; docs/references.md §6", reported=sampling.LEHMER_X10000,
+                reproduced=demo["x10000"], tolerance="exact",
+                status="PASS" if demo["x10000"] == sampling.LEHMER_X10000 else "FAIL",
+                note="X(n+1) = 16807 X(n) mod (2^31 - 1) from X0 = 1")]
 
     def test_row(id, what, r, stat_name):
         status = "PASS" if r["p_value"] > thr else "FAIL"
-        rows.append(_row(id, src, f"{what} (no number in the seed)", f"p = {r['p_value']:.3f}", tol, status,
-                         f"{stat_name} = {r['statistic']:.4g}, n = {demo['n']:,} Lehmer uniforms from X0 = {demo['x0']}"))
+        rows.append(Row(id=id, source=src, reported=f"{what} (no number in the seed)",
+                        reproduced=f"p = {r['p_value']:.3f}", tolerance=tol, status=status,
+                        note=f"{stat_name} = {r['statistic']:.4g}, n = {demo['n']:,} Lehmer uniforms from X0 = "
+                             f"{demo['x0']}"))
 
     test_row("lecture8.lehmer.uniform_ks", "U = X/m is uniform on (0, 1): KS test", demo["uniform"], "KS D")
     for rate, r in demo["poisson"].items():

@@ -23,7 +23,6 @@ register(Experiment(
     summary_figures=(longrun.longrun_figure,),
     report_sections=(report.goodfellow2014_section, longrun.section, datasets_report.datasets_section),
     quick_metrics={"goodfellow2014_mnist": [QuickMetric("test Parzen log-likelihood (nats)", "parzen.ll", "higher")]},
-    paper_target_rows=("goodfellow2014.table1.",),
     claims=(
         Claim("Goodfellow et al. 2014", "Table 1, MNIST: Parzen log-likelihood of adversarial nets (nats), the "
               "recipe's seeds at a common length", ("goodfellow2014.table1.mnist.seeds",),

@@ -16,28 +16,36 @@ TFD_COMMANDS = ("python -m repro train paper_configs/goodfellow2014_tfd.yaml --p
 
 
 def datasets_section(results_dir):
-    runs = load_runs(results_dir)
-    tfd = {k: s for k, s in runs.items()
+    tfd = {k: s for k, s in sorted(load_runs(results_dir).items())  # select
            if s["experiment"] == "goodfellow2014_tfd" and "tfd_parzen_5_folds" in (s.get("metrics") or {})}
-    table = ["| model | TFD (nats) | source |", "|---|---|---|"]
-    table += [f"| {name} | {ll} ± {se} | paper, Table 1 |" for name, ll, se in PAPER_TABLE1_TFD]
-    rows = []
-    for name, s in sorted(tfd.items()):
-        r = s["metrics"]["tfd_parzen_5_folds"]
-        sigmas = ", ".join(f"{f['sigma']:.3f}" for f in r["folds"])
-        stage = STAGES.get(s["metrics"].get("generator_stage"), "generator stage unknown")
-        table.append(f"| Adversarial nets, reproduced ({name}) | {r['ll']:.1f} ± {r['se']:.1f} | this suite: "
-                     f"{s['profile']} profile, {s['epochs_trained']} epochs, {stage}; σ per fold {sigmas} |")
-        rows.append(parzen_check(f"goodfellow2014.table1.tfd.{name}", SOURCE, 2057, 26,
-                                 {**r, "sigma": r["folds"][0]["sigma"]},
-                                 f"{s['profile']} profile, {s['epochs_trained']} epochs; {stage}; σ of fold 0 shown"))
-    if not tfd:
-        rows.append(parzen_check("goodfellow2014.table1.tfd", SOURCE, 2057, 26, None,
-                                 "TFD is not publicly downloadable, so no run exists here; with a copy of "
-                                 f"TFD_48x48.mat: {TFD_COMMANDS} (72 epochs: 50 + 22, both stages)"))
-
     figures = sorted(p.name for p in Path(results_dir, "figures").glob("goodfellow2014_*-fig2.png")
                      if not p.name.startswith("goodfellow2014_mnist"))
+    rows = [tfd_row(name, s) for name, s in tfd.items()] or [  # compute
+        parzen_check("goodfellow2014.table1.tfd", SOURCE, 2057, 26, None,
+                     "TFD is not publicly downloadable, so no run exists here; with a copy of "
+                     f"TFD_48x48.mat: {TFD_COMMANDS} (72 epochs: 50 + 22, both stages)", against_paper=True)]
+    return render(tfd, figures), rows  # render
+
+
+def _stage(s):
+    return STAGES.get(s["metrics"].get("generator_stage"), "generator stage unknown")
+
+
+def tfd_row(name, s):
+    r = s["metrics"]["tfd_parzen_5_folds"]
+    return parzen_check(f"goodfellow2014.table1.tfd.{name}", SOURCE, 2057, 26, {**r, "sigma": r["folds"][0]["sigma"]},
+                        f"{s['profile']} profile, {s['epochs_trained']} epochs; {_stage(s)}; σ of fold 0 shown",
+                        run_names=(name,), against_paper=True)
+
+
+def render(tfd, figures):
+    table = ["| model | TFD (nats) | source |", "|---|---|---|"]
+    table += [f"| {name} | {ll} ± {se} | paper, Table 1 |" for name, ll, se in PAPER_TABLE1_TFD]
+    for name, s in tfd.items():
+        r = s["metrics"]["tfd_parzen_5_folds"]
+        sigmas = ", ".join(f"{f['sigma']:.3f}" for f in r["folds"])
+        table.append(f"| Adversarial nets, reproduced ({name}) | {r['ll']:.1f} ± {r['se']:.1f} | this suite: "
+                     f"{s['profile']} profile, {s['epochs_trained']} epochs, {_stage(s)}; σ per fold {sigmas} |")
     text = ["## Goodfellow et al. 2014 — TFD (Table 1) and CIFAR-10 (Fig. 2 c, d)", "",
             "Configs `paper_configs/goodfellow2014_tfd.yaml`, `goodfellow2014_cifar10_fc.yaml` and "
             "`goodfellow2014_cifar10_conv.yaml` follow the public code's yaml files value by value. Neither "
@@ -49,4 +57,4 @@ def datasets_section(results_dir):
             + (", ".join(f"`results/figures/{f}`" for f in figures) if figures else
                "no CIFAR-10 or TFD run has been evaluated here (no data); with CIFAR-10 present: python -m repro "
                "train paper_configs/goodfellow2014_cifar10_fc.yaml --profile quick, then evaluate and figures."), ""]
-    return "\n".join(text), rows
+    return "\n".join(text)

@@ -17,7 +17,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 from repro.config import load_config
 from repro.metrics.curves import best_so_far, best_up_to, collapse, gain_over_last, value_at
 from repro.plotting import OKABE_ITO, draw_seeds, save, seed_band
-from repro.results import load_runs, parzen_check, parzen_verdict, row
+from repro.results import Row, load_runs, parzen_check, parzen_verdict
 
 CONFIG = Path(__file__).resolve().parents[3] / "paper_configs" / "goodfellow2014_mnist.yaml"
 EXPERIMENT = "goodfellow2014_mnist"
@@ -95,9 +95,27 @@ def _fmt(x, digits=1):
 
 
 def section(results_dir):
-    runs = study(results_dir)
-    rule = collapse_rule()
-    text = ["### The long run and the seed study", "",
+    runs = study(results_dir)  # select
+    text = protocol_lines(collapse_rule())
+    if not runs:
+        return "\n".join(text + ["No paper-profile run evaluated yet.", ""]), []
+    recipe_runs, healthy, complete = groups(runs)
+    longest = max(healthy, key=lambda r: r["epochs"]) if healthy else None
+    rows = ([seed_pool_row(complete, recipe_runs)] if complete else []) + (  # compute
+        [long_run_row(longest)] if longest else [])
+    text += study_table(runs) + [""] + seed_lines(recipe_runs, healthy, complete)  # render
+    text += _variant_lines([r for r in runs if r["fixed_init"] and r["variant"] != "recipe"], healthy, complete)
+    if longest:
+        text += long_run_lines(longest, rows[-1])
+    text += ["", "Figure: `results/figures/goodfellow2014_mnist-longrun.png` (the validation estimate over the "
+                 f"first {SEED_LENGTH} epochs and over the whole long run, the σ chosen on validation, and the "
+                 "estimate against the learning rate; the recipe's non-collapsed seeds as a mean with a min–max "
+                 "band, the long run, each variant and each collapsed seed as lines of their own).", ""]
+    return "\n".join(text), rows
+
+
+def protocol_lines(rule):
+    return ["### The long run and the seed study", "",
             "Protocol (fixed before the runs; `paper_configs/goodfellow2014_mnist.yaml`): the released recipe with "
             "the per-layer initialisation fix, validation Parzen every 2nd epoch, best checkpoint by it, test set once; "
             f"**collapse** = {rule['run']} consecutive validation estimates below {rule['threshold']:.0f} nats "
@@ -105,12 +123,13 @@ def section(results_dir):
             f"**plateau** = the best validation estimate gains < {PLATEAU_GAIN:.0f} nat over the last "
             f"{PLATEAU_WINDOW} epochs. Variants have their own rows and are never pooled with the recipe; runs "
             "evaluated before the initialisation fix (no commit recorded) are listed apart.", ""]
-    if not runs:
-        return "\n".join(text + ["No paper-profile run evaluated yet.", ""]), []
-    text += ["| run | group | seed | epochs | collapse | valid @50 | @100 | @200 | @300 | "
-             f"best valid ≤ {SEED_LENGTH} (epoch) | best valid (epoch) | gain, last 100 ep. | lr at end | "
-             "test (σ), checkpoint epoch |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+
+
+def study_table(runs):
+    text = ["| run | group | seed | epochs | collapse | valid @50 | @100 | @200 | @300 | "
+            f"best valid ≤ {SEED_LENGTH} (epoch) | best valid (epoch) | gain, last 100 ep. | lr at end | "
+            "test (σ), checkpoint epoch |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in runs:
         c = r["collapse"]
         col = "no" if not c["collapsed"] else (f"at epoch {c['epoch']}, " + ("recovered" if c["recovered"] else
@@ -122,32 +141,22 @@ def section(results_dir):
         common = f"{common[0]:.1f} ({common[1]})" if common else "—"
         text.append(f"| {r['run']} | {group} | {r['seed']} | {r['epochs']} | {col} | "
                     + " | ".join(_fmt(r["at"][n]) for n in FIXED_EPOCHS)
-                    + f" | {common} | {best} | {_fmt(r['gain'])} | {_fmt(r['lr_end'], 4)} | {p['ll']:.1f} ± {p['se']:.1f} "
-                      f"({p['sigma']:.3f}), {r['summary']['checkpoint']['epoch']} |")
-    rows = []
-    recipe_runs, healthy, complete = groups(runs)
+                    + f" | {common} | {best} | {_fmt(r['gain'])} | {_fmt(r['lr_end'], 4)} | {p['ll']:.1f} ± "
+                      f"{p['se']:.1f} ({p['sigma']:.3f}), {r['summary']['checkpoint']['epoch']} |")
+    return text
+
+
+def seed_lines(recipe_runs, healthy, complete):
+    """The seed study in words: collapse rate, spread, the Table 1 row at the common length, who is left out."""
     # a seed still collapsed at its last epoch is out of the row by the protocol, not for want of epochs
     still_collapsed = [r for r in recipe_runs if r["collapse"]["collapsed_at_end"]]
     collapsed = sum(r["collapse"]["collapsed"] for r in recipe_runs)
-    text += ["", f"- Collapse rate (released recipe, fixed init): {collapsed} of {len(recipe_runs)} seeds collapsed "
-                 f"at some point; {len(still_collapsed)} still collapsed "
-                 "at their last epoch."]
+    text = [f"- Collapse rate (released recipe, fixed init): {collapsed} of {len(recipe_runs)} seeds collapsed "
+            f"at some point; {len(still_collapsed)} still collapsed at their last epoch."]
     text += _spread_lines(healthy)
-    beyond = [r for r in healthy if r["epochs"] >= SEED_LENGTH and r not in complete]
     if complete:
-        tests = [r["summary"]["parzen"]["ll"] for r in complete]
-        best = max(complete, key=lambda r: r["summary"]["parzen"]["ll"])
-        spread = statistics.stdev(tests) if len(tests) > 1 else None
-        mean = statistics.mean(tests)
-        text.append(f"- **Table 1 row at the common length** (test estimate of the best-validation checkpoint of the "
-                    f"first {SEED_LENGTH} epochs, non-collapsed seeds of the recipe, n = {len(tests)}: seeds "
-                    + ", ".join(str(r["seed"]) for r in complete) + f"): **{mean:.1f}"
-                    + (f" ± {spread:.1f}** (sd over seeds; range {min(tests):.1f}–{max(tests):.1f})"
-                       if spread is not None else "** (one seed: no spread yet)")
-                    + f"; best seed {best['seed']}: {best['summary']['parzen']['ll']:.1f} ± "
-                      f"{best['summary']['parzen']['se']:.1f} (σ = {best['summary']['parzen']['sigma']:.3f}).")
-        rows.append(_seed_pool_check(tests, best, [r["run"] for r in complete],
-                                     runs=_seed_runs_text(complete, recipe_runs, collapsed)))
+        text.append(_common_length_line(complete))
+    beyond = [r for r in healthy if r["epochs"] >= SEED_LENGTH and r not in complete]
     if beyond:
         text.append("- Not in the common-length Table 1 row (their evaluated checkpoint lies beyond epoch "
                     f"{SEED_LENGTH}, and the best checkpoint of their first {SEED_LENGTH} epochs was not kept): "
@@ -163,38 +172,54 @@ def section(results_dir):
     if short:
         text.append(f"- Not yet {SEED_LENGTH} epochs (no Table 1 row from them): "
                     + ", ".join(f"{r['run']} ({r['epochs']} epochs)" for r in short) + ".")
-    text += _variant_lines([r for r in runs if r["fixed_init"] and r["variant"] != "recipe"], healthy, complete)
-    if healthy:
-        longest = max(healthy, key=lambda r: r["epochs"])
-        g = longest["gain"]
-        shape = ("still rising" if g is None or g >= PLATEAU_GAIN else "on a plateau")
-        text.append(f"- The long run ({longest['run']}, {longest['epochs']} epochs, lr now {_fmt(longest['lr_end'], 4)}): "
-                    f"best validation {longest['best_valid'][0]:.1f} at epoch {longest['best_valid'][1]}, gain over the "
-                    f"last {PLATEAU_WINDOW} epochs {_fmt(g)} nats: {shape} by the protocol's rule.")
-        check = parzen_check(f"goodfellow2014.table1.mnist.long.{longest['run']}", SOURCE, 225, 2,
-                                 longest["summary"]["parzen"],
-                                 f"the long run, released recipe with the init fix, {longest['epochs']} epochs so far, "
-                                 f"best-validation checkpoint epoch {longest['summary']['checkpoint']['epoch']}; "
-                                 f"{shape} (gain {_fmt(g)} nats over the last {PLATEAU_WINDOW} epochs)",
-                                 runs=f"seed {longest['seed']}, {longest['epochs']:,} epochs ({shape})")
-        rows.append(check)
-        p = longest["summary"]["parzen"]
-        reached = check["status"] == "PASS"
-        text.append(f"- **Verdict on 225:** " + (
-            f"reached by the long run (test {p['ll']:.1f} ± {p['se']:.1f} at epoch "
-            f"{longest['summary']['checkpoint']['epoch']})." if reached else
-            f"not reached in {longest['epochs']} epochs (test {p['ll']:.1f} ± {p['se']:.1f}, σ = {p['sigma']:.3f}, at "
-            f"epoch {longest['summary']['checkpoint']['epoch']}; {p['ll'] - 225:+.1f} nats from 225); "
-            + ("the curve is still rising, so no plateau has been shown: where it ends is open."
-               if shape == "still rising" else
-               f"the curve is on a plateau (gain < {PLATEAU_GAIN:.0f} nat over the last {PLATEAU_WINDOW} epochs).")
-        ) + " For scale, the Theis et al. baselines under the same protocol (true data, k-means centroids) are in "
-            "the table above.")
-    text += ["", "Figure: `results/figures/goodfellow2014_mnist-longrun.png` (the validation estimate over the "
-                 f"first {SEED_LENGTH} epochs and over the whole long run, the σ chosen on validation, and the "
-                 "estimate against the learning rate; the recipe's non-collapsed seeds as a mean with a min–max "
-                 "band, the long run, each variant and each collapsed seed as lines of their own).", ""]
-    return "\n".join(text), rows
+    return text
+
+
+def _common_length_line(complete):
+    tests = [r["summary"]["parzen"]["ll"] for r in complete]
+    best = max(complete, key=lambda r: r["summary"]["parzen"]["ll"])
+    spread = statistics.stdev(tests) if len(tests) > 1 else None
+    return (f"- **Table 1 row at the common length** (test estimate of the best-validation checkpoint of the "
+            f"first {SEED_LENGTH} epochs, non-collapsed seeds of the recipe, n = {len(tests)}: seeds "
+            + ", ".join(str(r["seed"]) for r in complete) + f"): **{statistics.mean(tests):.1f}"
+            + (f" ± {spread:.1f}** (sd over seeds; range {min(tests):.1f}–{max(tests):.1f})"
+               if spread is not None else "** (one seed: no spread yet)")
+            + f"; best seed {best['seed']}: {best['summary']['parzen']['ll']:.1f} ± "
+              f"{best['summary']['parzen']['se']:.1f} (σ = {best['summary']['parzen']['sigma']:.3f}).")
+
+
+def plateau_shape(gain):
+    """The protocol's plateau rule: 'on a plateau' once the best validation estimate gains < PLATEAU_GAIN nats over
+    the last PLATEAU_WINDOW epochs; 'still rising' before (or while the window is not yet full)."""
+    return "still rising" if gain is None or gain >= PLATEAU_GAIN else "on a plateau"
+
+
+def long_run_row(longest):
+    shape, g = plateau_shape(longest["gain"]), longest["gain"]
+    return parzen_check(f"goodfellow2014.table1.mnist.long.{longest['run']}", SOURCE, 225, 2,
+                        longest["summary"]["parzen"],
+                        f"the long run, released recipe with the init fix, {longest['epochs']} epochs so far, "
+                        f"best-validation checkpoint epoch {longest['summary']['checkpoint']['epoch']}; "
+                        f"{shape} (gain {_fmt(g)} nats over the last {PLATEAU_WINDOW} epochs)",
+                        runs=f"seed {longest['seed']}, {longest['epochs']:,} epochs ({shape})",
+                        run_names=(longest["run"],), against_paper=True)
+
+
+def long_run_lines(longest, check):
+    g, shape = longest["gain"], plateau_shape(longest["gain"])
+    p, at = longest["summary"]["parzen"], longest["summary"]["checkpoint"]["epoch"]
+    verdict = (f"reached by the long run (test {p['ll']:.1f} ± {p['se']:.1f} at epoch {at})."
+               if check.status == "PASS" else
+               f"not reached in {longest['epochs']} epochs (test {p['ll']:.1f} ± {p['se']:.1f}, σ = {p['sigma']:.3f}, "
+               f"at epoch {at}; {p['ll'] - 225:+.1f} nats from 225); "
+               + ("the curve is still rising, so no plateau has been shown: where it ends is open."
+                  if shape == "still rising" else
+                  f"the curve is on a plateau (gain < {PLATEAU_GAIN:.0f} nat over the last {PLATEAU_WINDOW} epochs)."))
+    return [f"- The long run ({longest['run']}, {longest['epochs']} epochs, lr now {_fmt(longest['lr_end'], 4)}): "
+            f"best validation {longest['best_valid'][0]:.1f} at epoch {longest['best_valid'][1]}, gain over the "
+            f"last {PLATEAU_WINDOW} epochs {_fmt(g)} nats: {shape} by the protocol's rule.",
+            "- **Verdict on 225:** " + verdict + " For scale, the Theis et al. baselines under the same protocol "
+            "(true data, k-means centroids) are in the table above."]
 
 
 def _variant_lines(variants, seeds, complete):
@@ -287,19 +312,32 @@ def headline(results_dir):
     return out
 
 
-def _seed_pool_check(tests, best, names, runs=None):
-    """The seeds' Table 1 row against 225 ± 2: PASS above it or within 2·√(2² + sd²) (the spread over seeds is
-    the uncertainty of a seed-pooled mean's single draw; one seed: its own standard error)."""
+def seed_pool_verdict(tests, best_se):
+    """The seeds' Table 1 row against 225 ± 2: (mean, uncertainty, tolerance, passed). PASS above 225 or within
+    2·√(2² + sd²): the spread over seeds is the uncertainty of a seed-pooled mean's single draw; one seed: its own
+    standard error."""
     mean = statistics.mean(tests)
-    unc = statistics.stdev(tests) if len(tests) > 1 else best["summary"]["parzen"]["se"]
+    unc = statistics.stdev(tests) if len(tests) > 1 else best_se
     tol, ok = parzen_verdict(mean, unc, 225, 2)
+    return mean, unc, tol, ok
+
+
+def seed_pool_row(complete, recipe_runs):
+    tests = [r["summary"]["parzen"]["ll"] for r in complete]
+    best = max(complete, key=lambda r: r["summary"]["parzen"]["ll"])
+    names = [r["run"] for r in complete]
+    mean, unc, tol, ok = seed_pool_verdict(tests, best["summary"]["parzen"]["se"])
     gap = mean - 225
-    return row("goodfellow2014.table1.mnist.seeds", SOURCE, 225, round(mean, 2), f"above, or within ±{tol:.2f}",
-               "PASS" if ok else "FAIL",
-               f"released recipe with the init fix, mean over {len(tests)} non-collapsed seed(s) at {SEED_LENGTH} "
-               f"epochs ({', '.join(names)}; {'sd over seeds' if len(tests) > 1 else 'one seed, its SE'} {unc:.1f}); best seed {best['seed']} {best['summary']['parzen']['ll']:.1f}; "
-               f"{'+' if gap >= 0 else ''}{gap:.1f} nats from the reported value", runs=runs,
-               shown=f"{mean:.1f} ± {unc:.1f}" + (" (sd over seeds)" if len(tests) > 1 else ""))
+    collapsed = sum(r["collapse"]["collapsed"] for r in recipe_runs)
+    return Row(id="goodfellow2014.table1.mnist.seeds", source=SOURCE, reported=225, reproduced=round(mean, 2),
+               tolerance=f"above, or within ±{tol:.2f}", status="PASS" if ok else "FAIL",
+               note=f"released recipe with the init fix, mean over {len(tests)} non-collapsed seed(s) at {SEED_LENGTH} "
+                    f"epochs ({', '.join(names)}; {'sd over seeds' if len(tests) > 1 else 'one seed, its SE'} "
+                    f"{unc:.1f}); best seed {best['seed']} {best['summary']['parzen']['ll']:.1f}; "
+                    f"{'+' if gap >= 0 else ''}{gap:.1f} nats from the reported value",
+               runs=_seed_runs_text(complete, recipe_runs, collapsed),
+               shown=f"{mean:.1f} ± {unc:.1f}" + (" (sd over seeds)" if len(tests) > 1 else ""),
+               run_names=tuple(names), against_paper=True)
 
 
 def variant_words(summary, recipe):
@@ -376,27 +414,38 @@ def longrun_figure(results_dir):
     if not groups:
         return []
     fig, axes = plt.subplots(2, 2, figsize=(12, 8.4), layout="constrained")
-    (early, whole), (sigma, by_lr) = axes
     # Okabe-Ito colours: blue for the seeds, vermillion for the long run, the others for the variants; collapsed
     # seeds dotted grey (they fall below the axes within a few epochs). The seeds are drawn on top.
     others = iter([OKABE_ITO[i] for i in (1, 3, 7, 2)] * 4)
     for kind, label, cur in groups:
         color = {"seeds": OKABE_ITO[5], "long": OKABE_ITO[6], "collapsed": "0.55"}.get(kind) or next(others)
-        style = {"lw": 1.8 if kind == "seeds" else 1.0, "ls": ":" if kind == "collapsed" else "-",
-                 "zorder": 3 if kind == "seeds" else 2}
-        for ax in (early, whole):
-            draw_seeds(ax, [(e, v) for e, v, _, _ in cur], color, label, **style)
-        draw_seeds(sigma, [(e, s) for e, _, s, _ in cur], color, label, drawstyle="steps-post", **style)
-        # the recipe's seeds share one learning-rate schedule: their band is drawn against the epochs' lr
-        lr_of = {}
-        for e, _, _, lr in cur:
-            lr_of.update({float(a): float(b) for a, b in zip(e, lr) if np.isfinite(b)})
-        x, mean, lo, hi = seed_band([(e, v) for e, v, _, _ in cur])
-        keep = np.array([a in lr_of for a in x.tolist()], bool)
-        lrs = np.array([lr_of[a] for a in x[keep].tolist()])
-        if len(cur) > 1:
-            by_lr.fill_between(lrs, lo[keep], hi[keep], color=color, alpha=0.25, lw=0, zorder=style["zorder"])
-        by_lr.plot(lrs, mean[keep], color=color, **style)
+        _draw_group(axes, kind, label, cur, color)
+    _label_axes(fig, axes)
+    return [save(fig, Path(results_dir) / "figures" / f"{EXPERIMENT}-longrun.png")]
+
+
+def _draw_group(axes, kind, label, cur, color):
+    """One group's curves (epoch, validation estimate, σ, lr) on the four panels of the long-run figure."""
+    (early, whole), (sigma, by_lr) = axes
+    style = {"lw": 1.8 if kind == "seeds" else 1.0, "ls": ":" if kind == "collapsed" else "-",
+             "zorder": 3 if kind == "seeds" else 2}
+    for ax in (early, whole):
+        draw_seeds(ax, [(e, v) for e, v, _, _ in cur], color, label, **style)
+    draw_seeds(sigma, [(e, s) for e, _, s, _ in cur], color, label, drawstyle="steps-post", **style)
+    # the recipe's seeds share one learning-rate schedule: their band is drawn against the epochs' lr
+    lr_of = {}
+    for e, _, _, lr in cur:
+        lr_of.update({float(a): float(b) for a, b in zip(e, lr) if np.isfinite(b)})
+    x, mean, lo, hi = seed_band([(e, v) for e, v, _, _ in cur])
+    keep = np.array([a in lr_of for a in x.tolist()], bool)
+    lrs = np.array([lr_of[a] for a in x[keep].tolist()])
+    if len(cur) > 1:
+        by_lr.fill_between(lrs, lo[keep], hi[keep], color=color, alpha=0.25, lw=0, zorder=style["zorder"])
+    by_lr.plot(lrs, mean[keep], color=color, **style)
+
+
+def _label_axes(fig, axes):
+    (early, whole), (sigma, by_lr) = axes
     for ax in (early, whole, by_lr):
         ax.axhline(225, color=OKABE_ITO[0], ls="--", lw=1, label="paper, test set: 225")
         ax.set_ylim(-50, 240)
@@ -421,4 +470,3 @@ def longrun_figure(results_dir):
     fig.legend(handles, labels, loc="outside lower center", ncol=2, fontsize=8, frameon=False)
     fig.suptitle("Goodfellow et al. 2014, MNIST: Parzen estimate on 1,000 validation images during training",
                  fontsize=11)
-    return [save(fig, Path(results_dir) / "figures" / f"{EXPERIMENT}-longrun.png")]

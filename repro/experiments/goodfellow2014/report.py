@@ -87,63 +87,86 @@ def _dataset(summary):
 
 
 def goodfellow2014_section(results_dir):
-    runs = {k: v for k, v in load_runs(results_dir).items()
-            if v["experiment"] == "goodfellow2014_mnist" and v.get("parzen")}
-    baselines = read_baselines(results_dir)
-    table = [("model", "MNIST (nats)", "source")]
-    table += [(f"**{name}**", f"**{value}**", source) for name, value, source in longrun.headline(results_dir)]
-    for name, ll, se in PAPER_TABLE1:
-        table.append((name, f"{ll} ± {se}", "paper, Table 1"))
-    for key, label, theis in (("true_data", "True data (10,000 training images)", 243),
-                              ("kmeans", "k-means, 10,000 centroids", 313)):
-        if key in baselines:
-            b = baselines[key]
-            table.append((label, f"{b['ll']:.1f} ± {b['se']:.1f}",
-                          f"this suite, same protocol, σ = {b['sigma']:.3f} (Theis et al. 2016 report {theis})"))
-    groups = {r["run"]: _group(r) for r in longrun.study(results_dir)}
-    order = ("seed of the recipe", "long run", "collapsed seed", "variant", "before the initialisation fix",
-             "quick profile")
-    ranked = sorted(runs.items(), key=lambda kv: (
-        next((i for i, g in enumerate(order) if groups.get(kv[0], "quick profile").startswith(g)), len(order)), kv[0]))
-    for name, s in ranked:
-        p = s["parzen"]
-        table.append((f"Adversarial nets, reproduced: {groups.get(name, s['profile'] + ' profile')} ({name})",
-                      f"{p['ll']:.1f} ± {p['se']:.1f}", f"this suite: {_describe(s)}, σ = {p['sigma']:.3f}"))
+    all_runs = load_runs(results_dir)  # select
+    runs = {k: v for k, v in all_runs.items() if v["experiment"] == EXPERIMENT and v.get("parzen")}
     # other experiments scored by the same protocol on the same grey-level test images: extra rows, not in the paper
     # (a binarised test set is another set of points: its estimates are reported in their own section)
-    for name, s in sorted((k, v) for k, v in load_runs(results_dir).items()
-                          if v["experiment"] != "goodfellow2014_mnist" and v.get("parzen")
-                          and _dataset(v) != "binarized_mnist"):
-        p = s["parzen"]
-        table.append((f"other model, not in the paper: {s['experiment']} ({name})", f"{p['ll']:.1f} ± {p['se']:.1f}",
-                      f"this suite: {s['profile']} profile, {s['recipe']['precision']}, {s['epochs_trained']} epochs "
-                      f"trained, σ = {p['sigma']:.3f}"))
+    others = {k: v for k, v in sorted(all_runs.items()) if v["experiment"] != EXPERIMENT and v.get("parzen")
+              and _dataset(v) != "binarized_mnist"}
+    baselines = read_baselines(results_dir)
+    table = table1(results_dir, runs, others, baselines)  # compute
+    rows = table1_rows(runs) + theis_rows(baselines)
     md = ["| " + " | ".join(table[0]) + " |", "|---|---|---|"] + ["| " + " | ".join(r) + " |" for r in table[1:]]
     buf = io.StringIO()
     csv.writer(buf).writerows(table)
     emit(results_dir, "table1.md", "\n".join(md) + "\n")
     emit(results_dir, "table1.csv", buf.getvalue())
+    return render(runs, md), rows
 
+
+EXPERIMENT = "goodfellow2014_mnist"
+GROUP_ORDER = ("seed of the recipe", "long run", "collapsed seed", "variant", "before the initialisation fix",
+               "quick profile")
+THEIS = (("true_data", "True data (10,000 training images)", 243), ("kmeans", "k-means, 10,000 centroids", 313))
+
+
+def table1(results_dir, runs, others, baselines):
+    """Table 1's rows (model, MNIST nats, source): ours at the head, the paper's, the Theis et al. baselines, every
+    reproduced run by group, then other models scored by the same protocol."""
+    table = [("model", "MNIST (nats)", "source")]
+    table += [(f"**{name}**", f"**{value}**", source) for name, value, source in longrun.headline(results_dir)]
+    table += [(name, f"{ll} ± {se}", "paper, Table 1") for name, ll, se in PAPER_TABLE1]
+    for key, label, theis in THEIS:
+        if key in baselines:
+            b = baselines[key]
+            table.append((label, f"{b['ll']:.1f} ± {b['se']:.1f}",
+                          f"this suite, same protocol, σ = {b['sigma']:.3f} (Theis et al. 2016 report {theis})"))
+    groups = {r["run"]: _group(r) for r in longrun.study(results_dir)}
+    ranked = sorted(runs.items(), key=lambda kv: (next(
+        (i for i, g in enumerate(GROUP_ORDER) if groups.get(kv[0], "quick profile").startswith(g)), len(GROUP_ORDER)),
+        kv[0]))
+    for name, s in ranked:
+        p = s["parzen"]
+        table.append((f"Adversarial nets, reproduced: {groups.get(name, s['profile'] + ' profile')} ({name})",
+                      f"{p['ll']:.1f} ± {p['se']:.1f}", f"this suite: {_describe(s)}, σ = {p['sigma']:.3f}"))
+    for name, s in others.items():
+        p = s["parzen"]
+        table.append((f"other model, not in the paper: {s['experiment']} ({name})", f"{p['ll']:.1f} ± {p['se']:.1f}",
+                      f"this suite: {s['profile']} profile, {s['recipe']['precision']}, {s['epochs_trained']} epochs "
+                      f"trained, σ = {p['sigma']:.3f}"))
+    return table
+
+
+SOURCE = "Goodfellow et al. 2014, Table 1 (MNIST, adversarial nets)"
+
+
+def table1_rows(runs):
+    """Each run against the paper's 225 ± 2 (repro.results.parzen_check); a profile with no run: NOT RUN."""
     rows = []
-    src = "Goodfellow et al. 2014, Table 1 (MNIST, adversarial nets)"
     for profile in ("paper", "quick"):
         cand = [s for s in runs.values() if s["profile"] == profile]
         if not cand:
-            rows.append(parzen_check(f"goodfellow2014.table1.mnist.{profile}", src, 225, 2, None,
+            rows.append(parzen_check(f"goodfellow2014.table1.mnist.{profile}", SOURCE, 225, 2, None,
                                      f"no finished {profile}-profile run in results/runs/ "
                                      f"(train it: python -m repro train paper_configs/goodfellow2014_mnist.yaml "
-                                     f"--profile {profile}, then evaluate)"))
+                                     f"--profile {profile}, then evaluate)", against_paper=True))
         for s in sorted(cand, key=lambda s: s["run"]):
             note = _describe(s)
             if profile == "quick":
                 note = "quick profile, not expected to reach the paper: " + note
-            rows.append(parzen_check(f"goodfellow2014.table1.mnist.{s['run']}", src, 225, 2, s["parzen"], note))
-    for key, theis in (("true_data", 243), ("kmeans", 313)):
-        # Theis et al. give no error bars; their value is compared within 2 SE of ours plus 2 nats
-        rows.append(parzen_check(f"theis2016.parzen.{key}", "Theis et al. 2016, §3.2 (Parzen, MNIST)", theis, 2,
-                                 baselines.get(key), baselines.get(key, {}).get("what", "not computed: run "
-                                 "`python -m repro baselines`"), higher_is_pass=False))
+            rows.append(parzen_check(f"goodfellow2014.table1.mnist.{s['run']}", SOURCE, 225, 2, s["parzen"], note,
+                                     run_names=(s["run"],), against_paper=True))
+    return rows
 
+
+def theis_rows(baselines):
+    # Theis et al. give no error bars; their value is compared within 2 SE of ours plus 2 nats
+    return [parzen_check(f"theis2016.parzen.{key}", "Theis et al. 2016, §3.2 (Parzen, MNIST)", theis, 2,
+                         baselines.get(key), baselines.get(key, {}).get("what", "not computed: run "
+                         "`python -m repro baselines`"), higher_is_pass=False) for key, _, theis in THEIS]
+
+
+def render(runs, md):
     text = ["## Goodfellow et al. 2014 — Table 1, MNIST (Parzen window log-likelihood)", "",
             "Protocol as `parzen_ll.py`: 10,000 samples, σ from logspace(−1, 0, 10) chosen on the first 1,000 "
             "validation images (train[50000:51000]), then the full 10,000-image test set; mean ± standard error.",
@@ -161,4 +184,4 @@ def goodfellow2014_section(results_dir):
     text += ["", "Figures: `results/figures/*-fig2.png` (samples, framed column = nearest training example), "
                  "`*-fig3.png` (interpolation in z); the validation estimate during training: "
                  "`goodfellow2014_mnist-longrun.png` (below).", ""]
-    return "\n".join(text), rows
+    return "\n".join(text)

@@ -12,7 +12,6 @@ register(Experiment(
     report_sections=(report.infogan_section,),
     quick_metrics={"infogan_mnist": [QuickMetric("categorical-code error (fraction of test digits)",
                                                  "metrics.categorical_error.error", "lower")]},
-    paper_target_rows=("infogan.",),
     claims=(
         Claim("Chen et al. 2016 (InfoGAN)", "the mutual-information bound reaches H(c) = ln 10 (nats)",
               ("infogan.protocol.paper.mi_every_run",), figure="figures/infogan_mnist-mi_curve.png",

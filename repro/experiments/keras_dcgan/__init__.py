@@ -12,7 +12,6 @@ register(Experiment(
     summary_figures=(experiment.summary_figures,),
     report_sections=(experiment.report_section,),
     quick_metrics={"keras_dcgan_mnist": [QuickMetric("test Parzen log-likelihood (nats)", "parzen.ll", "higher")]},
-    paper_target_rows=("keras_dcgan.mostly_ones.",),
     claims=(
         Claim("keras-dcgan (jacobgil)", "generator and discriminator parameter counts", ("keras_dcgan.parameters.*",),
               reported="6,763,777 / 3,485,441", runs="the model as built", section="keras-dcgan"),

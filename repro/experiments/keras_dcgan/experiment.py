@@ -24,7 +24,7 @@ import numpy as np
 from repro.config import EVAL_SEED
 from repro.io import atomic_write_bytes, atomic_write_text
 from repro.plotting import FIG_SEED, full_grid_shape, save, tile
-from repro.results import load_runs, read_done, row
+from repro.results import Row, load_runs, read_done
 
 PAPER_STEPS_PER_EPOCH, PAPER_EPOCHS = 468, 100
 PAPER_STEPS = PAPER_STEPS_PER_EPOCH * PAPER_EPOCHS
@@ -263,17 +263,27 @@ def _run_length(run_dir):
 
 
 def run_figures(run, summary, results_dir):
-    import matplotlib.pyplot as plt
-
-    run_dir, cfg, model, info = run.run_dir, run.cfg, run.model, run.info
+    run_dir, cfg, info = run.run_dir, run.cfg, run.info
     figdir = Path(results_dir) / "figures"
     tag = f"{run_dir.name} ({cfg['profile']} profile, {cfg['train']['precision']}, {info['checkpoint']} " \
           f"checkpoint = epoch {info['epoch']})"
     m = summary.get("metrics", {})
-    out = []
-
-    # Figs. 10-6 / 10-12: the final grid of one batch, plain and --nice
     total = _run_length(run_dir)
+    out = [samples_figure(run.model, total, m, tag, figdir / f"{run_dir.name}-fig10-6_10-12-samples.png")]
+    losses = read_step_losses(run_dir)
+    if len(losses):
+        out.append(losses_figure(losses, tag, figdir / f"{run_dir.name}-fig10-7-losses.png"))
+    panels, scale = evolution_panels(run_dir, total)
+    if panels:
+        out.append(evolution_figure(panels, scale, total, m, tag,
+                                    figdir / f"{run_dir.name}-fig10-8_10-11-evolution.png"))
+    return out
+
+
+def samples_figure(model, total, m, tag, path):
+    """Figs. 10-6 / 10-12: the final grid of one batch, plain and --nice."""
+    import matplotlib.pyplot as plt
+
     plain = model.generate(GRID, seed=FIG_SEED)["images"]
     nice = model.generate(GRID, seed=FIG_SEED, nice=True)["images"]
     fig, axes = plt.subplots(2, 1, figsize=(8, 9.4), layout="constrained")
@@ -287,30 +297,35 @@ def run_figures(run, summary, results_dir):
         ax.set_title(name + extra, fontsize=8)
     fig.suptitle(f"keras-dcgan samples {length_words(total, m.get('final_plain'))}\n(Figs. 10-6 / 10-12 of "
                  f"{BOOK}); {tag}", fontsize=8)
-    out.append(save(fig, figdir / f"{run_dir.name}-fig10-6_10-12-samples.png"))
+    return save(fig, path)
 
-    # Fig. 10-7: G and D loss of every step
-    losses = read_step_losses(run_dir)
-    if len(losses):
-        fig, ax = plt.subplots(figsize=(7, 3.6))
-        w = max(1, len(losses) // 100)
-        kernel = np.ones(w) / w
-        for col, name, color in ((2, "G loss", "tab:red"), (1, "D loss", "tab:blue")):
-            ax.plot(losses[:, 0], losses[:, col], color=color, alpha=0.25 if w > 1 else 1.0, lw=0.6)
-            if w > 1:
-                ax.plot(losses[w - 1:, 0], np.convolve(losses[:, col], kernel, "valid"), color=color, lw=1.2,
-                        label=f"{name} (mean of {w} steps)")
-            else:
-                ax.lines[-1].set_label(name)
-        ax.set_xlabel("iteration (batch of 128)")
-        ax.set_ylabel("binary cross-entropy")
-        ax.legend(fontsize=7)
-        ax.set_title(f"Fig. 10-7 of {BOOK} (there G's loss is the upper curve, D's the lower): loss of every "
-                     f"step, {tag}",
-                     fontsize=7)
-        out.append(save(fig, figdir / f"{run_dir.name}-fig10-7-losses.png"))
 
-    # Figs. 10-8 to 10-11 (and 10-12): one fixed noise batch at the start, 400 iterations, 10 and 20 epochs, end
+def losses_figure(losses, tag, path):
+    """Fig. 10-7: G and D loss of every step (and a running mean where there are many)."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    w = max(1, len(losses) // 100)
+    kernel = np.ones(w) / w
+    for col, name, color in ((2, "G loss", "tab:red"), (1, "D loss", "tab:blue")):
+        ax.plot(losses[:, 0], losses[:, col], color=color, alpha=0.25 if w > 1 else 1.0, lw=0.6)
+        if w > 1:
+            ax.plot(losses[w - 1:, 0], np.convolve(losses[:, col], kernel, "valid"), color=color, lw=1.2,
+                    label=f"{name} (mean of {w} steps)")
+        else:
+            ax.lines[-1].set_label(name)
+    ax.set_xlabel("iteration (batch of 128)")
+    ax.set_ylabel("binary cross-entropy")
+    ax.legend(fontsize=7)
+    ax.set_title(f"Fig. 10-7 of {BOOK} (there G's loss is the upper curve, D's the lower): loss of every "
+                 f"step, {tag}",
+                 fontsize=7)
+    return save(fig, path)
+
+
+def evolution_panels(run_dir, total):
+    """([(figure, label, step, snapshot path)], scale): the snapshots at the points of Figs. 10-8 to 10-12, scaled
+    to a shorter run, where a short run also shows the end of each of its epochs."""
     points, scale = evolution_points(total)
     panels = [(f, lab, s, run_dir / "snapshots" / f"step_{s:06d}.npz") for f, lab, s in points]
     panels = [p for p in panels if p[3].exists()]
@@ -323,22 +338,27 @@ def run_figures(run, summary, results_dir):
             if e * per not in known and path.exists():
                 panels.append(("", f"epoch {e}", e * per, path))
         panels.sort(key=lambda p: p[2])
-    if panels:
-        fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 3.9))
-        for ax, (f, lab, s, path) in zip(np.atleast_1d(axes), panels):
-            imgs = np.load(path)["images"].astype(np.float32) / 255.0
-            ax.imshow(_grid(imgs[:64], max_cols=8), cmap="gray", vmin=0, vmax=1)
-            ax.set_axis_off()
-            when = lab if scale == 1.0 or lab in ("start", "end") else f"≙ {lab}"
-            ax.set_title((f"Fig. {f}: {when}" if f else f"(this run: {lab})") + f"\nstep {s:,}", fontsize=8)
-        note = ("" if scale == 1.0 else
-                f"\nThis run has {total:,} steps, not the original's {PAPER_STEPS:,}: the points are scaled by "
-                f"{total:,}/{PAPER_STEPS:,} (≙ = at the same fraction of training).")
-        fig.suptitle(f"keras-dcgan: the same 64 noise vectors during training, "
-                     f"{length_words(total, m.get('final_plain'))}\n(Figs. 10-8 to 10-12 of {BOOK}); {tag}{note}",
-                     fontsize=8)
-        out.append(save(fig, figdir / f"{run_dir.name}-fig10-8_10-11-evolution.png"))
-    return out
+    return panels, scale
+
+
+def evolution_figure(panels, scale, total, m, tag, path):
+    """Figs. 10-8 to 10-11 (and 10-12): one fixed noise batch at the start, 400 iterations, 10 and 20 epochs, end."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 3.9))
+    for ax, (f, lab, s, snapshot) in zip(np.atleast_1d(axes), panels):
+        imgs = np.load(snapshot)["images"].astype(np.float32) / 255.0
+        ax.imshow(_grid(imgs[:64], max_cols=8), cmap="gray", vmin=0, vmax=1)
+        ax.set_axis_off()
+        when = lab if scale == 1.0 or lab in ("start", "end") else f"≙ {lab}"
+        ax.set_title((f"Fig. {f}: {when}" if f else f"(this run: {lab})") + f"\nstep {s:,}", fontsize=8)
+    note = ("" if scale == 1.0 else
+            f"\nThis run has {total:,} steps, not the original's {PAPER_STEPS:,}: the points are scaled by "
+            f"{total:,}/{PAPER_STEPS:,} (≙ = at the same fraction of training).")
+    fig.suptitle(f"keras-dcgan: the same 64 noise vectors during training, "
+                 f"{length_words(total, m.get('final_plain'))}\n(Figs. 10-8 to 10-12 of {BOOK}); {tag}{note}",
+                 fontsize=8)
+    return save(fig, path)
 
 
 def summary_figures(results_dir):
@@ -373,99 +393,121 @@ def _hist_cells(h):
     return [f"{100 * c / h['n']:.1f}" for c in h["histogram"]]
 
 
+REPORT_SOURCE = ("the book chapter “VAE, GAN and variants” (DC-GAN, Fig. 10-11) and keras-dcgan users "
+                 "(docs/references.md §3)")
+ONES_BAR = "share of 1s > 2 × MNIST's 11.35%"
+
+
 def report_section(results_dir):
-    runs = {k: v for k, v in load_runs(results_dir).items() if v.get("model") == "keras_dcgan"}
-    src = "the book chapter “VAE, GAN and variants” (DC-GAN, Fig. 10-11) and keras-dcgan users (docs/references.md §3)"
+    runs = {k: v for k, v in load_runs(results_dir).items() if v.get("model") == "keras_dcgan"}  # select
     text = ["## keras-dcgan: architecture, samples, mode collapse", "",
             "The DCGAN of the book chapter “VAE, GAN and variants” (its Figs. 10-6 to 10-12), as jacobgil/keras-dcgan "
             "trains it (docs/references.md §3).", ""]
-    rows = []
     if not runs:
         cmd = "python -m repro train paper_configs/keras_dcgan_mnist.yaml --profile quick, then evaluate"
-        for id_ in ("keras_dcgan.parameters", "keras_dcgan.mostly_ones.paper"):
-            rows.append(row(id_, src, "see docs/references.md §3", None, "—", "NOT RUN", f"no run in results/runs/ ({cmd})"))
+        rows = [Row(id=id_, source=REPORT_SOURCE, reported="see docs/references.md §3", reproduced=None, tolerance="—",
+                    status="NOT RUN", note=f"no run in results/runs/ ({cmd})", against_paper=id_.endswith(".paper"))
+                for id_ in ("keras_dcgan.parameters", "keras_dcgan.mostly_ones.paper")]
         return "\n".join(text + [f"No run yet: `{cmd}`.", ""]), rows
-
-    first = next(iter(runs.values()))
-    pc = first["metrics"]["parameters"]
-    for who, reported in (("generator", G_PARAMS_REPORTED), ("discriminator", D_PARAMS_REPORTED)):
-        ok = pc[who] == reported
-        rows.append(row(f"keras_dcgan.parameters.{who}", "docs/references.md §3 (Keras model.summary of the original)",
-                        reported, pc[who], "exact", "PASS" if ok else "FAIL", f"{who} of run {first['run']}"))
+    rows = parameter_rows(next(iter(runs.values())))  # compute
     for profile in ("paper", "quick"):
         cand = sorted((s for s in runs.values() if s["profile"] == profile), key=lambda s: s["run"])
         if not cand and profile == "paper":
-            rows.append(row("keras_dcgan.mostly_ones.paper", src, "mostly 1s without --nice", None,
-                            "share of 1s > 2 × MNIST's 11.35%", "NOT RUN",
-                            "no paper-profile run (46,800 steps: 16-22 h at the 1.2-1.7 s/step of float32 under oneDNN "
-                            "measured on a shared 2-core CPU, benchmarks/train_throughput.py; resumable with --resume): "
-                            "python -m repro train paper_configs/keras_dcgan_mnist.yaml --profile paper, then evaluate"))
-        for s in cand:
-            if "final_plain" not in s["metrics"]:
-                rows.append(row(f"keras_dcgan.mostly_ones.{s['run']}", src, "mostly 1s without --nice", None,
-                                "share of 1s > 2 × MNIST's 11.35%", "NOT RUN", s["metrics"].get("classifier_metrics")))
-                continue
-            h = s["metrics"]["final_plain"]
-            share = _share(h["histogram"])
-            ok = share > 2 * MNIST_TEST_SHARE_OF_ONES
-            hn = s["metrics"]["final_nice"]
-            note = (f"{s['profile']} profile, {s['epochs_trained']} epochs; {100 * share:.1f}% of {h['n']:,} plain "
-                    f"samples labelled 1 (--nice: {100 * _share(hn['histogram']):.1f}% of {hn['n']:,}); most frequent "
-                    f"digit {int(np.argmax(h['histogram']))}")
-            if profile == "quick":
-                note = "quick profile, far shorter than the paper's run: " + note
-            rows.append(row(f"keras_dcgan.mostly_ones.{s['run']}", src, "mostly 1s without --nice",
-                            round(share, 4), "share of 1s > 2 × MNIST's 11.35%", "PASS" if ok else "FAIL", note))
-
-    text += precision_table(runs)
+            rows.append(Row(id="keras_dcgan.mostly_ones.paper", source=REPORT_SOURCE,
+                            reported="mostly 1s without --nice", reproduced=None, tolerance=ONES_BAR, status="NOT RUN",
+                            note="no paper-profile run (46,800 steps: 16-22 h at the 1.2-1.7 s/step of float32 under "
+                                 "oneDNN measured on a shared 2-core CPU, benchmarks/train_throughput.py; resumable "
+                                 "with --resume): python -m repro train paper_configs/keras_dcgan_mnist.yaml --profile "
+                                 "paper, then evaluate", against_paper=True))
+        rows += [mostly_ones_row(s) for s in cand]
+    text += precision_table(runs)  # render
     for name, s in sorted(runs.items()):
-        m = s["metrics"]
-        r = s["recipe"]
-        pz = s.get("parzen")
-        text += [f"### {name}", "",
-                 f"{s['profile']} profile, {r['precision']}, batch {r['batch_size']}, {r['train_examples']:,} training "
-                 f"images, {s['epochs_trained']} epochs of {m.get('step_losses', {}).get('steps', 0) // max(1, s['epochs_trained']):,} "
-                 f"steps, {s['checkpoint']['checkpoint']} checkpoint; G {m['parameters']['generator']:,} and D "
-                 f"{m['parameters']['discriminator']:,} parameters"
-                 + (f"; {s['seconds_per_epoch_median']:.0f} s per epoch (median, busy 2-core CPU)"
-                    if s.get("seconds_per_epoch_median") else "") + ".", ""]
-        if pz:
-            text += [f"Parzen estimate (2014 protocol, samples mapped to [0, 1]; **not in the paper**): "
-                     f"{pz['ll']:.1f} ± {pz['se']:.1f} nats (σ = {pz['sigma']:.3f}). NB σ is chosen on "
-                     "train[50000:51000], which this model trained on (it uses all 60,000); the test set is unseen.", ""]
-        text += [f"Figures: `results/figures/{name}-fig10-6_10-12-samples.png`, `{name}-fig10-7-losses.png`, "
-                 f"`{name}-fig10-8_10-11-evolution.png`, `{name}-class_histograms.png`.", ""]
-        if "final_plain" not in m:
-            text += [f"Class histograms: {m.get('classifier_metrics')}.", ""]
-            continue
-        head = ["when", "sampling", "n"] + [str(d) for d in range(10)] + ["classifier score", "Fréchet distance"]
-        table = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        for h in m.get("histograms_over_training", []):
-            for key in ("plain", "nice"):
-                hh = h[key]
-                table.append("| " + " | ".join([f"step {h['step']:,} (epoch {h['epoch']:g})", key, f"{hh['n']:,}"]
-                                               + _hist_cells(hh) + [f"{hh['classifier_score']:.2f}",
-                                                                    f"{hh['frechet_distance']:.1f}"]) + " |")
-        for key, label in (("final_plain", "plain"), ("final_nice", "nice")):
-            hh = m[key]
-            table.append("| " + " | ".join([f"**final** ({s['checkpoint']['checkpoint']})", f"**{label}**", f"{hh['n']:,}"]
-                                           + _hist_cells(hh) + [f"{hh['classifier_score']:.2f}",
-                                                                f"{hh['frechet_distance']:.1f}"]) + " |")
-        if m.get("mnist_test_histogram"):
-            t = m["mnist_test_histogram"]
-            table.append("| " + " | ".join(["MNIST test images", "—", f"{sum(t):,}"]
-                                           + [f"{100 * c / sum(t):.1f}" for c in t] + ["—", "0"]) + " |")
-        share = _share(m["final_plain"]["histogram"])
-        verdict = ("yes: 1 is the most frequent label" if int(np.argmax(m["final_plain"]["histogram"])) == 1 else
-                   f"no: the most frequent label is {int(np.argmax(m['final_plain']['histogram']))}")
-        text += ["Share of each digit (%) among the classifier's labels of generated samples; the classifier "
-                 f"has {100 * (m.get('classifier_test_accuracy') or float('nan')):.2f}% MNIST test accuracy. "
-                 "Classifier score = exp(E KL(p(y|x) ‖ p(y))) (max 10); Fréchet distance of the classifier's 10 "
-                 "logits against the MNIST test set; both depend on n.", "", *table, "",
-                 f"**Mostly 1s?** {100 * share:.1f}% of the final plain samples are labelled 1 (MNIST: "
-                 f"{100 * MNIST_TEST_SHARE_OF_ONES:.1f}%); {verdict}. --nice: "
-                 f"{100 * _share(m['final_nice']['histogram']):.1f}% 1s.", ""]
+        text += run_lines(name, s)
     return "\n".join(text), rows
+
+
+def parameter_rows(first):
+    pc = first["metrics"]["parameters"]
+    return [Row(id=f"keras_dcgan.parameters.{who}",
+                source="docs/references.md §3 (Keras model.summary of the original)",
+                reported=reported, reproduced=pc[who], tolerance="exact",
+                status="PASS" if pc[who] == reported else "FAIL", note=f"{who} of run {first['run']}",
+                run_names=(first["run"],))
+            for who, reported in (("generator", G_PARAMS_REPORTED), ("discriminator", D_PARAMS_REPORTED))]
+
+
+def mostly_ones(share) -> str:
+    """keras-dcgan users: without --nice the samples become mostly 1s; PASS when the classifier labels more than
+    twice MNIST's own share of 1s as 1."""
+    return "PASS" if share > 2 * MNIST_TEST_SHARE_OF_ONES else "FAIL"
+
+
+def mostly_ones_row(s):
+    rid = f"keras_dcgan.mostly_ones.{s['run']}"
+    if "final_plain" not in s["metrics"]:
+        return Row(id=rid, source=REPORT_SOURCE, reported="mostly 1s without --nice", reproduced=None,
+                   tolerance=ONES_BAR, status="NOT RUN", note=s["metrics"].get("classifier_metrics"),
+                   run_names=(s["run"],), against_paper=True)
+    h, hn = s["metrics"]["final_plain"], s["metrics"]["final_nice"]
+    share = _share(h["histogram"])
+    note = (f"{s['profile']} profile, {s['epochs_trained']} epochs; {100 * share:.1f}% of {h['n']:,} plain "
+            f"samples labelled 1 (--nice: {100 * _share(hn['histogram']):.1f}% of {hn['n']:,}); most frequent "
+            f"digit {int(np.argmax(h['histogram']))}")
+    if s["profile"] == "quick":
+        note = "quick profile, far shorter than the paper's run: " + note
+    return Row(id=rid, source=REPORT_SOURCE, reported="mostly 1s without --nice", reproduced=round(share, 4),
+               tolerance=ONES_BAR, status=mostly_ones(share), note=note, run_names=(s["run"],), against_paper=True)
+
+
+def run_lines(name, s):
+    """One run's subsection: its recipe, Parzen estimate, figures and class histograms over training."""
+    m, r, pz = s["metrics"], s["recipe"], s.get("parzen")
+    text = [f"### {name}", "",
+            f"{s['profile']} profile, {r['precision']}, batch {r['batch_size']}, {r['train_examples']:,} training "
+            f"images, {s['epochs_trained']} epochs of "
+            f"{m.get('step_losses', {}).get('steps', 0) // max(1, s['epochs_trained']):,} "
+            f"steps, {s['checkpoint']['checkpoint']} checkpoint; G {m['parameters']['generator']:,} and D "
+            f"{m['parameters']['discriminator']:,} parameters"
+            + (f"; {s['seconds_per_epoch_median']:.0f} s per epoch (median, busy 2-core CPU)"
+               if s.get("seconds_per_epoch_median") else "") + ".", ""]
+    if pz:
+        text += [f"Parzen estimate (2014 protocol, samples mapped to [0, 1]; **not in the paper**): "
+                 f"{pz['ll']:.1f} ± {pz['se']:.1f} nats (σ = {pz['sigma']:.3f}). NB σ is chosen on "
+                 "train[50000:51000], which this model trained on (it uses all 60,000); the test set is unseen.", ""]
+    text += [f"Figures: `results/figures/{name}-fig10-6_10-12-samples.png`, `{name}-fig10-7-losses.png`, "
+             f"`{name}-fig10-8_10-11-evolution.png`, `{name}-class_histograms.png`.", ""]
+    if "final_plain" not in m:
+        return text + [f"Class histograms: {m.get('classifier_metrics')}.", ""]
+    share = _share(m["final_plain"]["histogram"])
+    top = int(np.argmax(m["final_plain"]["histogram"]))
+    verdict = "yes: 1 is the most frequent label" if top == 1 else f"no: the most frequent label is {top}"
+    return text + [
+        "Share of each digit (%) among the classifier's labels of generated samples; the classifier "
+        f"has {100 * (m.get('classifier_test_accuracy') or float('nan')):.2f}% MNIST test accuracy. "
+        "Classifier score = exp(E KL(p(y|x) ‖ p(y))) (max 10); Fréchet distance of the classifier's 10 "
+        "logits against the MNIST test set; both depend on n.", "", *histogram_table(s), "",
+        f"**Mostly 1s?** {100 * share:.1f}% of the final plain samples are labelled 1 (MNIST: "
+        f"{100 * MNIST_TEST_SHARE_OF_ONES:.1f}%); {verdict}. --nice: "
+        f"{100 * _share(m['final_nice']['histogram']):.1f}% 1s.", ""]
+
+
+def histogram_table(s):
+    m = s["metrics"]
+    head = ["when", "sampling", "n"] + [str(d) for d in range(10)] + ["classifier score", "Fréchet distance"]
+    table = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+
+    def line(when, label, hh):
+        return "| " + " | ".join([when, label, f"{hh['n']:,}"] + _hist_cells(hh) + [
+            f"{hh['classifier_score']:.2f}", f"{hh['frechet_distance']:.1f}"]) + " |"
+    for h in m.get("histograms_over_training", []):
+        table += [line(f"step {h['step']:,} (epoch {h['epoch']:g})", key, h[key]) for key in ("plain", "nice")]
+    table += [line(f"**final** ({s['checkpoint']['checkpoint']})", f"**{label}**", m[key])
+              for key, label in (("final_plain", "plain"), ("final_nice", "nice"))]
+    if m.get("mnist_test_histogram"):
+        t = m["mnist_test_histogram"]
+        table.append("| " + " | ".join(["MNIST test images", "—", f"{sum(t):,}"]
+                                       + [f"{100 * c / sum(t):.1f}" for c in t] + ["—", "0"]) + " |")
+    return table
 
 
 def precision_table(runs):

@@ -10,7 +10,6 @@ register(Experiment(
     run_figures={"pixelcnn": RunFigures(figures.pixelcnn_figures)},
     report_sections=(report.pixelcnn_section,),
     quick_metrics={"pixelcnn_binarized_mnist": [QuickMetric("exact test NLL (nats)", "metrics.test_nll.nll", "lower")]},
-    paper_target_rows=("pixelcnn.",),
     claims=(Claim("van den Oord et al. 2016", "PixelCNN, binarized MNIST: exact test negative log-likelihood (nats)",
                   ("pixelcnn.test_nll.paper",), figure="figures/pixelcnn_binarized_mnist-quick-samples.png",
                   section="PixelCNN"),),

@@ -5,7 +5,7 @@ Numbers come from results/runs/*.json (written by `python -m repro evaluate`); n
 """
 from __future__ import annotations
 
-from repro.results import load_runs, row
+from repro.results import Row, load_runs
 
 EXPERIMENT = "pixelcnn_binarized_mnist"
 CONFIG = f"paper_configs/{EXPERIMENT}.yaml"
@@ -38,24 +38,58 @@ def _steps(s):
     return f"{len(h)} epoch{'s' if len(h) != 1 else ''}"
 
 
+INTRO = ["## PixelCNN on binarized MNIST (van den Oord et al. 2016)", "",
+         "A PixelCNN models an image as the product of its pixels' conditionals in raster order, "
+         "p(x) = Π_i p(x_i | x_<i), each a Bernoulli given by a stack of masked convolutions (7 × 7 mask A, then "
+         "residual blocks with 3 × 3 mask-B convolutions, then 1 × 1 layers). Its log-likelihood is exact: the "
+         "test NLL below is −log p(x) in nats, averaged over the test images (± standard error), with bits per "
+         "dimension beside it (NLL / (784 ln 2)). The masks are tested: the gradient of every output pixel with "
+         "respect to every input pixel at or after it is exactly zero, and the same test fails for a wrong mask.",
+         ""]
+
+
 def pixelcnn_section(results_dir):
-    runs = _runs(results_dir)
-    text = ["## PixelCNN on binarized MNIST (van den Oord et al. 2016)", "",
-            "A PixelCNN models an image as the product of its pixels' conditionals in raster order, "
-            "p(x) = Π_i p(x_i | x_<i), each a Bernoulli given by a stack of masked convolutions (7 × 7 mask A, then "
-            "residual blocks with 3 × 3 mask-B convolutions, then 1 × 1 layers). Its log-likelihood is exact: the "
-            "test NLL below is −log p(x) in nats, averaged over the test images (± standard error), with bits per "
-            "dimension beside it (NLL / (784 ln 2)). The masks are tested: the gradient of every output pixel with "
-            "respect to every input pixel at or after it is exactly zero, and the same test fails for a wrong mask.",
-            ""]
+    runs = _runs(results_dir)  # select
     if not runs:
-        text.append(f"NOT RUN: train and evaluate with `{COMMAND.format(p='quick')}`.")
-        return "\n".join(text) + "\n", [row("pixelcnn.test_nll", SOURCE, 81.30, None, "|Δ| ≤ 1.0 nat", "NOT RUN",
-                                            "no evaluated run: " + COMMAND.format(p="paper"))]
-    text += ["| run | profile | training | binarisation | test NLL (nats) | bits/dim | "
-             "NLL of as many training images | "
-             "Parzen on the 0/1 samples | Parzen on the samples' pixel probabilities | samples |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+        return "\n".join(INTRO + [f"NOT RUN: train and evaluate with `{COMMAND.format(p='quick')}`."]) + "\n", [
+            Row(id="pixelcnn.test_nll", source=SOURCE, reported=81.30, reproduced=None, tolerance="|Δ| ≤ 1.0 nat",
+                status="NOT RUN", note="no evaluated run: " + COMMAND.format(p="paper"), against_paper=True)]
+    paper = [s for s in runs if s["profile"] == "paper"]
+    rows = [nll_row(s) for s in paper or runs[:1]]  # compute
+    if not paper:
+        rows.append(Row(id="pixelcnn.test_nll.paper", source=SOURCE + ": PixelCNN 81.30", reported=81.30,
+                        reproduced=None, tolerance="|Δ| ≤ 1.0 nat", status="NOT RUN",
+                        note=f"no paper-profile run evaluated yet: {COMMAND.format(p='paper')} (resumable with "
+                             "--resume), then python -m repro evaluate", runs="the paper profile", against_paper=True))
+    best = runs[0]
+    text = INTRO + runs_table(runs) + parzen_lines(best) + nn_lines(best) + closing_lines(best)  # render
+    return "\n".join(text), rows
+
+
+def nll_within(gap, tolerance) -> str:
+    """The exact test NLL against the paper's: PASS within ± the tolerance the config fixes (nats)."""
+    return "PASS" if abs(gap) <= tolerance else "FAIL"
+
+
+def nll_row(s):
+    t, ms = s["metrics"]["test_nll"], s["metrics"]
+    gap = t["nll"] - ms["reported_nll"]
+    note = (f"{s['run']} ({s['profile']} profile, {_steps(s)}), {t['n']} test images, binarisation: "
+            f"{ms['binarisation']}; gap {gap:+.2f} nats; bits/dim {t['bits_per_dim']:.4f}")
+    if s["profile"] != "paper":
+        note += (f"; the paper profile has not run here: {COMMAND.format(p='paper')} (resumable with --resume)")
+    return Row(id=f"pixelcnn.test_nll.{s['profile']}", source=SOURCE + ": PixelCNN 81.30", reported=81.30,
+               reproduced=round(t["nll"], 2), tolerance=f"|Δ| ≤ {ms['nll_tolerance']:.1f} nat",
+               status=nll_within(gap, ms["nll_tolerance"]), note=note,
+               runs=f"seed {(s.get('recipe') or {}).get('seed', '?')}, {_steps(s)} ({s['profile']} profile)",
+               shown=f"{t['nll']:.2f} ± {t['se']:.2f}", run_names=(s["run"],), against_paper=True)
+
+
+def runs_table(runs):
+    text = ["| run | profile | training | binarisation | test NLL (nats) | bits/dim | "
+            "NLL of as many training images | "
+            "Parzen on the 0/1 samples | Parzen on the samples' pixel probabilities | samples |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
     for s in runs:
         m = s["metrics"]
         spe = s.get("seconds_per_epoch_median")
@@ -65,59 +99,50 @@ def pixelcnn_section(results_dir):
                     f"{_pm(m['test_nll'])} | {_pm(m['test_nll'], 'bits_per_dim', 'bits_per_dim_se', 4)} | "
                     f"{_pm(m['train_nll'])} | {_parzen(s.get('parzen'))} | {_parzen(m.get('parzen_probabilities'))} | "
                     f"{m['n_samples']} |")
-    text += ["", "Reported in van den Oord et al. 2016, Table 4 (binarized MNIST, the fixed binarisation of "
-             "Salakhutdinov & Murray 2008; test NLL, nats): "
-             + "; ".join(f"{n} {v}" for n, v in TABLE4) + ".", ""]
-    best = runs[0]
+    return text + ["", "Reported in van den Oord et al. 2016, Table 4 (binarized MNIST, the fixed binarisation of "
+                   "Salakhutdinov & Murray 2008; test NLL, nats): " + "; ".join(f"{n} {v}" for n, v in TABLE4) + ".",
+                   ""]
+
+
+def parzen_lines(best):
     m, p, pp = best["metrics"], best.get("parzen"), best["metrics"].get("parzen_probabilities")
     exact_ll = -m["test_nll"]["nll"]
-    text += ["**The Parzen estimate of a model whose likelihood is known.** The 2014 protocol puts a Gaussian of "
-             "width σ on each of the model's samples and scores the test images under that mixture. On binary "
-             "images it can be applied two ways, and both are reported: (a) on the 0/1 samples themselves, scored "
-             "against the 0/1 test images — the samples the model really draws; (b) on each sample's per-pixel "
-             "probabilities p(x_i = 1 | x_<i) as it was drawn — grey-level images like a GAN's outputs, the form the "
-             "2014 numbers were computed on. Either way the result is a density over R^784 (continuous), not a "
-             "probability of a binary image, so it has no fixed relation to the exact discrete log-likelihood. "
-             f"For `{best['run']}` ({best['profile']} profile), the exact test log-likelihood is "
-             f"{exact_ll:.2f} nats per image; the Parzen estimates are {_parzen(p)} (a) and {_parzen(pp)} (b) nats, "
-             f"from {m['n_samples']} samples. For scale, the 2014 GAN's Parzen estimate on grey-level MNIST is "
-             f"{GAN2014_PARZEN} nats (Goodfellow et al. 2014, Table 1; another test set, so not comparable number for "
-             "number). Set side by side, the exact value and the estimates show the point Theis et al. (2016) make: a "
-             "Parzen number is not the model's log-likelihood, and its value follows σ and the number of samples "
-             "as much as the model (the 2014 protocol asks for 10,000; "
-             + ("this run used those." if m["n_samples"] >= 10000 else
-                f"this run used {m['n_samples']}: 10,000 samples of this network take hours on a CPU; "
-                "benchmarks/pixelcnn_sampling.py measures the cost).")]
+    return ["**The Parzen estimate of a model whose likelihood is known.** The 2014 protocol puts a Gaussian of "
+            "width σ on each of the model's samples and scores the test images under that mixture. On binary "
+            "images it can be applied two ways, and both are reported: (a) on the 0/1 samples themselves, scored "
+            "against the 0/1 test images — the samples the model really draws; (b) on each sample's per-pixel "
+            "probabilities p(x_i = 1 | x_<i) as it was drawn — grey-level images like a GAN's outputs, the form the "
+            "2014 numbers were computed on. Either way the result is a density over R^784 (continuous), not a "
+            "probability of a binary image, so it has no fixed relation to the exact discrete log-likelihood. "
+            f"For `{best['run']}` ({best['profile']} profile), the exact test log-likelihood is "
+            f"{exact_ll:.2f} nats per image; the Parzen estimates are {_parzen(p)} (a) and {_parzen(pp)} (b) nats, "
+            f"from {m['n_samples']} samples. For scale, the 2014 GAN's Parzen estimate on grey-level MNIST is "
+            f"{GAN2014_PARZEN} nats (Goodfellow et al. 2014, Table 1; another test set, so not comparable number for "
+            "number). Set side by side, the exact value and the estimates show the point Theis et al. (2016) make: a "
+            "Parzen number is not the model's log-likelihood, and its value follows σ and the number of samples "
+            "as much as the model (the 2014 protocol asks for 10,000; "
+            + ("this run used those." if m["n_samples"] >= 10000 else
+               f"this run used {m['n_samples']}: 10,000 samples of this network take hours on a CPU; "
+               "benchmarks/pixelcnn_sampling.py measures the cost).")]
+
+
+def nn_lines(best):
     nn = best.get("nearest_neighbours")
-    if nn:
-        verdict = ("no sign of memorisation" if nn["no_memorisation"]
-                   else "samples closer to training images than test images are")
-        text += ["", f"Nearest-neighbour check ({nn['n_samples']} samples against as many test images): "
-                 f"median sample→train distance / median test→train distance = {nn['median_ratio']:.2f}; "
-                 f"near copies {nn['near_copy_fraction_samples']:.1%} of samples against "
-                 f"{nn['near_copy_fraction_test']:.1%} of test images: {verdict}."]
-    text += ["", f"The model finds its own samples {m['sample_nll']['nll']:.1f} nats per image unlikely (mean over "
-             f"{m['sample_nll']['n']}), against {m['test_nll']['nll']:.1f} for test images.", "",
-             f"Figures (results/figures/): `{best['run']}-samples.png`, `{best['run']}-generation.png` (one sample "
-             f"drawn pixel by pixel, with the probability of each pixel), `{best['run']}-nearest_neighbours.png`.",
-             "", f"Commands: `{COMMAND.format(p=best['profile'])}`; the paper profile is resumable "
-             f"(`python -m repro train {CONFIG} --profile paper --resume`).", ""]
-    rows = []
-    paper = [s for s in runs if s["profile"] == "paper"]
-    for s in paper or runs[:1]:
-        t, ms = s["metrics"]["test_nll"], s["metrics"]
-        gap = t["nll"] - ms["reported_nll"]
-        ok = abs(gap) <= ms["nll_tolerance"]
-        note = (f"{s['run']} ({s['profile']} profile, {_steps(s)}), {t['n']} test images, binarisation: "
-                f"{ms['binarisation']}; gap {gap:+.2f} nats; bits/dim {t['bits_per_dim']:.4f}")
-        if s["profile"] != "paper":
-            note += (f"; the paper profile has not run here: {COMMAND.format(p='paper')} (resumable with --resume)")
-        rows.append(row(f"pixelcnn.test_nll.{s['profile']}", SOURCE + ": PixelCNN 81.30", 81.30, round(t["nll"], 2),
-                        f"|Δ| ≤ {ms['nll_tolerance']:.1f} nat", "PASS" if ok else "FAIL", note,
-                        runs=f"seed {(s.get('recipe') or {}).get('seed', '?')}, {_steps(s)} ({s['profile']} profile)",
-                        shown=f"{t['nll']:.2f} ± {t['se']:.2f}"))
-    if not paper:
-        rows.append(row("pixelcnn.test_nll.paper", SOURCE + ": PixelCNN 81.30", 81.30, None,
-                        "|Δ| ≤ 1.0 nat", "NOT RUN", f"no paper-profile run evaluated yet: {COMMAND.format(p='paper')} "
-                        "(resumable with --resume), then python -m repro evaluate", runs="the paper profile"))
-    return "\n".join(text), rows
+    if not nn:
+        return []
+    verdict = ("no sign of memorisation" if nn["no_memorisation"]
+               else "samples closer to training images than test images are")
+    return ["", f"Nearest-neighbour check ({nn['n_samples']} samples against as many test images): "
+            f"median sample→train distance / median test→train distance = {nn['median_ratio']:.2f}; "
+            f"near copies {nn['near_copy_fraction_samples']:.1%} of samples against "
+            f"{nn['near_copy_fraction_test']:.1%} of test images: {verdict}."]
+
+
+def closing_lines(best):
+    m = best["metrics"]
+    return ["", f"The model finds its own samples {m['sample_nll']['nll']:.1f} nats per image unlikely (mean over "
+            f"{m['sample_nll']['n']}), against {m['test_nll']['nll']:.1f} for test images.", "",
+            f"Figures (results/figures/): `{best['run']}-samples.png`, `{best['run']}-generation.png` (one sample "
+            f"drawn pixel by pixel, with the probability of each pixel), `{best['run']}-nearest_neighbours.png`.",
+            "", f"Commands: `{COMMAND.format(p=best['profile'])}`; the paper profile is resumable "
+            f"(`python -m repro train {CONFIG} --profile paper --resume`).", ""]

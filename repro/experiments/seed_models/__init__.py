@@ -26,7 +26,6 @@ register(Experiment(
         "wgan_mnist": [PARZEN, QuickMetric("Fréchet distance of 10,000 samples (classifier features)",
                                            "metrics.samples.frechet_distance", "lower")],
     },
-    paper_target_rows=("cgan.",),
     claims=(
         Claim("Burda et al. 2016", "the importance-weighted bound of a VAE is at least its ELBO",
               ("vae.iw_above_elbo.*",), section="VAE"),
