@@ -146,6 +146,11 @@ class PixelCNN(GenerativeModel):
     def metrics(self):
         return list(self.trackers.values())
 
+    @property
+    def generator(self):
+        """The network that draws the samples: for a PixelCNN, the whole model (what a shipped model file holds)."""
+        return self.net
+
     @classmethod
     def make_dataset(cls, cfg, splits, batch, steps_per_epoch, start_epoch=0):
         """The base stream of batches; with data.redraw_train_binarisation, batches of grey levels whose pixels
@@ -248,6 +253,11 @@ class PixelCNN(GenerativeModel):
                                    "probabilities": np.concatenate([b.numpy() for _, b in parts])}}
         return self._samples[key]
 
+    def likelihood_metrics(self, splits) -> dict:
+        """The exact test NLL alone, on the first eval.test_examples test images: what evaluate records, and what
+        `verify` and the model file's float16 check re-score (the same function, so the same number)."""
+        return {"test_nll": self.nll_summary(splits.test[: self.cfg["eval"]["test_examples"]])}
+
     def extra_metrics(self, splits, data_dir=None) -> dict:
         """Exact NLL on the test set (and on as many training images, for the gap), the Parzen protocol on the
         samples' per-pixel probabilities (the 0/1 samples are scored by evaluate's own Parzen step)."""
@@ -259,7 +269,7 @@ class PixelCNN(GenerativeModel):
         ev, p = self.cfg["eval"], self.params
         test = splits.test[: ev["test_examples"]]
         t0 = time.time()
-        out = {"test_nll": self.nll_summary(test), "train_nll": self.nll_summary(splits.train[: len(test)]),
+        out = {**self.likelihood_metrics(splits), "train_nll": self.nll_summary(splits.train[: len(test)]),
                "nll_seconds": time.time() - t0, "binarisation": getattr(splits, "binarisation", None),
                "data_source": getattr(splits, "source", None), "amat_sha256": getattr(splits, "sha256", None),
                "reported_nll": p["reported_nll"], "nll_tolerance": p["nll_tolerance"],

@@ -5,6 +5,8 @@ Numbers come from results/runs/*.json (written by `python -m repro evaluate`); n
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from repro.results import load_runs, row
 
 EXPERIMENT = "pixelcnn_binarized_mnist"
@@ -121,3 +123,17 @@ def pixelcnn_section(results_dir):
                         "|Δ| ≤ 1.0 nat", "NOT RUN", f"no paper-profile run evaluated yet: {COMMAND.format(p='paper')} "
                         "(resumable with --resume), then python -m repro evaluate", runs="the paper profile"))
     return "\n".join(text), rows
+
+
+def evaluated_run(profile):
+    """fn(results_dir) -> the evaluated run of this profile (None before it is evaluated): a check's run finder."""
+    def find(results_dir):
+        name = f"{EXPERIMENT}-{profile}"
+        return name if (Path(results_dir) / "runs" / f"{name}.json").exists() else None
+    return find
+
+
+def test_nll(summary):
+    """(exact test NLL, its standard error) of a run summary, or of verify's fresh measurement; None without one."""
+    t = (summary.get("metrics") or {}).get("test_nll")
+    return (t["nll"], t["se"]) if t else None
