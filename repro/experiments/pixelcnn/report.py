@@ -12,9 +12,19 @@ from repro.results import load_runs, row
 EXPERIMENT = "pixelcnn_binarized_mnist"
 CONFIG = f"paper_configs/{EXPERIMENT}.yaml"
 SOURCE = "van den Oord et al. 2016, Pixel Recurrent Neural Networks, Table 4 (binarized MNIST, test NLL)"
-# van den Oord et al. 2016, Table 4: test negative log-likelihood on binarized MNIST, nats
-TABLE4 = (("PixelCNN", "81.30"), ("Row LSTM", "80.54"), ("Diagonal BiLSTM (7 layers, h = 16)", "79.20"),
-          ("DRAW (Gregor et al. 2015)", "≤ 80.97"))
+# van den Oord et al. 2016, Table 4: test negative log-likelihood on binarized MNIST, nats; with where each number
+# was checked besides the paper (None: no second source found). PWC: the paper's Papers with Code page;
+# VBL: Shabanian et al. 2017, "Variational Bi-LSTMs", Table 2, which quotes the paper's MNIST comparison.
+PWC = "the paper's Papers with Code page"
+VBL = "Shabanian et al. 2017 (Variational Bi-LSTMs), Table 2"
+TABLE4 = (("PixelCNN", "81.30", (PWC, "pytorch-generative's README")), ("Row LSTM", "80.54", None),
+          ("Diagonal BiLSTM (1 layer, h = 32)", "80.75", (VBL,)),
+          ("Diagonal BiLSTM (7 layers, h = 16)", "79.20", (PWC, VBL)),
+          ("DRAW (Gregor et al. 2015)", "≤ 80.97", (VBL,)))
+EARLIER = (("DBN 2hl", "≈ 84.55"), ("NADE", "88.33"), ("EoNADE-5 2hl", "84.68"), ("DLGM 8", "≈ 85.51"),
+           ("DARN 1hl", "≈ 84.13"))  # older models of the same comparison, as VBL quotes them
+REIMPLEMENTED = ("pytorch-generative's PixelCNN reports 81.45 and notes that it re-draws the binarisation every "
+                 "epoch, so its number may be optimistic (that option exists here too, off by default)")
 GAN2014_PARZEN = "225 ± 2"  # Goodfellow et al. 2014, Table 1, MNIST (grey levels): Parzen log-likelihood, nats
 COMMAND = (f"python -m repro train {CONFIG} --profile {{p}} && python -m repro evaluate runs/{EXPERIMENT}-{{p}} && "
            "python -m repro figures")
@@ -69,7 +79,12 @@ def pixelcnn_section(results_dir):
                     f"{m['n_samples']} |")
     text += ["", "Reported in van den Oord et al. 2016, Table 4 (binarized MNIST, the fixed binarisation of "
              "Salakhutdinov & Murray 2008; test NLL, nats): "
-             + "; ".join(f"{n} {v}" for n, v in TABLE4) + ".", ""]
+             + "; ".join(f"{n} {v}" for n, v, _ in TABLE4) + "; older models in the same comparison: "
+             + "; ".join(f"{n} {v}" for n, v in EARLIER) + ". Checked beside the paper: "
+             + "; ".join(f"{n} {v} in {' and '.join(src)}" for n, v, src in TABLE4 if src)
+             + f"; the earlier models' numbers in {VBL}; "
+             + "; ".join(f"the {n}'s {v} was not found in a second source" for n, v, src in TABLE4 if not src)
+             + f". A public re-implementation: {REIMPLEMENTED}.", ""]
     best = runs[0]
     m, p, pp = best["metrics"], best.get("parzen"), best["metrics"].get("parzen_probabilities")
     exact_ll = -m["test_nll"]["nll"]
