@@ -5,14 +5,15 @@ one process, in alternating rounds so that background load hits every variant al
 (all three draw identical images; tests/test_pixelcnn.py checks it):
   compiled:        PixelCNN.generate: one tf.function holding a tf.while_loop over the pixels, the whole batch;
   python+compiled: a Python loop over the pixels calling a compiled one-pixel step (784 calls per batch);
-  python eager:    a Python loop over the pixels running the network eagerly (the plainest implementation).
+  python eager:    a Python loop over the pixels running the network eagerly (the plainest implementation; only
+                   with --eager: about 15x the compiled loop, so ten minutes and more on a busy CPU).
 Then the cost of the 2014 protocol's 10,000 samples, from one compiled batch of --cost-batch images.
 The last line is `ratio: (python+compiled time) / (compiled time)` — against the faster of the two Python loops.
 
-Kept to a few minutes on a busy 2-core CPU: small batches, one timed round by default, and the warm-up (tracing
-the compiled functions) on a single row of pixels rather than a whole image; the eager loop needs no warm-up.
+Kept to a few minutes on a busy 2-core CPU: small batches, one timed round by default, the warm-up (tracing
+the compiled functions) on a single row of pixels rather than a whole image, and the eager loop only on request.
 
-    python benchmarks/pixelcnn_sampling.py [--n 4] [--rounds 1] [--cost-batch 16] [--profile paper]
+    python benchmarks/pixelcnn_sampling.py [--n 4] [--rounds 1] [--cost-batch 16] [--eager] [--profile paper]
 """
 import argparse
 import os
@@ -39,9 +40,10 @@ CONFIG = ROOT / "paper_configs" / "pixelcnn_binarized_mnist.yaml"
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=4, help="images per batch in the side-by-side rounds")
-    ap.add_argument("--rounds", type=int, default=1, help="timed rounds of the three variants (median reported)")
+    ap.add_argument("--rounds", type=int, default=1, help="timed rounds of the variants (median reported)")
     ap.add_argument("--cost-batch", type=int, default=16, help="images in the batch timed for the 10,000 cost")
     ap.add_argument("--profile", default="paper")
+    ap.add_argument("--eager", action="store_true", help="time the eager Python loop too (slow)")
     a = ap.parse_args()
     cfg = load_config(CONFIG, a.profile)
     model = build_model(cfg, None)  # untrained weights: the cost of a pass does not depend on them
@@ -63,7 +65,9 @@ def main():
     def python_eager():
         return model.sample_python_loop(n, 1 * 1_000_003)[0]
 
-    variants = {"compiled": compiled, "python+compiled": python_compiled, "python eager": python_eager}
+    variants = {"compiled": compiled, "python+compiled": python_compiled}
+    if a.eager:
+        variants["python eager"] = python_eager
     compiled(width), python_compiled(width)  # trace both compiled functions on one row (pixel and stop are tensors)
     times, outputs = {k: [] for k in variants}, {}
     for _ in range(a.rounds):
@@ -77,7 +81,7 @@ def main():
           f"them: times are of this machine as it was)")
     p = cfg["model_params"]
     print(f"model: {a.profile} profile, h = {p['hidden']}, {p['residual_blocks']} residual blocks; {n} images x "
-          f"{pixels} pixels per batch; the three variants draw identical images: {same}")
+          f"{pixels} pixels per batch; the {len(variants)} variants draw identical images: {same}")
     for k, t in times.items():
         med = float(np.median(t))
         print(f"{k:>16}: {med:.2f} s per batch of {n} ({med / n:.2f} s per image; rounds: "
@@ -89,7 +93,10 @@ def main():
     print(f"compiled loop, batch of {a.cost_batch}: {per_image:.2f} s per image -> 10,000 samples (the 2014 Parzen "
           f"protocol) about {per_image * 10000 / 3600:.1f} h on this machine (larger batches cost less per image)")
     ratio = float(np.median(times["python+compiled"]) / np.median(times["compiled"]))
-    print(f"python eager / compiled: {np.median(times['python eager']) / np.median(times['compiled']):.2f}")
+    if a.eager:
+        print(f"python eager / compiled: {np.median(times['python eager']) / np.median(times['compiled']):.2f}")
+    else:
+        print("python eager: not timed (--eager times it)")
     print(f"ratio: {ratio:.2f}")
 
 
