@@ -146,10 +146,14 @@ class PixelCNN(GenerativeModel):
     def metrics(self):
         return list(self.trackers.values())
 
-    @property
-    def generator(self):
-        """The network that draws the samples: for a PixelCNN, the whole model (what a shipped model file holds)."""
-        return self.net
+    def __getattr__(self, name):
+        """`generator`: the network a shipped model file holds (for a PixelCNN, the whole model, `net`). Answered
+        here rather than by a property so that it stays out of dir(): Keras files a model's weights under the first
+        attribute name it meets in dir() order, and "generator" sorts before "net", which would change the layout
+        of every checkpoint (and refuse the ones already written)."""
+        if name == "generator":
+            return self.net
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     @classmethod
     def make_dataset(cls, cfg, splits, batch, steps_per_epoch, start_epoch=0):
