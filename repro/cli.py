@@ -233,7 +233,8 @@ def cmd_export_generator(a):
 
     out, dtype, full, half = export_generator(a.run_dir, a.out, a.checkpoint, a.data_dir,
                                               networks=("generator", *(a.networks or ())))
-    print(f"wrote {out} ({dtype}; test Parzen {full['ll']:.2f} with float32 weights, {half['ll']:.2f} with float16)")
+    print(f"wrote {out} ({dtype}, {out.stat().st_size / 1e6:.2f} MB; {full.get('measure', 'test Parzen')} "
+          f"{full['ll']:.2f} with float32 weights, {half['ll']:.2f} with float16)")
 
 
 def cmd_check_data(a):

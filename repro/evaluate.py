@@ -166,7 +166,10 @@ def export_generator(run_dir, out=None, checkpoint=None, data_dir=None, networks
     `networks` (model attributes, e.g. "discriminator") beside it in float32.
 
     The test Parzen estimate is computed with the float32 weights and with the weights rounded to float16, on
-    the same samples' noise; float16 is kept if the two differ by less than FLOAT16_TOLERANCE_NATS."""
+    the same samples' noise; float16 is kept if the two differ by less than FLOAT16_TOLERANCE_NATS. A model with
+    an exact likelihood (`likelihood_metrics`) is judged by its exact test log-likelihood instead, and the file
+    records that number for both precisions. Returns (path, dtype, float32 score, float16 score), each score a
+    dict with "ll" (nats) and "measure" (what was scored)."""
     from repro.generator_store import FLOAT16_TOLERANCE_NATS, GeneratorFileError, write_generator_file
     from repro.train import load_run, load_saved_config
 
@@ -174,21 +177,34 @@ def export_generator(run_dir, out=None, checkpoint=None, data_dir=None, networks
     if checkpoint is None and (run_dir / "config.yaml").exists():
         checkpoint = load_saved_config(run_dir / "config.yaml")["eval"]["checkpoint"]
     cfg, model, splits, info = load_run(run_dir, checkpoint or "best", data_dir)
-    if not model.parzen or cfg["data"]["dataset"] != "mnist":
-        raise GeneratorFileError(f"{run_dir}: only MNIST runs scored by the Parzen protocol can be exported.")
+    exact = getattr(model, "likelihood_metrics", None)
+    if exact is None and (not model.parzen or cfg["data"]["dataset"] != "mnist"):
+        raise GeneratorFileError(f"{run_dir}: only MNIST runs scored by the Parzen protocol, or models with an exact "
+                                 "likelihood, can be exported.")
     networks = ("generator", *(n for n in networks if n != "generator"))
     missing = [n for n in networks if not isinstance(getattr(model, n, None), keras.Model)]
     if missing:
         raise GeneratorFileError(f"{run_dir}: a {type(model).__name__} has no network {', '.join(missing)}; "
                                  "--with takes a network of the model, e.g. discriminator.")
-    full = test_parzen(model, cfg, splits)
+
+    def score():
+        if exact is None:
+            return {**test_parzen(model, cfg, splits), "measure": "test Parzen"}
+        nll = exact(splits)["test_nll"]
+        return {"ll": -nll["nll"], "se": nll["se"], "test_nll": nll, "measure": "exact test log-likelihood"}
+
+    full = score()
     weights = model.generator.get_weights()
     model.generator.set_weights([w.astype(np.float16).astype(np.float32) for w in weights])
-    half = test_parzen(model, cfg, splits)
+    half = score()
     model.generator.set_weights(weights)
     dtype = "float16" if abs(half["ll"] - full["ll"]) < FLOAT16_TOLERANCE_NATS else "float32"
+    stored = half if dtype == "float16" else full
     out = Path(out) if out else Path("results") / "generators" / f"{run_dir.name}.npz"
-    write_generator_file(out, cfg, model, {**info, "run": run_dir.name}, parzen_float32=full,
-                         parzen_stored=half if dtype == "float16" else full, dtype=dtype, commit=code_commit(),
+    provenance = {**info, "run": run_dir.name}
+    if exact is not None:  # the exact NLL of the float32 weights and of the weights as stored
+        provenance.update(test_nll_float32=full["test_nll"], test_nll_stored=stored["test_nll"])
+    write_generator_file(out, cfg, model, provenance, parzen_float32=None if exact else full,
+                         parzen_stored=None if exact else stored, dtype=dtype, commit=code_commit(),
                          networks=networks)
     return out, dtype, full, half

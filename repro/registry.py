@@ -53,8 +53,9 @@ class Check:
     - `verification`: the id of the verification.json row with the paper's number and verdict ("{run}" filled in);
     - `number`: fn(summary) -> (value, standard error), applied to the recorded summary and to the fresh
       measurement alike (a summary-shaped dict: {"parzen": ..., "metrics": ...});
-    - `measures`: what verify must recompute: "parzen" (the 2014 protocol, as evaluate scores it) and/or
-      "metrics" (the model's `extra_metrics`, as evaluate computes them);
+    - `measures`: what verify must recompute: "parzen" (the 2014 protocol, as evaluate scores it), "metrics"
+      (the model's `extra_metrics`, as evaluate computes them) and/or "likelihood" (the model's
+      `likelihood_metrics`: an exact test likelihood alone, for models that have one);
     - `needs`: the networks the artifact must hold (a generator file holds the generator alone);
     - `export`: the command that writes the artifact from the run folder ("{run}" filled in), or why none does yet."""
     name: str

@@ -34,7 +34,7 @@ def test_every_claim_names_a_run_finder_and_a_number():
     names = [c.name for c in checks()]
     assert "table1-long" in names and len(names) == len(set(names))
     for c in checks():
-        assert isinstance(c, Check) and c.measures and set(c.measures) <= {"parzen", "metrics"}
+        assert isinstance(c, Check) and c.measures and set(c.measures) <= {"parzen", "metrics", "likelihood"}
         assert "{run}" in c.artifact and c.verification
 
 

@@ -2,7 +2,7 @@
 that the 2014 Parzen protocol can be set beside the true log-likelihood of the same model."""
 from repro.experiments.pixelcnn import figures, report
 from repro.experiments.pixelcnn.model import PixelCNN
-from repro.registry import Claim, Experiment, QuickMetric, RunFigures, register
+from repro.registry import Check, Claim, Experiment, QuickMetric, RunFigures, register
 
 register(Experiment(
     "pixelcnn",
@@ -13,4 +13,8 @@ register(Experiment(
     claims=(Claim("van den Oord et al. 2016", "PixelCNN, binarized MNIST: exact test negative log-likelihood (nats)",
                   ("pixelcnn.test_nll.paper",), figure="figures/pixelcnn_binarized_mnist-quick-samples.png",
                   section="PixelCNN"),),
+    # the exact test NLL, re-scored from the shipped model file in minutes (no sampling: the likelihood alone)
+    checks=tuple(Check(f"pixelcnn-{profile}", f"{report.SOURCE}: the exact test NLL of the {profile} profile's model",
+                       report.evaluated_run(profile), f"pixelcnn.test_nll.{profile}", number=report.test_nll,
+                       measures=("likelihood",)) for profile in ("paper", "quick")),
 ))

@@ -5,14 +5,29 @@ Numbers come from results/runs/*.json (written by `python -m repro evaluate`); n
 """
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import numpy as np
+
 from repro.results import Row, load_runs
 
 EXPERIMENT = "pixelcnn_binarized_mnist"
 CONFIG = f"paper_configs/{EXPERIMENT}.yaml"
 SOURCE = "van den Oord et al. 2016, Pixel Recurrent Neural Networks, Table 4 (binarized MNIST, test NLL)"
-# van den Oord et al. 2016, Table 4: test negative log-likelihood on binarized MNIST, nats
-TABLE4 = (("PixelCNN", "81.30"), ("Row LSTM", "80.54"), ("Diagonal BiLSTM (7 layers, h = 16)", "79.20"),
-          ("DRAW (Gregor et al. 2015)", "≤ 80.97"))
+# van den Oord et al. 2016, Table 4: test negative log-likelihood on binarized MNIST, nats; with where each number
+# was checked besides the paper (None: no second source found). PWC: the paper's Papers with Code page;
+# VBL: Shabanian et al. 2017, "Variational Bi-LSTMs", Table 2, which quotes the paper's MNIST comparison.
+PWC = "the paper's Papers with Code page"
+VBL = "Shabanian et al. 2017 (Variational Bi-LSTMs), Table 2"
+TABLE4 = (("PixelCNN", "81.30", (PWC, "pytorch-generative's README")), ("Row LSTM", "80.54", None),
+          ("Diagonal BiLSTM (1 layer, h = 32)", "80.75", (VBL,)),
+          ("Diagonal BiLSTM (7 layers, h = 16)", "79.20", (PWC, VBL)),
+          ("DRAW (Gregor et al. 2015)", "≤ 80.97", (VBL,)))
+EARLIER = (("DBN 2hl", "≈ 84.55"), ("NADE", "88.33"), ("EoNADE-5 2hl", "84.68"), ("DLGM 8", "≈ 85.51"),
+           ("DARN 1hl", "≈ 84.13"))  # older models of the same comparison, as VBL quotes them
+REIMPLEMENTED = ("pytorch-generative's PixelCNN reports 81.45 and notes that it re-draws the binarisation every "
+                 "epoch, so its number may be optimistic (that option exists here too, off by default)")
 GAN2014_PARZEN = "225 ± 2"  # Goodfellow et al. 2014, Table 1, MNIST (grey levels): Parzen log-likelihood, nats
 COMMAND = (f"python -m repro train {CONFIG} --profile {{p}} && python -m repro evaluate runs/{EXPERIMENT}-{{p}} && "
            "python -m repro figures")
@@ -62,7 +77,8 @@ def pixelcnn_section(results_dir):
                         note=f"no paper-profile run evaluated yet: {COMMAND.format(p='paper')} (resumable with "
                              "--resume), then python -m repro evaluate", runs="the paper profile", against_paper=True))
     best = runs[0]
-    text = INTRO + runs_table(runs) + parzen_lines(best) + nn_lines(best) + closing_lines(best)  # render
+    text = (INTRO + runs_table(runs) + parzen_lines(best) + nn_lines(best) + closing_lines(best)  # render
+            + shipped_lines(results_dir, runs))
     return "\n".join(text), rows
 
 
@@ -100,8 +116,13 @@ def runs_table(runs):
                     f"{_pm(m['train_nll'])} | {_parzen(s.get('parzen'))} | {_parzen(m.get('parzen_probabilities'))} | "
                     f"{m['n_samples']} |")
     return text + ["", "Reported in van den Oord et al. 2016, Table 4 (binarized MNIST, the fixed binarisation of "
-                   "Salakhutdinov & Murray 2008; test NLL, nats): " + "; ".join(f"{n} {v}" for n, v in TABLE4) + ".",
-                   ""]
+                   "Salakhutdinov & Murray 2008; test NLL, nats): "
+                   + "; ".join(f"{n} {v}" for n, v, _ in TABLE4) + "; older models in the same comparison: "
+                   + "; ".join(f"{n} {v}" for n, v in EARLIER) + ". Checked beside the paper: "
+                   + "; ".join(f"{n} {v} in {' and '.join(src)}" for n, v, src in TABLE4 if src)
+                   + f"; the earlier models' numbers in {VBL}; "
+                   + "; ".join(f"the {n}'s {v} was not found in a second source" for n, v, src in TABLE4 if not src)
+                   + f". A public re-implementation: {REIMPLEMENTED}.", ""]
 
 
 def parzen_lines(best):
@@ -146,3 +167,44 @@ def closing_lines(best):
             f"drawn pixel by pixel, with the probability of each pixel), `{best['run']}-nearest_neighbours.png`.",
             "", f"Commands: `{COMMAND.format(p=best['profile'])}`; the paper profile is resumable "
             f"(`python -m repro train {CONFIG} --profile paper --resume`).", ""]
+
+
+def shipped_lines(results_dir, runs):
+    text = []
+    for s in runs:
+        shipped = _shipped_model(results_dir, s["run"])
+        if shipped:
+            text += [f"The {s['profile']} profile's model ships in `{shipped['path']}` ({shipped['kb']:.0f} KB, "
+                     f"weights in {shipped['dtype']}; exact test NLL with the weights as stored "
+                     f"{shipped['stored']:.2f}, with float32 weights {shipped['float32']:.2f} nats): "
+                     f"`python -m repro verify pixelcnn-{s['profile']}` re-scores it in minutes, without sampling.",
+                     ""]
+    return text
+
+
+def evaluated_run(profile):
+    """fn(results_dir) -> the evaluated run of this profile (None before it is evaluated): a check's run finder."""
+    def find(results_dir):
+        name = f"{EXPERIMENT}-{profile}"
+        return name if (Path(results_dir) / "runs" / f"{name}.json").exists() else None
+    return find
+
+
+def test_nll(summary):
+    """(exact test NLL, its standard error) of a run summary, or of verify's fresh measurement; None without one."""
+    t = (summary.get("metrics") or {}).get("test_nll")
+    return (t["nll"], t["se"]) if t else None
+
+
+def _shipped_model(results_dir, run):
+    """What results/generators/RUN.npz says of itself (size, precision, the exact NLL of both precisions), or None."""
+    path = Path(results_dir) / "generators" / f"{run}.npz"
+    if not path.exists():
+        return None
+    with np.load(path) as data:
+        meta = json.loads(str(data["meta"]))
+    src = meta.get("source", {})
+    if "test_nll_stored" not in src:
+        return None
+    return {"path": f"results/generators/{path.name}", "kb": path.stat().st_size / 1024, "dtype": meta["dtype"],
+            "stored": src["test_nll_stored"]["nll"], "float32": src["test_nll_float32"]["nll"]}
