@@ -140,7 +140,6 @@ class KerasDCGAN(GenerativeModel):
         self.d_optimizer, self.g_optimizer = loss_scaled(sgd("d_optimizer")), loss_scaled(sgd("g_optimizer"))
         self.noise_seed = keras.random.SeedGenerator(self.seed + 100)
         self.trackers = {n: keras.metrics.Mean(name=n) for n in ("d_loss", "g_loss", "d_real", "d_fake")}
-        self.run_dir = None
 
     @property
     def metrics(self):
@@ -216,13 +215,8 @@ class KerasDCGAN(GenerativeModel):
         return {"images": self.to_unit(np.concatenate(chosen)[:n]).astype(np.float32),
                 "d_scores": np.concatenate(scores)[:n].astype(np.float32)}
 
-    # ---- training-time monitoring and the numbers for results/runs/*.json ----------------------------------
+    # ---- training-time monitoring (the numbers for results/runs/*.json: experiment.final_metrics) --------
     def training_callbacks(self, run_dir):
         from repro.experiments.keras_dcgan.experiment import DCGANMonitor
 
         return [DCGANMonitor(run_dir, self.cfg)]
-
-    def extra_metrics(self, splits, data_dir=None) -> dict:
-        from repro.experiments.keras_dcgan.experiment import final_metrics
-
-        return final_metrics(self, data_dir)

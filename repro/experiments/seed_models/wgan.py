@@ -15,8 +15,6 @@ distance of the suite's MNIST classifier), so the estimate and sample quality ca
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import keras
 import numpy as np
 import tensorflow as tf
@@ -26,7 +24,7 @@ from repro.models.initializers import LayerSeeds
 from repro.config import ConfigError, Field
 from repro.models.base import GenerativeModel
 from repro.models.precision import gradients, loss_scaled
-from repro.experiments.seed_models.monitor import monitor_callbacks, monitor_metrics
+from repro.experiments.seed_models.monitor import monitor_callbacks
 
 
 def relu_mlp(input_dim, hidden, out_units, out_activation, name, seed):
@@ -145,7 +143,4 @@ class WassersteinGAN(GenerativeModel):
         return {"samples": sample_metrics(images, data_dir), "clip": self.params["clip"],
                 "critic_max_abs_weight": float(np.abs(critic_weights).max()),
                 "generator_steps_per_epoch": self.steps_for(self.cfg, len(splits.train))[0],
-                "monitor_samples": self.params["monitor_samples"],
-                # per-epoch sample quality, from the samples SampleMonitor kept in the run folder
-                "monitor": monitor_metrics(Path(self.run_dir) / "monitor", data_dir) if hasattr(self, "run_dir")
-                else []}
+                "monitor_samples": self.params["monitor_samples"]}
