@@ -331,13 +331,20 @@ class _Version(argparse.Action):
 
 
 def build_parser():
-    from repro import registry
-    from repro.config import EVAL_SEED
-
     p = argparse.ArgumentParser(prog="python -m repro", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action=_Version, help="the suite's version and commit")
     sub = p.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
+
+    _add_run_commands(sub)
+    _add_results_commands(sub)
+    return p
+
+
+def _add_run_commands(sub):
+    """train, sample, parzen, evaluate."""
+    from repro import registry
+    from repro.config import EVAL_SEED
 
     t = sub.add_parser("train", help="train an experiment into a run folder")
     t.add_argument("config", help="an experiment name (`python -m repro list`) or a YAML config")
@@ -383,6 +390,9 @@ def build_parser():
     add_data_options(e)
     e.set_defaults(fn=cmd_evaluate)
 
+
+def _add_results_commands(sub):
+    """baselines, figures, export-generator, check-data, report, verify, list, status."""
     b = sub.add_parser("baselines", help="Theis et al. baselines (true data, k-means) by the same protocol")
     b.add_argument("--results", default="results")
     b.add_argument("--force", action="store_true")
@@ -435,7 +445,6 @@ def build_parser():
     st.add_argument("run_dir")
     st.add_argument("--json", action="store_true")
     st.set_defaults(fn=cmd_status, without_tensorflow=True)  # reads files only: answers at once
-    return p
 
 
 def main(argv=None):

@@ -3,10 +3,11 @@
 Core knows no experiment: each package under repro/experiments/ registers itself here, in its own
 `__init__.py`, and importing `repro.experiments` (the engines and the CLI do) registers them all. Then
 - config validation finds a model's `PARAMS` by the config's `model:` key (`registered_models`);
-- train builds that model (its interface: `repro.models.base.GenerativeModel`) and keeps the history columns its
-  experiment declares (`history_columns`); multiworker training only for models that declare they support it;
+- train builds that model (its interface: `repro.models.base.GenerativeModel`; multiworker training only for a
+  model that declares `supports_multiworker`);
 - evaluate scores a loaded run (`LoadedRun`) with the protocol of the suite (Parzen) and every `Evaluator` that
-  applies to it (the experiment's own metrics, the nearest-neighbour check of MNIST image runs, ...);
+  applies to it (the experiment's own metrics, the nearest-neighbour check of MNIST image runs, ...), and keeps
+  in the run summary the `history_columns` and `recipe_params` its experiment declares;
 - the command line adds every declared `SampleOption` (e.g. `--nice`) to `sample`, for the models that declare it;
 - export-generator writes a generator file only for runs on a dataset the experiment declares (`generator_datasets`);
 - figures draws each evaluated run with its experiment's `RunFigures`, then every `summary_figures`;

@@ -30,8 +30,8 @@ class MeanMatcher(GenerativeModel):
     def __init__(self, cfg, **kwargs):
         super().__init__(cfg, **kwargs)
         dim = int(np.prod(self.image_shape))
-        self.generator = keras.Sequential([layers.Dense(dim, activation="sigmoid",
-                                                        kernel_initializer=keras.initializers.GlorotUniform(self.seed))])
+        init = keras.initializers.GlorotUniform(self.seed)
+        self.generator = keras.Sequential([layers.Dense(dim, activation="sigmoid", kernel_initializer=init)])
         self.g_optimizer = keras.optimizers.Adam(self.params["learning_rate"])
         self.noise_seed = keras.random.SeedGenerator(self.seed + 1)
         self.loss_tracker = keras.metrics.Mean(name="loss")
