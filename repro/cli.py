@@ -160,7 +160,7 @@ def load_samples_npz(path):
         data = np.load(p, allow_pickle=False)
     except Exception as e:
         raise ValueError(f"{p} is not a readable .npz file ({e}).") from None
-    if not hasattr(data, "files"):
+    if isinstance(data, np.ndarray):  # np.load gives an array for a .npy file, an archive for an .npz
         raise ValueError(f"{p} is a single .npy array, not an .npz archive; save samples as "
                          "np.savez(path, images=x) with x of shape (n, 28, 28, 1) or (n, 784) in [0, 1].")
     if "images" not in data.files:

@@ -124,7 +124,8 @@ def throwaway(tmp_path, monkeypatch):
         del sys.modules[name]
 
 
-def test_a_throwaway_experiment_trains_evaluates_and_reports(throwaway, tmp_path, mnist_dir):
+def test_a_throwaway_experiment_trains_evaluates_and_reports(throwaway, tmp_path, mnist_dir, capsys):
+    from repro.cli import main
     from repro.config import load_config
     from repro.evaluate import evaluate_run
     from repro.report import write_report
@@ -140,6 +141,11 @@ def test_a_throwaway_experiment_trains_evaluates_and_reports(throwaway, tmp_path
     assert summary["parzen"] is not None  # the suite's protocol, for any model scored by it
     assert summary["nearest_neighbours"]["n_samples"] == 200  # the memorisation evaluator applies to MNIST runs
     assert [set(h) >= {"epoch", "loss", "epoch_seconds"} for h in summary["history"]] == [True, True]
+
+    assert main(["sample", str(run_dir), "--n", "5", "--checkpoint", "last", "--out", str(tmp_path / "s.npz")]) == 0
+    # another experiment's sample option is refused for this model, by the declaration alone
+    assert main(["sample", str(run_dir), "--n", "5", "--nice", "--out", str(tmp_path / "n.npz")]) == 2
+    assert "Drop --nice" in capsys.readouterr().err and not (tmp_path / "n.npz").exists()
 
     write_report(results)
     report = (results / "REPORT.md").read_text()

@@ -9,9 +9,10 @@ class GenerativeModel(keras.Model):
     """A subclassed keras.Model with its own train_step, built from a config (`cfg`, validated against `PARAMS`).
 
     The interface the engines use, declared here (a model overrides what it needs; nothing is probed with hasattr):
-    - `generate(n, seed=0, batch_size=1000) -> dict`: "images", float32 in [0, 1], shape (n, H, W, C), plus
-      "labels" / "codes" where the model has them; more keywords only where its experiment declares them as a
-      `repro.registry.SampleOption` (e.g. keras-dcgan's `nice`);
+    - `generate(n, seed=0, batch_size=1000) -> dict`: "images", float32 in [0, 1], shape (n, H, W, C), always;
+      beside it only arrays of n rows the model has ("labels", "codes", "probabilities", ...), which the engines
+      write to `sample`'s file as they are; further keywords only where its experiment declares them as a
+      `repro.registry.SampleOption` (e.g. `nice`);
     - `check_config(cfg)` (static): cross-field checks of a validated config, raising repro.config.ConfigError;
     - `uses_labels`: the training dataset yields (images, labels) instead of images;
     - `parzen`: evaluate, export-generator and the validation monitor score `generate`'s images with the 2014
