@@ -98,6 +98,22 @@ def _finite_samples(out, source):
     return out
 
 
+def _sample_keywords(a, model_key) -> dict:
+    """The `generate` keywords of the model-specific sample options given (registry.SampleOption), refusing an
+    option the run's model does not declare."""
+    from repro.registry import sample_options
+
+    out = {}
+    for flag, (option, models) in sample_options().items():
+        if not getattr(a, option.keyword, False):
+            continue
+        if model_key not in models:
+            raise ValueError(f"{flag} is an option of the {', '.join(models)} model(s) only ({option.help}); "
+                             f"{a.run_dir} is a {model_key} run. Drop {flag}.")
+        out[option.keyword] = True
+    return out
+
+
 def cmd_sample(a):
     import io
     import shutil
@@ -109,14 +125,11 @@ def cmd_sample(a):
 
     if a.n < 1:
         raise ValueError(f"--n is {a.n}; the number of samples must be at least 1.")
-    _, model, _, info = load_run(a.run_dir, a.checkpoint, a.data_dir, need_data=True)
-    if a.nice and not hasattr(model, "discriminate_numpy"):
-        raise ValueError(f"--nice ranks samples by the discriminator, which only keras_dcgan keeps; "
-                         f"{a.run_dir} is a {type(model).__name__}. Drop --nice.")
+    cfg, model, _, info = load_run(a.run_dir, a.checkpoint, a.data_dir, need_data=True)
+    extras = _sample_keywords(a, cfg["model"])
 
     def draw(n, seed):
-        out = model.generate(n, seed=seed, nice=True) if a.nice else model.generate(n, seed=seed)
-        return _finite_samples(out, a.run_dir)
+        return _finite_samples(model.generate(n, seed=seed, **extras), a.run_dir)
 
     if a.n <= SAMPLE_CHUNK:
         buf = io.BytesIO()
@@ -147,7 +160,7 @@ def load_samples_npz(path):
         data = np.load(p, allow_pickle=False)
     except Exception as e:
         raise ValueError(f"{p} is not a readable .npz file ({e}).") from None
-    if not hasattr(data, "files"):
+    if isinstance(data, np.ndarray):  # np.load gives an array for a .npy file, an archive for an .npz
         raise ValueError(f"{p} is a single .npy array, not an .npz archive; save samples as "
                          "np.savez(path, images=x) with x of shape (n, 28, 28, 1) or (n, 784) in [0, 1].")
     if "images" not in data.files:
@@ -319,12 +332,20 @@ class _Version(argparse.Action):
 
 
 def build_parser():
-    from repro.config import EVAL_SEED
-
     p = argparse.ArgumentParser(prog="python -m repro", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action=_Version, help="the suite's version and commit")
     sub = p.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
+
+    _add_run_commands(sub)
+    _add_results_commands(sub)
+    return p
+
+
+def _add_run_commands(sub):
+    """train, sample, parzen, evaluate."""
+    from repro import registry
+    from repro.config import EVAL_SEED
 
     t = sub.add_parser("train", help="train an experiment into a run folder")
     t.add_argument("config", help="an experiment name (`python -m repro list`) or a YAML config")
@@ -347,7 +368,10 @@ def build_parser():
                    help=f"noise seed (default {EVAL_SEED}: the samples evaluate scores, so parzen gives its number)")
     s.add_argument("--out", required=True)
     s.add_argument("--checkpoint", choices=["best", "last"], default="best")
-    s.add_argument("--nice", action="store_true", help="keras-dcgan's --nice: keep the best 5%% of 20x as many by D")
+    # the experiments' own options (e.g. --nice); main imports the experiments for `sample` only, so that parsing
+    # another command does not import TensorFlow
+    for flag, (option, _) in registry.sample_options().items():
+        s.add_argument(flag, dest=option.keyword, action="store_true", help=option.help)
     add_data_options(s)
     s.set_defaults(fn=cmd_sample)
 
@@ -367,6 +391,9 @@ def build_parser():
     add_data_options(e)
     e.set_defaults(fn=cmd_evaluate)
 
+
+def _add_results_commands(sub):
+    """baselines, figures, export-generator, check-data, report, verify, list, status."""
     b = sub.add_parser("baselines", help="Theis et al. baselines (true data, k-means) by the same protocol")
     b.add_argument("--results", default="results")
     b.add_argument("--force", action="store_true")
@@ -385,8 +412,8 @@ def build_parser():
     x.add_argument("--out", default=None, help="default: results/generators/RUN.npz")
     x.add_argument("--checkpoint", choices=["best", "last"], default=None, help="default: the config's eval.checkpoint")
     x.add_argument("--with", dest="networks", action="append", metavar="NETWORK",
-                   help="store this network of the model too, in float32 (e.g. discriminator: keras-dcgan's --nice "
-                        "samples need it)")
+                   help="store this network of the model too, in float32 (e.g. discriminator, which samples "
+                        "ranked by it need)")
     add_data_options(x)
     x.set_defaults(fn=cmd_export_generator)
 
@@ -419,11 +446,15 @@ def build_parser():
     st.add_argument("run_dir")
     st.add_argument("--json", action="store_true")
     st.set_defaults(fn=cmd_status, without_tensorflow=True)  # reads files only: answers at once
-    return p
 
 
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["sample"]:  # its options include the experiments' own (registry.SampleOption)
+        from repro.backend import import_tensorflow_quietly
+
+        import_tensorflow_quietly()
+        import repro.experiments  # noqa: F401
     args = build_parser().parse_args(argv)
     args.argv = argv
     errors = (ValueError, OSError)  # OSError: a path that cannot be read or written; the OS's words name the file

@@ -253,8 +253,7 @@ def resolve_config(raw: dict, profile: str | None = None, overrides: dict | None
         raw["model_params"] = _current_names(raw["model_params"], model_cls.FORMER_PARAMS, origin)
     cfg = _merge(schema, raw)
     cfg["profile"] = profile or "default"
-    if hasattr(model_cls, "check_config"):
-        model_cls.check_config(cfg)
+    model_cls.check_config(cfg)  # repro.models.base.GenerativeModel declares it (a no-op by default)
     return cfg
 
 

@@ -10,6 +10,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+import repro.experiments  # noqa: F401  registers every experiment's evaluators
+from repro import registry
 from repro.io import atomic_write_text
 from repro.results import code_commit, read_baselines, read_done, read_environment, read_history
 from repro.config import EVAL_SEED, parse_sigmas
@@ -37,27 +39,6 @@ def test_parzen(model, cfg, splits, devices=None) -> dict:
                            devices=devices)
 
 
-def nearest_neighbour_check(model, splits, cfg, run_dir, results_dir):
-    """MNIST image models: are the samples closer to training images than held-out test images are? The
-    numbers (repro.metrics.nearest_neighbours) and a figure of the 8 closest pairs; None for other models."""
-    if cfg["data"]["dataset"] not in ("mnist", "binarized_mnist"):
-        return None
-    from repro.plotting_neighbours import closest_pairs_figure
-    from repro.metrics.nearest_neighbours import memorisation_check
-
-    ev = cfg["eval"]
-    n = min(ev["n_samples"], ev["test_examples"] or len(splits.test), len(splits.test))
-    samples = model.generate(n, seed=EVAL_SEED)["images"]  # the samples the Parzen estimate scores
-    to_unit = (lambda a: (a + 1.0) / 2.0) if cfg["data"]["pixel_range"] == "symmetric" else (lambda a: a)
-    train, test = to_unit(splits.flat("train")), to_unit(splits.flat("test")[:n])
-    result = memorisation_check(samples.reshape(n, -1), test, train)
-    title = f"Nearest-neighbour check, {run_dir.name}"
-    for folder in (run_dir, Path(results_dir) / "figures"):
-        closest_pairs_figure(samples, train.reshape(len(train), *samples.shape[1:]), result,
-                             Path(folder) / f"{run_dir.name}-nearest_neighbours.png", title)
-    return result
-
-
 def precision_record(cfg, environment) -> dict:
     """What the config asked for, and what each training session ran with: the Keras policy and the dtypes the
     model's layers computed in, as train recorded them in environment.json (None for sessions before that record)."""
@@ -65,23 +46,56 @@ def precision_record(cfg, environment) -> dict:
             "training_sessions": [s.get("precision") for s in environment] if environment else None}
 
 
+# history.csv columns the engine's own callbacks write (EpochTimer, ParzenMonitor), kept for every run
+ENGINE_HISTORY_COLUMNS = ("epoch", "val_parzen", "val_sigma", "epoch_seconds")
+
+
+def measure(run, results_dir="results", key=None) -> dict:
+    """{summary key: value} of every registered evaluator that applies to `run` (only `key`'s, if given):
+    "metrics" merged over its evaluators ({} without one), every other key None where no evaluator applies."""
+    keys = [key] if key else registry.evaluator_keys()
+    out = {k: ({} if k == "metrics" else None) for k in keys}
+    for evaluator in registry.evaluators(run.cfg, key):
+        value = evaluator.measure(run, results_dir)
+        if evaluator.key == "metrics":
+            out["metrics"].update(value or {})
+        else:
+            out[evaluator.key] = value
+    return out
+
+
+def history_columns(cfg, model) -> tuple:
+    """The history.csv columns a run summary keeps: the engine's, its experiment's and its model's own."""
+    declared = (*ENGINE_HISTORY_COLUMNS, *registry.experiment_of(cfg["model"]).history_columns, *model.history_keys)
+    return tuple(dict.fromkeys(declared))
+
+
+def recipe_record(cfg, n_train) -> dict:
+    """What the summary's "recipe" says about how the run was trained (with its experiment's `recipe_params`)."""
+    params = registry.experiment_of(cfg["model"]).recipe_params
+    return {**{k: cfg["model_params"].get(k) for k in params},
+            "distribute": cfg["train"]["distribute"], "precision": cfg["train"]["precision"],
+            "batch_size": cfg["train"]["batch_size"], "train_examples": cfg["train"]["train_examples"] or n_train,
+            "seed": cfg["seed"], "train_range": cfg["data"]["train_range"]}
+
+
 def evaluate_run(run_dir, data_dir=None, checkpoint=None, results_dir="results") -> dict:
-    from repro.train import load_run, load_saved_config
+    """Scores a trained run folder (Parzen where the model is scored by it, then every registered evaluator that
+    applies) into its eval.json and results/runs/RUN.json."""
+    from repro.train import load_saved_config, open_run
 
     run_dir = Path(run_dir)
     if checkpoint is None and (run_dir / "config.yaml").exists():
         checkpoint = load_saved_config(run_dir / "config.yaml")["eval"]["checkpoint"]
-    cfg, model, splits, info = load_run(run_dir, checkpoint, data_dir)
+    run = open_run(run_dir, checkpoint, data_dir)
+    cfg, model = run.cfg, run.model
     # the run folder's own records, read (and refused if damaged) before anything is computed or written
     history, environment, done = read_history(run_dir), read_environment(run_dir), read_done(run_dir)
     t0 = time.time()
-    parzen = None
-    if model.parzen:
-        parzen = test_parzen(model, cfg, splits, devices=eval_devices(cfg))
-    nearest = nearest_neighbour_check(model, splits, cfg, run_dir, results_dir)
-    model.run_dir = run_dir  # extra metrics may read the run's own files (e.g. WGAN per-epoch samples)
-    extra = model.extra_metrics(splits, data_dir)
+    parzen = test_parzen(model, cfg, run.splits, devices=eval_devices(cfg)) if model.parzen else None
+    measured = measure(run, results_dir)
     secs = [h["epoch_seconds"] for h in history if h.get("epoch_seconds")]
+    columns = history_columns(cfg, model)
     summary = {
         "run": run_dir.name,
         "experiment": cfg["experiment"],
@@ -89,11 +103,7 @@ def evaluate_run(run_dir, data_dir=None, checkpoint=None, results_dir="results")
         "model": cfg["model"],
         "dataset": cfg["data"]["dataset"],
         "profile": cfg["profile"],
-        "recipe": {"update": cfg["model_params"].get("update"), "k": cfg["model_params"].get("k"),
-                   "distribute": cfg["train"]["distribute"],
-                   "precision": cfg["train"]["precision"], "batch_size": cfg["train"]["batch_size"],
-                   "train_examples": cfg["train"]["train_examples"] or len(splits.train), "seed": cfg["seed"],
-                   "train_range": cfg["data"]["train_range"]},
+        "recipe": recipe_record(cfg, len(run.splits.train)),
         "model_params": cfg["model_params"],
         "environment": environment,
         "precision": precision_record(cfg, environment),
@@ -101,15 +111,12 @@ def evaluate_run(run_dir, data_dir=None, checkpoint=None, results_dir="results")
         "epochs_trained": len(history),
         # why training ended early, where a rule stopped it (done.json; e.g. the collapse stop)
         "stopped": (done or {}).get("stopped"),
-        "checkpoint": info,
+        "checkpoint": run.info,
         "parzen": parzen,
-        "nearest_neighbours": nearest,
-        "metrics": extra,
+        **measured,
         "eval_seconds": time.time() - t0,
         "seconds_per_epoch_median": statistics.median(secs) if secs else None,
-        "history": [{k: h.get(k) for k in ("epoch", "d_loss", "g_loss", "d_real", "d_fake", "val_parzen", "val_sigma",
-                                           "momentum", "lr", "epoch_seconds", *model.history_keys)}
-                    for h in history],
+        "history": [{k: h.get(k) for k in columns} for h in history],
     }
     text = json.dumps(summary, indent=1)
     atomic_write_text(run_dir / "eval.json", text)
@@ -177,10 +184,13 @@ def export_generator(run_dir, out=None, checkpoint=None, data_dir=None, networks
     if checkpoint is None and (run_dir / "config.yaml").exists():
         checkpoint = load_saved_config(run_dir / "config.yaml")["eval"]["checkpoint"]
     cfg, model, splits, info = load_run(run_dir, checkpoint or "best", data_dir)
-    exact = getattr(model, "likelihood_metrics", None)
-    if exact is None and (not model.parzen or cfg["data"]["dataset"] != "mnist"):
-        raise GeneratorFileError(f"{run_dir}: only MNIST runs scored by the Parzen protocol, or models with an exact "
-                                 "likelihood, can be exported.")
+    exact = model.likelihood_metrics  # None unless the model has an exact likelihood
+    datasets = registry.experiment_of(cfg["model"]).generator_datasets
+    if exact is None and (not model.parzen or cfg["data"]["dataset"] not in datasets):
+        raise GeneratorFileError(f"{run_dir}: only runs scored by the Parzen protocol on a dataset their experiment "
+                                 f"exports, or models with an exact likelihood, can be exported; this {cfg['model']} "
+                                 f"run on {cfg['data']['dataset']} is not one (its experiment exports "
+                                 f"{', '.join(datasets) or 'no dataset'}).")
     networks = ("generator", *(n for n in networks if n != "generator"))
     missing = [n for n in networks if not isinstance(getattr(model, n, None), keras.Model)]
     if missing:

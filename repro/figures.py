@@ -13,15 +13,13 @@ from repro import registry
 
 def run_figures(run_dir, summary, results_dir="results", data_dir=None):
     """The figures of one evaluated run folder, drawn by the experiment its model belongs to."""
-    from repro.train import load_run
+    from repro.train import open_run
 
     figures = registry.run_figures(summary["model"])
     if figures is None:
         return []
-    run_dir = Path(run_dir)
-    cfg, model, splits, info = load_run(run_dir, summary["checkpoint"]["checkpoint"], data_dir,
-                                        need_data=figures.need_data)
-    return figures.draw(registry.LoadedRun(run_dir, cfg, model, splits, info), summary, results_dir)
+    run = open_run(Path(run_dir), summary["checkpoint"]["checkpoint"], data_dir, need_data=figures.need_data)
+    return figures.draw(run, summary, results_dir)
 
 
 def make_all_figures(runs_root="runs", results_dir="results", data_dir=None):
@@ -57,4 +55,5 @@ def generator_figures(path, runs_root, results_dir="results", data_dir=None):
         return []
     cfg, model, splits, info = load_generator_file(path, data_dir, need_data=figures.need_data)
     summary = {"model": cfg["model"], "run": name, "checkpoint": info}
-    return figures.draw(registry.LoadedRun(Path(name), cfg, model, splits, info), summary, results_dir)
+    run = registry.LoadedRun(Path(name), cfg, model, splits, info, data_dir=data_dir)  # no run folder at hand
+    return figures.draw(run, summary, results_dir)

@@ -29,11 +29,12 @@ def quick_metrics() -> dict:
 
 
 def metric_value(summary: dict, metric) -> float | None:
-    """The metric's value in a run summary (a QuickMetric, or a dotted path), None when the summary lacks it."""
-    if getattr(metric, "value", None) is not None:
+    """A QuickMetric's value in a run summary (its `value` function, else its dotted `path`), None when the
+    summary lacks it."""
+    if metric.value is not None:
         return metric.value(summary)
     node = summary
-    for part in getattr(metric, "path", metric).split("."):
+    for part in metric.path.split("."):
         if not isinstance(node, dict) or node.get(part) is None:
             return None
         node = node[part]

@@ -3,11 +3,16 @@
 Core knows no experiment: each package under repro/experiments/ registers itself here, in its own
 `__init__.py`, and importing `repro.experiments` (the engines and the CLI do) registers them all. Then
 - config validation finds a model's `PARAMS` by the config's `model:` key (`registered_models`);
-- train and evaluate build that model and call its hooks (`repro.models.base.GenerativeModel`);
+- train builds that model (its interface: `repro.models.base.GenerativeModel`; multiworker training only for a
+  model that declares `supports_multiworker`);
+- evaluate scores a loaded run (`LoadedRun`) with the protocol of the suite (Parzen) and every `Evaluator` that
+  applies to it (the experiment's own metrics, the nearest-neighbour check of MNIST image runs, ...), and keeps
+  in the run summary the `history_columns` and `recipe_params` its experiment declares;
+- the command line adds every declared `SampleOption` (e.g. `--nice`) to `sample`, for the models that declare it;
+- export-generator writes a generator file only for runs on a dataset the experiment declares (`generator_datasets`);
 - figures draws each evaluated run with its experiment's `RunFigures`, then every `summary_figures`;
 - report writes every `report_sections` entry, in registration order, into REPORT.md and verification.json, and
   the `claims` of every experiment, judged by those rows, as the "results at a glance" table (REPORT.md, README).
-- report writes every `report_sections` entry, in registration order, into REPORT.md and verification.json;
 - verify re-measures every `checks` entry whose artifact ships in results/ (`Check`).
 """
 from __future__ import annotations
@@ -20,13 +25,44 @@ from typing import Any, Callable
 
 @dataclass(frozen=True)
 class LoadedRun:
-    """A trained run folder rebuilt from its checkpoint (what `repro.train.load_run` returns); the figures engine
-    hands it to an experiment's run figures."""
-    run_dir: Path
+    """A trained run rebuilt from its checkpoint, or from a generator file (what `repro.train.open_run` returns);
+    the evaluate, verify and figures engines hand it to an experiment's evaluators and run figures."""
+    run_dir: Path  # the run folder; for a generator file, the file (or a path named after its run)
     cfg: dict
     model: Any
-    splits: Any  # the dataset's splits; None when the figures were registered with need_data=False
+    splits: Any  # the dataset's splits; None when loaded without data (e.g. figures with need_data=False)
     info: dict  # {"checkpoint": "best" or "last", "epoch": the checkpoint's epoch}
+    data_dir: Any = None  # where the dataset was read from (None: the default place), for evaluators that read more
+    folder: Path | None = None  # the run folder, whose own files (history, monitor samples) an evaluator may read;
+    #                             None for a model rebuilt from a generator file
+
+
+@dataclass(frozen=True)
+class Evaluator:
+    """A measurement `python -m repro evaluate` makes on a loaded run and writes into its summary
+    (results/runs/RUN.json) under `key`: measure(run: LoadedRun, results_dir) -> dict (or None: nothing to say).
+    `verify` measures a claim's "metrics" again through the same evaluators.
+
+    It applies to the runs of `models` (config `model:` keys; empty: every model) on `datasets` (config
+    `data.dataset`; empty: every dataset). Several "metrics" evaluators of one run are merged, in registration
+    order; a key no evaluator fills is None in the summary ("metrics": {})."""
+    key: str
+    measure: Callable
+    models: tuple = ()
+    datasets: tuple = ()
+
+    def applies(self, cfg) -> bool:
+        return ((not self.models or cfg["model"] in self.models)
+                and (not self.datasets or cfg["data"]["dataset"] in self.datasets))
+
+
+@dataclass(frozen=True)
+class SampleOption:
+    """An option of `python -m repro sample` that only some models have: `--flag` passes `keyword=True` to their
+    `generate` (e.g. keras-dcgan's --nice, which ranks samples by the discriminator)."""
+    flag: str
+    keyword: str
+    help: str
 
 
 @dataclass(frozen=True)
@@ -54,7 +90,7 @@ class Check:
     - `number`: fn(summary) -> (value, standard error), applied to the recorded summary and to the fresh
       measurement alike (a summary-shaped dict: {"parzen": ..., "metrics": ...});
     - `measures`: what verify must recompute: "parzen" (the 2014 protocol, as evaluate scores it), "metrics"
-      (the model's `extra_metrics`, as evaluate computes them) and/or "likelihood" (the model's
+      (the registered "metrics" evaluators, as evaluate runs them) and/or "likelihood" (the model's
       `likelihood_metrics`: an exact test likelihood alone, for models that have one);
     - `needs`: the networks the artifact must hold (a generator file holds the generator alone);
     - `export`: the command that writes the artifact from the run folder ("{run}" filled in), or why none does yet."""
@@ -110,6 +146,13 @@ class Experiment:
     claims: tuple = ()  # Claim: the paper claims its rows judge, in the order of the results-at-a-glance table
     quick_metrics: dict = field(default_factory=dict)  # config `experiment:` name -> [QuickMetric] of its quick band
     checks: tuple = ()  # Check: headline numbers verify re-checks from shipped files
+    evaluators: tuple = ()  # Evaluator: what evaluate measures on a run of its models (or of any model it names)
+    history_columns: tuple = ()  # history.csv columns its models log (beyond the engine's epoch, val_parzen,
+    #                              val_sigma, epoch_seconds and a model's own `history_keys`) kept in run summaries
+    recipe_params: tuple = ()  # model_params copied into a run summary's "recipe" (the runs' reports group by them)
+    sample_options: tuple = ()  # SampleOption: extra flags of `python -m repro sample` for its models
+    generator_datasets: tuple = ()  # datasets whose runs export-generator writes to a generator file (the file's
+    #                                 users, `sample` then `parzen` and verify, score it on that dataset)
 
 
 EXPERIMENTS: dict[str, Experiment] = {}  # by name, in registration order (the order of REPORT.md's sections)
@@ -130,6 +173,46 @@ def register(experiment: Experiment) -> Experiment:
     EXPERIMENTS[experiment.name] = experiment
     MODELS.update(experiment.models)
     return experiment
+
+
+def unregister(name: str) -> None:
+    """Remove an experiment and its models (a test that registers a throwaway experiment cleans up with it)."""
+    experiment = EXPERIMENTS.pop(name)
+    for key in experiment.models:
+        MODELS.pop(key, None)
+
+
+def experiment_of(model_key) -> Experiment:
+    """The experiment that registers a config `model:` key (registered_models() has checked it exists)."""
+    for experiment in EXPERIMENTS.values():
+        if model_key in experiment.models:
+            return experiment
+    raise KeyError(f"no registered experiment has the model {model_key!r}")
+
+
+def evaluators(cfg, key=None) -> list:
+    """Every registered Evaluator that applies to a run of `cfg` (only those writing `key`, if given), in
+    registration order."""
+    return [e for experiment in EXPERIMENTS.values() for e in experiment.evaluators
+            if e.applies(cfg) and (key is None or e.key == key)]
+
+
+def evaluator_keys() -> list:
+    """Every summary key some registered evaluator writes, "metrics" first (a summary always has it)."""
+    keys = ["metrics"]
+    for experiment in EXPERIMENTS.values():
+        keys += [e.key for e in experiment.evaluators if e.key not in keys]
+    return keys
+
+
+def sample_options() -> dict:
+    """{flag: (SampleOption, the model keys that accept it)} over every registered experiment."""
+    out = {}
+    for experiment in EXPERIMENTS.values():
+        for option in experiment.sample_options:
+            models = out.get(option.flag, (option, ()))[1] + tuple(experiment.models)
+            out[option.flag] = (option, models)
+    return out
 
 
 def registered_models() -> dict:

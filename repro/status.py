@@ -48,8 +48,8 @@ def run_status(run_dir) -> dict:
     run_dir = Path(run_dir)
     cfg_path = run_dir / "config.yaml"
     if not cfg_path.is_file():
-        raise StatusError(f"{run_dir} is not a run folder (no config.yaml); give the folder `train` wrote, e.g. "
-                          "runs/goodfellow2014_mnist-quick.")
+        raise StatusError(f"{run_dir} is not a run folder (no config.yaml); give the folder `train` wrote "
+                          "(runs/EXPERIMENT-PROFILE unless --run-dir said otherwise).")
     try:
         cfg = yaml.safe_load(cfg_path.read_text())
         planned = int(cfg["train"]["epochs"])

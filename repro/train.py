@@ -15,24 +15,18 @@ import tensorflow as tf
 import yaml
 
 import repro.experiments  # noqa: F401  registers every experiment's models
-from repro.callbacks import (AtomicCheckpoint, EpochLine, EpochTimer, EveryNEpochs, ParzenMonitor, StopIfCollapsed,
-                             StopOnNonFinite, WeightsMismatch, load_weights_checked)
+from repro.callbacks import (AtomicCheckpoint, EpochLine, EpochTimer, EveryNEpochs, NonFiniteLoss, ParzenMonitor,
+                             StopIfCollapsed, StopOnNonFinite, WeightsMismatch, load_weights_checked)
 from repro.io import atomic_write_text
 from repro.backend import device_summary
 from repro.config import ConfigError, dump_config, parse_sigmas, recipe_fingerprint
 from repro.data import without_autotune
-from repro.registry import MODELS as REGISTRY
+from repro.registry import MODELS as REGISTRY, LoadedRun
 from repro.results import read_checkpoint_epoch, read_done, read_environment
 
 
 class RunError(RuntimeError):
     pass
-
-
-# Models that train under train.distribute: multiworker. The 2014 MLP draws noise and dropout masks for the global
-# batch and keeps its replica's rows, and scales its losses over replicas, so N workers follow one process
-# (tests/test_distribute.py, two worker processes). The convolutional and TFD variants share that code but their
-# datasets are not available to the tests, so they are not claimed; the other models draw noise per replica.
 
 
 def default_run_dir(cfg) -> Path:
@@ -84,8 +78,8 @@ def warn_slow_precision(cfg):
     gpu = bool(tf.config.list_physical_devices("GPU"))
     if cfg["train"]["precision"] == "mixed_bfloat16" and native_bf16() is False and not gpu:
         warnings.warn("train.precision is mixed_bfloat16, but this CPU has neither AVX512_BF16 nor AMX: TensorFlow "
-                      "emulates bfloat16 here, and training runs several times slower than in float32 (a keras_dcgan "
-                      "D step: 8.8 s against 1.2 s). Set train.precision: float32 on this machine.", stacklevel=2)
+                      "emulates bfloat16 here, and training runs several times slower than in float32 (measured on a "
+                      "convolutional discriminator's step: 8.8 s against 1.2 s). Set train.precision: float32 on this machine.", stacklevel=2)
     if cfg["train"]["precision"] == "mixed_float16" and not gpu:
         warnings.warn("train.precision is mixed_float16, but TensorFlow sees no GPU here: float16 is a GPU's fast "
                       "path, and on a CPU it is slower than float32. Set train.precision: float32 (or mixed_bfloat16 "
@@ -395,17 +389,7 @@ def train(cfg, run_dir=None, resume=False, data_dir=None, verbose=2, argv=None):
 
 
 def _train_in_folder(cfg, cls, model, strategy, splits, steps, per_step, run_dir, resume, verbose, argv, writer):
-    from repro.callbacks import AtomicBackup, BackupError, NonFiniteLoss, restore_backup
-
-    start_epoch = 0
-    if resume:
-        try:
-            start_epoch = restore_backup(model, run_dir / "backup", log=lambda m: print(m, file=sys.stderr),
-                                         set_aside=writer)
-        except BackupError as e:
-            raise RunError(f"cannot resume {run_dir}: {e}. Start a new run folder.") from None
-        if start_epoch == 0 and writer:
-            print(f"{run_dir}: no backup yet; training from the start.", file=sys.stderr)
+    start_epoch = _start_epoch(model, run_dir, resume, writer)
     if start_epoch >= cfg["train"]["epochs"]:  # killed after the last backup, before done.json
         print(f"{run_dir}: the backup is from epoch {start_epoch}; nothing left to train.")
         if writer:
@@ -416,44 +400,11 @@ def _train_in_folder(cfg, cls, model, strategy, splits, steps, per_step, run_dir
     if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
         ds = distribute_global_batches(strategy, ds)
         _reduce_logs_as_vectors(model)
-
-    model.run_dir = run_dir
     # the model's own callbacks run on every worker (they may change training, e.g. a second stage); a worker
     # other than the chief gives them a throwaway folder to write into
     scratch = None if writer else Path(tempfile.mkdtemp(prefix="repro-worker-"))
-    callbacks = [EpochTimer(), *model.training_callbacks(run_dir if writer else scratch)]
-    stop_rule = None
-    if writer:
-        ev = cfg["eval"]
-        if ev["monitor_every"] > 0 and cls.parzen:
-            valid = splits.flat("valid")[: ev["valid_examples"]]
-            if cfg["data"]["pixel_range"] == "symmetric":  # generate's samples are in [0, 1]
-                valid = (valid + 1.0) / 2.0
-            callbacks.append(ParzenMonitor(valid, ev["monitor_samples"], parse_sigmas(ev["sigmas"]),
-                                           ev["monitor_every"]))
-            if ev["stop_if_collapsed_at"] and cfg["train"]["distribute"] == "multiworker":
-                # only the chief measures the estimate: a chief stopping alone would leave the workers waiting
-                print("note: eval.stop_if_collapsed_at is not applied under multiworker (only the chief sees the "
-                      "validation estimate); watch val_parzen for a collapse yourself.", file=sys.stderr)
-            elif ev["stop_if_collapsed_at"] and start_epoch < ev["stop_if_collapsed_at"]:
-                stop_rule = StopIfCollapsed(ev["stop_if_collapsed_at"], ev["collapse_below"],
-                                            ev["collapse_consecutive"], _earlier_estimates(run_dir, start_epoch))
-    if verbose == 2:  # one line per epoch instead of Keras' two
-        callbacks.append(EpochLine(cfg["train"]["epochs"]))
-        verbose = 0
-    if stop_rule is not None:  # after the epoch's line, so its message follows the estimate that triggered it
-        callbacks.append(stop_rule)
-    callbacks.append(StopOnNonFinite())
-    if writer:
-        ev = cfg["eval"]
-        callbacks += [
-            AtomicCheckpoint(run_dir / "checkpoints",
-                             monitor="val_parzen" if ev["monitor_every"] > 0 and cls.parzen else None),
-            keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
-            keras.callbacks.TensorBoard(str(run_dir / "logs"), write_graph=False, profile_batch=0),
-            # last: the backup marks an epoch done only after everything above has been written
-            EveryNEpochs(AtomicBackup(run_dir / "backup"), cfg["train"]["checkpoint_every"]),
-        ]
+    callbacks, stop_rule, verbose = _callbacks(cfg, model, splits, run_dir if writer else scratch, start_epoch,
+                                               writer, verbose)
     if writer:  # only now: a resume refused above (a damaged file) has changed nothing in the run folder
         read_environment(run_dir)  # the earlier sessions' record, refused if damaged before anything is written
         atomic_write_text(run_dir / "config.yaml", dump_config(cfg))
@@ -468,13 +419,7 @@ def _train_in_folder(cfg, cls, model, strategy, splits, steps, per_step, run_dir
             raise
         raise RunError(_nonfinite_advice(e, cfg, run_dir, argv)) from None
     except KeyboardInterrupt:
-        if not writer:
-            raise Interrupted("interrupted (a worker; the chief holds the run folder).") from None
-        done = _last_backup_epoch(run_dir)
-        where = (f"the last backup is from the end of epoch {done} of {cfg['train']['epochs']}" if done else
-                 "no epoch has been backed up yet")
-        cmd = _command(argv, resume=True, run_dir=run_dir) or f"python -m repro train CONFIG --run-dir {run_dir} --resume"
-        raise Interrupted(f"interrupted: {where} ({run_dir}). Continue with:\n  {cmd}") from None
+        raise _interrupted(cfg, run_dir, argv, writer) from None
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -485,6 +430,78 @@ def _train_in_folder(cfg, cls, model, strategy, splits, steps, per_step, run_dir
             done.update(epochs=stop_rule.at_epoch, stopped=stop_rule.stopped)
         atomic_write_text(run_dir / "done.json", json.dumps(done))
     return run_dir
+
+
+def _start_epoch(model, run_dir, resume, writer) -> int:
+    """The epoch training starts from: 0, or with `resume` the epoch of the run folder's last backup (restored)."""
+    from repro.callbacks import BackupError, restore_backup
+
+    if not resume:
+        return 0
+    try:
+        start_epoch = restore_backup(model, run_dir / "backup", log=lambda m: print(m, file=sys.stderr),
+                                     set_aside=writer)
+    except BackupError as e:
+        raise RunError(f"cannot resume {run_dir}: {e}. Start a new run folder.") from None
+    if start_epoch == 0 and writer:
+        print(f"{run_dir}: no backup yet; training from the start.", file=sys.stderr)
+    return start_epoch
+
+
+def _interrupted(cfg, run_dir, argv, writer) -> Interrupted:
+    """Ctrl-C: where the run stands and the command that continues it."""
+    if not writer:
+        return Interrupted("interrupted (a worker; the chief holds the run folder).")
+    done = _last_backup_epoch(run_dir)
+    where = (f"the last backup is from the end of epoch {done} of {cfg['train']['epochs']}" if done else
+             "no epoch has been backed up yet")
+    cmd = _command(argv, resume=True, run_dir=run_dir) or f"python -m repro train CONFIG --run-dir {run_dir} --resume"
+    return Interrupted(f"interrupted: {where} ({run_dir}). Continue with:\n  {cmd}")
+
+
+def _parzen_monitor(cfg, splits, run_dir, start_epoch):
+    """The validation Parzen monitor (eval.monitor_every) and, where the config asks for it, the collapse stop."""
+    ev = cfg["eval"]
+    valid = splits.flat("valid")[: ev["valid_examples"]]
+    if cfg["data"]["pixel_range"] == "symmetric":  # generate's samples are in [0, 1]
+        valid = (valid + 1.0) / 2.0
+    monitor = ParzenMonitor(valid, ev["monitor_samples"], parse_sigmas(ev["sigmas"]), ev["monitor_every"])
+    stop_rule = None
+    if ev["stop_if_collapsed_at"] and cfg["train"]["distribute"] == "multiworker":
+        # only the chief measures the estimate: a chief stopping alone would leave the workers waiting
+        print("note: eval.stop_if_collapsed_at is not applied under multiworker (only the chief sees the "
+              "validation estimate); watch val_parzen for a collapse yourself.", file=sys.stderr)
+    elif ev["stop_if_collapsed_at"] and start_epoch < ev["stop_if_collapsed_at"]:
+        stop_rule = StopIfCollapsed(ev["stop_if_collapsed_at"], ev["collapse_below"],
+                                    ev["collapse_consecutive"], _earlier_estimates(run_dir, start_epoch))
+    return monitor, stop_rule
+
+
+def _callbacks(cfg, model, splits, run_dir, start_epoch, writer, verbose):
+    """(the callbacks of `fit`, the collapse stop rule or None, fit's verbosity). Only the writer (the chief)
+    monitors, checkpoints and backs up; the model's own callbacks run everywhere, into `run_dir`."""
+    monitored = writer and cfg["eval"]["monitor_every"] > 0 and model.parzen
+    callbacks, stop_rule = [EpochTimer(), *model.training_callbacks(run_dir)], None
+    if monitored:
+        monitor, stop_rule = _parzen_monitor(cfg, splits, run_dir, start_epoch)
+        callbacks.append(monitor)
+    if verbose == 2:  # one line per epoch instead of Keras' two
+        callbacks.append(EpochLine(cfg["train"]["epochs"]))
+        verbose = 0
+    if stop_rule is not None:  # after the epoch's line, so its message follows the estimate that triggered it
+        callbacks.append(stop_rule)
+    callbacks.append(StopOnNonFinite())
+    if writer:
+        from repro.callbacks import AtomicBackup
+
+        callbacks += [
+            AtomicCheckpoint(run_dir / "checkpoints", monitor="val_parzen" if monitored else None),
+            keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
+            keras.callbacks.TensorBoard(str(run_dir / "logs"), write_graph=False, profile_batch=0),
+            # last: the backup marks an epoch done only after everything above has been written
+            EveryNEpochs(AtomicBackup(run_dir / "backup"), cfg["train"]["checkpoint_every"]),
+        ]
+    return callbacks, stop_rule, verbose
 
 
 def _earlier_estimates(run_dir, start_epoch):
@@ -532,13 +549,14 @@ def _reduce_logs_as_vectors(model):
     model.train_step = lambda data: {k: tf.reshape(v, [1]) for k, v in step(data).items()}
 
 
-def load_run(run_dir, checkpoint="best", data_dir=None, need_data=True):
+def open_run(run_dir, checkpoint="best", data_dir=None, need_data=True) -> LoadedRun:
     """Rebuild a trained model from its run folder, or from a generator file (results/generators/RUN.npz: the
-    generator alone, see repro.generator_store). Returns (cfg, model, splits, info)."""
+    generator alone, see repro.generator_store), as a LoadedRun (its `folder` is None for a generator file)."""
     from repro.generator_store import is_generator_file
 
     if is_generator_file(run_dir):
-        return load_generator_file(run_dir, data_dir, need_data)
+        cfg, model, splits, info = load_generator_file(run_dir, data_dir, need_data)
+        return LoadedRun(Path(run_dir), cfg, model, splits, info, data_dir=data_dir)
     run_dir = Path(run_dir)
     cfg_path = run_dir / "config.yaml"
     if not cfg_path.exists():
@@ -562,8 +580,14 @@ def load_run(run_dir, checkpoint="best", data_dir=None, need_data=True):
     except ValueError as e:
         other = "best" if path.name.startswith("last") else "last"
         raise RunError(f"{e}; try the other checkpoint (--checkpoint {other}), or train the run again.") from None
-    model.run_dir = run_dir
-    return cfg, model, splits, {"checkpoint": path.name.split(".")[0], "epoch": read_checkpoint_epoch(meta)}
+    info = {"checkpoint": path.name.split(".")[0], "epoch": read_checkpoint_epoch(meta)}
+    return LoadedRun(run_dir, cfg, model, splits, info, data_dir=data_dir, folder=run_dir)
+
+
+def load_run(run_dir, checkpoint="best", data_dir=None, need_data=True):
+    """`open_run`'s parts: (cfg, model, splits, info)."""
+    run = open_run(run_dir, checkpoint, data_dir, need_data)
+    return run.cfg, run.model, run.splits, run.info
 
 
 def load_generator_file(path, data_dir=None, need_data=True):

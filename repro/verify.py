@@ -159,20 +159,20 @@ def listing(results_dir) -> list[str]:
 
 def measure(r: Resolved, data_dir=None) -> dict:
     """The claim's number measured again from its shipped model, as evaluate measures it."""
-    from repro.evaluate import test_parzen
-    from repro.train import load_run
+    from repro.evaluate import measure as evaluators, test_parzen
+    from repro.train import open_run
 
     t0 = time.time()
-    cfg, model, splits, info = load_run(r.artifact, data_dir=data_dir)
+    run = open_run(r.artifact, data_dir=data_dir)
     fresh = {}
     if "parzen" in r.claim.measures:
-        fresh["parzen"] = test_parzen(model, cfg, splits)
-    if "metrics" in r.claim.measures:
-        fresh["metrics"] = model.extra_metrics(splits, data_dir)
+        fresh["parzen"] = test_parzen(run.model, run.cfg, run.splits)
+    if "metrics" in r.claim.measures:  # the registered evaluators, as evaluate runs them
+        fresh["metrics"] = evaluators(run, key="metrics")["metrics"]
     if "likelihood" in r.claim.measures:  # a model with an exact likelihood: the test set re-scored, nothing else
-        fresh.setdefault("metrics", {}).update(model.likelihood_metrics(splits))
+        fresh.setdefault("metrics", {}).update(run.model.likelihood_metrics(run.splits))
     value, _ = r.claim.number(fresh)
-    return {"value": value, "seconds": time.time() - t0, "fresh": fresh, "info": info}
+    return {"value": value, "seconds": time.time() - t0, "fresh": fresh, "info": run.info}
 
 
 def agrees(recorded, value) -> bool:

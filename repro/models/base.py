@@ -6,20 +6,29 @@ import numpy as np
 
 
 class GenerativeModel(keras.Model):
-    """A subclassed keras.Model with its own train_step and a `generate(n, seed)` that gives
-    images as float32 in [0, 1], shape (n, H, W, C), plus `labels`/`codes` where the model has them.
+    """A subclassed keras.Model with its own train_step, built from a config (`cfg`, validated against `PARAMS`).
 
-    Hooks a model may override (class attributes and class methods), used by train/evaluate:
+    The interface the engines use, declared here (a model overrides what it needs; nothing is probed with hasattr):
+    - `generate(n, seed=0, batch_size=1000) -> dict`: "images", float32 in [0, 1], shape (n, H, W, C), always;
+      beside it only arrays of n rows the model has ("labels", "codes", "probabilities", ...), which the engines
+      write to `sample`'s file as they are; further keywords only where its experiment declares them as a
+      `repro.registry.SampleOption` (e.g. `nice`);
+    - `check_config(cfg)` (static): cross-field checks of a validated config, raising repro.config.ConfigError;
     - `uses_labels`: the training dataset yields (images, labels) instead of images;
-    - `parzen`: evaluate runs the 2014 Parzen protocol on `generate`'s images (MNIST models);
-    - `load_splits(cfg, data_dir)` / `make_dataset(cfg, splits, batch)`: where the data comes from;
-    - `extra_metrics(splits, data_dir)`: more numbers for results/runs/*.json (e.g. classifier metrics);
-      `self.run_dir` is the run folder when train/load_run made the model;
+    - `parzen`: evaluate, export-generator and the validation monitor score `generate`'s images with the 2014
+      Parzen protocol (a class attribute, or set per instance in __init__ from the config);
+    - `load_splits(cfg, data_dir)` / `make_dataset(cfg, splits, batch, ...)`: where the data comes from;
+    - `extra_metrics(splits, data_dir)`: the numbers the model computes from its weights and data alone (never
+      the run folder), which its experiment registers as an evaluator with `own_metrics`;
     - `training_callbacks(run_dir)`: extra callbacks during `fit` (e.g. samples saved during training);
-    - `history_keys`: extra history.csv columns kept in results/runs/*.json;
+    - `history_keys`: the metrics its train_step logs, kept in results/runs/*.json;
     - `batches_per_step(cfg)`: how many minibatches one train_step consumes (`steps_for` counts the steps);
+    - `likelihood_metrics(splits) -> dict`: models with an exact likelihood only (None elsewhere): the test set's
+      exact log-likelihood alone, which export-generator records and verify re-measures;
     - `supports_multiworker`: the model follows the one-process run under MultiWorkerMirroredStrategy (its noise
       drawn for the global batch and its losses scaled over replicas, tested); others are refused there.
+    Evaluation that needs the run (its folder, the results folder) is an experiment's registered Evaluator, which
+    takes the loaded run (repro.registry.LoadedRun), not a model method.
     """
 
     PARAMS: dict = {}
@@ -32,6 +41,7 @@ class GenerativeModel(keras.Model):
     parzen = True
     history_keys: tuple = ()
     supports_multiworker = False
+    likelihood_metrics = None  # a method on models with an exact likelihood (see above)
 
     def __init__(self, cfg, image_shape=(28, 28, 1), pixel_mean=None, steps_per_epoch=None, **kwargs):
         super().__init__(**kwargs)
@@ -39,6 +49,10 @@ class GenerativeModel(keras.Model):
         self.params = cfg["model_params"]
         self.seed = int(cfg["seed"])
         self.image_shape = tuple(image_shape)
+
+    @staticmethod
+    def check_config(cfg) -> None:
+        """Checks across config fields that the schema cannot express; raise repro.config.ConfigError."""
 
     @classmethod
     def load_splits(cls, cfg, data_dir=None):
@@ -73,6 +87,7 @@ class GenerativeModel(keras.Model):
         return ds.prefetch(2)
 
     def extra_metrics(self, splits, data_dir=None) -> dict:
+        """Numbers for results/runs/*.json from the model's weights and data alone (see `own_metrics`)."""
         return {}
 
     def training_callbacks(self, run_dir) -> list:
@@ -122,7 +137,8 @@ class GenerativeModel(keras.Model):
         lo, hi = self.output_range
         return np.clip((np.asarray(x, np.float32) - lo) / (hi - lo), 0.0, 1.0)
 
-    def generate(self, n, seed=0, batch_size=1000):
+    def generate(self, n, seed=0, batch_size=1000) -> dict:
+        """{"images": n images, float32 in [0, 1], shape (n, H, W, C)} drawn with noise of `seed`."""
         rng = np.random.default_rng(seed)
         z = self.noise_numpy(n, rng)
         return {"images": self.decode_numpy(z, batch_size)}
@@ -130,3 +146,9 @@ class GenerativeModel(keras.Model):
     def decode_numpy(self, z, batch_size=1000):
         out = [keras.ops.convert_to_numpy(self.decode(z[i:i + batch_size])) for i in range(0, len(z), batch_size)]
         return self.to_unit(np.concatenate(out, axis=0)).astype(np.float32)
+
+
+def own_metrics(run, results_dir=None) -> dict:
+    """An evaluator (repro.registry.Evaluator, key "metrics") for the numbers a model computes from its weights
+    and data alone: its `extra_metrics` on the loaded run's splits."""
+    return run.model.extra_metrics(run.splits, run.data_dir)

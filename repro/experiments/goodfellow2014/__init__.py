@@ -9,7 +9,8 @@ from repro.experiments.goodfellow2014 import datasets_figures, datasets_report, 
 from repro.experiments.goodfellow2014.model import AdversarialNets
 from repro.experiments.goodfellow2014.model_conv import AdversarialNetsConv
 from repro.experiments.goodfellow2014.model_tfd import AdversarialNetsTwoStage
-from repro.registry import Check, Claim, Experiment, QuickMetric, RunFigures, register
+from repro.models.base import own_metrics
+from repro.registry import Check, Claim, Evaluator, Experiment, QuickMetric, RunFigures, register
 
 TABLE1 = "Goodfellow et al. 2014, Table 1: Parzen log-likelihood of MNIST test digits"
 
@@ -21,6 +22,11 @@ register(Experiment(
                  "goodfellow2014_conv": RunFigures(datasets_figures.dataset_samples_figure),
                  "goodfellow2014_tfd_2stage": RunFigures(datasets_figures.dataset_samples_figure)},
     summary_figures=(longrun.longrun_figure,),
+    evaluators=(Evaluator("metrics", own_metrics,
+                          models=("goodfellow2014", "goodfellow2014_conv", "goodfellow2014_tfd_2stage")),),
+    history_columns=("d_loss", "g_loss", "d_real", "d_fake", "momentum", "lr"),
+    recipe_params=("update", "k"),  # the report tells the update rule's variants apart by these
+    generator_datasets=("mnist",),
     report_sections=(report.goodfellow2014_section, longrun.section, datasets_report.datasets_section),
     quick_metrics={"goodfellow2014_mnist": [QuickMetric("test Parzen log-likelihood (nats)", "parzen.ll", "higher")]},
     claims=(

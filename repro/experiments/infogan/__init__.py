@@ -2,13 +2,16 @@
 model.py, metrics.py (mutual information, unsupervised digit error, what a continuous code does), figures.py, report.py."""
 from repro.experiments.infogan import figures, report
 from repro.experiments.infogan.model import RECIPES, InfoGAN
-from repro.registry import Check, Claim, Experiment, QuickMetric, RunFigures, register
+from repro.models.base import own_metrics
+from repro.registry import Check, Claim, Evaluator, Experiment, QuickMetric, RunFigures, register
 
 register(Experiment(
     "infogan",
     models={"infogan": InfoGAN},
     run_figures={"infogan": RunFigures(figures.infogan_figures, need_data=False)},
     summary_figures=(figures.infogan_summary_figures,),
+    evaluators=(Evaluator("metrics", own_metrics, models=("infogan",)),),
+    history_columns=("d_loss", "g_loss", "d_real", "d_fake"),
     report_sections=(report.infogan_section,),
     quick_metrics={"infogan_mnist": [QuickMetric("categorical-code error (fraction of test digits)",
                                                  "metrics.categorical_error.error", "lower")]},

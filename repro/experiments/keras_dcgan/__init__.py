@@ -3,13 +3,17 @@ experiment.py what is recorded during training, the numbers for results/runs/*.j
 report section."""
 from repro.experiments.keras_dcgan import experiment
 from repro.experiments.keras_dcgan.model import KerasDCGAN
-from repro.registry import Check, Claim, Experiment, QuickMetric, RunFigures, register
+from repro.registry import Check, Claim, Evaluator, Experiment, QuickMetric, RunFigures, SampleOption, register
 
 register(Experiment(
     "keras_dcgan",
     models={"keras_dcgan": KerasDCGAN},
     run_figures={"keras_dcgan": RunFigures(experiment.run_figures, need_data=False)},
     summary_figures=(experiment.summary_figures,),
+    evaluators=(Evaluator("metrics", experiment.final_metrics, models=("keras_dcgan",)),),
+    history_columns=("d_loss", "g_loss", "d_real", "d_fake"),
+    sample_options=(SampleOption("--nice", "nice", "keras-dcgan's --nice: keep the best 5%% of 20x as many by D"),),
+    generator_datasets=("mnist",),
     report_sections=(experiment.report_section,),
     quick_metrics={"keras_dcgan_mnist": [QuickMetric("test Parzen log-likelihood (nats)", "parzen.ll", "higher")]},
     claims=(

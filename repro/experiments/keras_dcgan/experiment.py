@@ -170,11 +170,13 @@ def mnist_test_histogram(clf, data_dir=None):
     return class_histogram(test, clf).tolist()
 
 
-def final_metrics(model, data_dir=None) -> dict:
-    """Numbers for results/runs/*.json: parameter counts, classifier metrics of plain and --nice samples,
-    the histograms recorded during training and the per-step loss curve (downsampled)."""
+def final_metrics(run, results_dir=None) -> dict:
+    """Numbers for results/runs/*.json (an evaluator of the loaded run): parameter counts, classifier metrics of
+    plain and --nice samples, and from the run folder (when there is one) the histograms recorded during training
+    and the per-step loss curve (downsampled)."""
     from repro.metrics.classifier import classifier_test_accuracy, get_classifier, sample_metrics
 
+    model, data_dir = run.model, run.data_dir
     ev = model.cfg["eval"]
     n = ev["classifier_samples"]
     n_nice = max(1, n // 5)
@@ -183,8 +185,8 @@ def final_metrics(model, data_dir=None) -> dict:
         "recipe_extra": {k: model.params[k] for k in ("g_upsampling", "fakes_for_d", "d_pooling")}
                         | {"shuffle": model.cfg["data"]["shuffle"]},
     }
-    if model.run_dir is not None:
-        losses = read_step_losses(model.run_dir)
+    if run.folder is not None:
+        losses = read_step_losses(run.folder)
         out["step_losses"] = {"columns": ["step", "d_loss", "g_loss"], "steps": int(len(losses)),
                               "points": downsample_losses(losses)}
     if os.environ.get("REPRO_CLASSIFIER") == "cached-only" and classifier_test_accuracy() is None:
@@ -201,8 +203,8 @@ def final_metrics(model, data_dir=None) -> dict:
         "nice_rule": f"per group: best {model.params['nice_batch']} of {model.params['nice_factor']} x "
                      f"{model.params['nice_batch']} fakes by D",
     }
-    if model.run_dir is not None:
-        out["histograms_over_training"] = histograms_over_training(model.run_dir, clf, data_dir)
+    if run.folder is not None:
+        out["histograms_over_training"] = histograms_over_training(run.folder, clf, data_dir)
     return out
 
 

@@ -137,7 +137,6 @@ class KerasDCGAN(TrackedModel):
 
         self.d_optimizer, self.g_optimizer = loss_scaled(sgd("d_optimizer")), loss_scaled(sgd("g_optimizer"))
         self.noise_seed = keras.random.SeedGenerator(self.seed + 100)
-        self.run_dir = None
 
     def noise(self, n):
         return keras.random.uniform((n, self.params["noise_dim"]), -1.0, 1.0, seed=self.noise_seed)
@@ -206,13 +205,8 @@ class KerasDCGAN(TrackedModel):
         return {"images": self.to_unit(np.concatenate(chosen)[:n]).astype(np.float32),
                 "d_scores": np.concatenate(scores)[:n].astype(np.float32)}
 
-    # ---- training-time monitoring and the numbers for results/runs/*.json ----------------------------------
+    # ---- training-time monitoring (the numbers for results/runs/*.json: experiment.final_metrics) --------
     def training_callbacks(self, run_dir):
         from repro.experiments.keras_dcgan.experiment import DCGANMonitor
 
         return [DCGANMonitor(run_dir, self.cfg)]
-
-    def extra_metrics(self, splits, data_dir=None) -> dict:
-        from repro.experiments.keras_dcgan.experiment import final_metrics
-
-        return final_metrics(self, data_dir)

@@ -279,8 +279,4 @@ class PixelCNN(TrackedModel):
         out["parzen_probabilities"] = parzen_protocol(probs, valid, splits.flat("test")[: ev["test_examples"]],
                                                       parse_sigmas(ev["sigmas"]))
         out["sample_nll"] = self.nll_summary(s["images"][:1000])  # how likely the model finds its own samples
-        run_dir = getattr(self, "run_dir", None)
-        if run_dir is not None:  # the figures reuse these instead of sampling again
-            np.savez_compressed(run_dir / "eval_samples.npz", images=s["images"][:100].astype(np.uint8),
-                                probabilities=s["probabilities"][:100].astype(np.float16))
         return out

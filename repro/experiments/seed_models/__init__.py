@@ -1,12 +1,13 @@
 """the course documents' other MNIST models: the VAE (Kingma & Welling 2014; the book chapter “VAE, GAN and variants” and the course notes “19. Generative Models”), the autoencoder
 (Lecture 8 “Generative Models”), the conditional GAN (Mirza & Osindero 2014; Lecture 9 “Generative Adversarial Networks” and the course notes “19. Generative Models”) and the WGAN with weight clipping
 (Arjovsky et al. 2017; the course notes “19. Generative Models”). One file per model; figures.py and report.py for all four."""
-from repro.experiments.seed_models import figures, report
+from repro.experiments.seed_models import evaluation, figures, report
 from repro.experiments.seed_models.autoencoder import Autoencoder
 from repro.experiments.seed_models.cgan import ConditionalGAN
 from repro.experiments.seed_models.vae import VariationalAutoencoder
 from repro.experiments.seed_models.wgan import WassersteinGAN
-from repro.registry import Check, Claim, Experiment, QuickMetric, RunFigures, register
+from repro.models.base import own_metrics
+from repro.registry import Check, Claim, Evaluator, Experiment, QuickMetric, RunFigures, register
 
 PARZEN = QuickMetric("test Parzen log-likelihood (nats)", "parzen.ll", "higher")
 
@@ -17,6 +18,9 @@ register(Experiment(
     run_figures={"vae": RunFigures(figures.vae_figures), "autoencoder": RunFigures(figures.autoencoder_figures),
                  "cgan": RunFigures(figures.cgan_figures), "wgan": RunFigures(figures.wgan_figures)},
     summary_figures=(figures.wgan_curves, figures.cgan_curves),
+    evaluators=(Evaluator("metrics", own_metrics, models=("vae", "autoencoder", "cgan", "wgan")),
+                Evaluator("metrics", evaluation.sample_monitor, models=("cgan", "wgan"))),
+    generator_datasets=("mnist",),
     report_sections=(report.vae_autoencoder_section, report.cgan_wgan_section),
     quick_metrics={
         "vae_mnist": [QuickMetric("test ELBO (nats)", "metrics.test_bounds.elbo", "higher"), PARZEN],

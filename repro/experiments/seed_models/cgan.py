@@ -13,15 +13,13 @@ against epoch (where it stops, if it stops below the bar).
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import keras
 import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
 from repro.config import EVAL_SEED, Field, positive_ints, require_pixel_range
-from repro.experiments.seed_models.monitor import monitor_callbacks, monitor_metrics
+from repro.experiments.seed_models.monitor import monitor_callbacks
 from repro.models.losses import bce_from_logits
 from repro.models.mlp import per_layer_initializer
 from repro.models.precision import gradients, loss_scaled
@@ -168,7 +166,4 @@ class ConditionalGAN(TrackedModel):
         per_digit = [float(hits[out["labels"] == d].mean()) for d in range(N_CLASSES)]
         return {"requested_label_accuracy": float(hits.mean()), "requested_label_accuracy_per_digit": per_digit,
                 "label_input": self.params["label_input"], "samples": sample_metrics(out["images"], data_dir),
-                "monitor_samples": self.params["monitor_samples"],
-                # per-epoch requested-label accuracy, from the samples SampleMonitor kept in the run folder
-                "monitor": monitor_metrics(Path(self.run_dir) / "monitor", data_dir) if hasattr(self, "run_dir")
-                else []}
+                "monitor_samples": self.params["monitor_samples"]}

@@ -15,15 +15,13 @@ distance of the suite's MNIST classifier), so the estimate and sample quality ca
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import keras
 import numpy as np
 import tensorflow as tf
 from keras import ops
 
 from repro.config import EVAL_SEED, Field, positive_ints, require_pixel_range
-from repro.experiments.seed_models.monitor import monitor_callbacks, monitor_metrics
+from repro.experiments.seed_models.monitor import monitor_callbacks
 from repro.models.mlp import dense_mlp
 from repro.models.precision import gradients, loss_scaled
 from repro.models.tracked import TrackedModel
@@ -129,7 +127,4 @@ class WassersteinGAN(TrackedModel):
         return {"samples": sample_metrics(images, data_dir), "clip": self.params["clip"],
                 "critic_max_abs_weight": float(np.abs(critic_weights).max()),
                 "generator_steps_per_epoch": self.steps_for(self.cfg, len(splits.train))[0],
-                "monitor_samples": self.params["monitor_samples"],
-                # per-epoch sample quality, from the samples SampleMonitor kept in the run folder
-                "monitor": monitor_metrics(Path(self.run_dir) / "monitor", data_dir) if hasattr(self, "run_dir")
-                else []}
+                "monitor_samples": self.params["monitor_samples"]}

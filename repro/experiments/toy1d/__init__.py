@@ -2,12 +2,15 @@
 (the theory's checks: D*, C(G), JSD), figures.py and report.py."""
 from repro.experiments.toy1d import figures, report
 from repro.experiments.toy1d.model import Toy1DGAN
-from repro.registry import Claim, Experiment, QuickMetric, register
+from repro.models.base import own_metrics
+from repro.registry import Claim, Evaluator, Experiment, QuickMetric, register
 
 register(Experiment(
     "toy1d",
     models={"toy1d": Toy1DGAN},
     summary_figures=(figures.toy1d_summary_figures,),
+    evaluators=(Evaluator("metrics", own_metrics, models=("toy1d",)),),
+    history_columns=("d_loss", "g_loss", "d_real", "d_fake"),
     report_sections=(report.toy1d_section,),
     quick_metrics={"toy1d_gaussian": [
         QuickMetric("JSD(p_data, p_g) after training", "metrics.jsd_data_g_end", "lower"),
