@@ -68,7 +68,7 @@ import numpy as np
 
 from repro.config import EVAL_SEED
 from repro.registry import Claim, Evaluator, Experiment, register
-from repro.results import load_runs, row
+from repro.results import Row, load_runs
 
 from PACKAGE.model import MeanMatcher
 
@@ -82,9 +82,10 @@ def mean_gap(run, results_dir):
 
 def section(results_dir):
     runs = [s for s in load_runs(results_dir).values() if s["model"] == "meanmatch"]
-    rows = [row(f"meanmatch.mean_gap.{s['run']}", "a throwaway paper", "mean gap < 0.5",
-                round(s["metrics"]["mean_gap"], 4), "< 0.5", "PASS" if s["metrics"]["mean_gap"] < 0.5 else "FAIL",
-                f"{s['profile']} profile") for s in runs]
+    rows = [Row(id=f"meanmatch.mean_gap.{s['run']}", source="a throwaway paper", reported="mean gap < 0.5",
+                reproduced=round(s["metrics"]["mean_gap"], 4), tolerance="< 0.5",
+                status="PASS" if s["metrics"]["mean_gap"] < 0.5 else "FAIL", note=f"{s['profile']} profile",
+                run_names=(s["run"],)) for s in runs]
     return "## Mean matching\\n\\n" + f"{len(runs)} run(s).\\n", rows
 
 
