@@ -77,8 +77,8 @@ def test_bad_input_gets_one_clear_error(smoke_run, tmp_path):
     assert r.returncode == 2 and "outside [0, 1]" in r.stderr
     r = repro("train", CONFIG, "--profile", "smoke", "--set", "train.batch_sise=10", cwd=tmp_path)
     assert r.returncode == 2 and "unknown config key 'train.batch_sise'" in r.stderr and "batch_size" in r.stderr
-    r = repro("train", CONFIG, "--profile", "smoke", "--resume", "--run-dir", run, "--set", "model_params.learning_rate=0.2",
-              cwd=work)
+    r = repro("train", CONFIG, "--profile", "smoke", "--resume", "--run-dir", run,
+              "--set", "model_params.learning_rate=0.2", cwd=work)
     assert r.returncode == 2 and "made by another config" in r.stderr and "learning_rate" in r.stderr
     r = repro("train", CONFIG, "--profile", "smoke", "--data-dir", tmp_path / "nomnist", cwd=tmp_path)
     assert r.returncode == 2 and "does not exist" in r.stderr and "REPRO_DATA_DIR" in r.stderr

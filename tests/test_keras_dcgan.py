@@ -26,10 +26,10 @@ def model(smoke_cfg):
 def test_parameter_counts_and_layer_stack(model):
     assert model.generator.count_params() == G_PARAMS == 6_763_777
     assert model.discriminator.count_params() == D_PARAMS == 3_485_441
-    g = [type(l).__name__ for l in model.generator.layers]
+    g = [type(layer).__name__ for layer in model.generator.layers]
     assert g == ["Dense", "Activation", "Dense", "BatchNormalization", "Activation", "Reshape", "UpSampling2D",
                  "Conv2D", "Activation", "UpSampling2D", "Conv2D", "Activation"]
-    d = [type(l).__name__ for l in model.discriminator.layers]
+    d = [type(layer).__name__ for layer in model.discriminator.layers]
     assert d == ["Conv2D", "Activation", "MaxPooling2D", "Conv2D", "Activation", "MaxPooling2D", "Flatten", "Dense",
                  "Activation", "Dense", "Activation"]
     assert model.discriminator.layers[3].padding == "valid"
@@ -143,7 +143,8 @@ def test_fused_upsampling_is_the_same_function():
     with tf.GradientTape(persistent=True) as tape:
         lp, lf = tf.reduce_sum(plain(z, training=True) ** 2), tf.reduce_sum(fused(z, training=True) ** 2)
     for gp, gf in zip(tape.gradient(lp, plain.trainable_variables), tape.gradient(lf, fused.trainable_variables)):
-        np.testing.assert_allclose(gf.numpy(), gp.numpy(), atol=1e-3 * np.abs(gp.numpy()).max() + 1e-4)  # pre-BN bias: ~0 + noise
+        # pre-BN bias: ~0 + noise
+        np.testing.assert_allclose(gf.numpy(), gp.numpy(), atol=1e-3 * np.abs(gp.numpy()).max() + 1e-4)
 
 
 def test_evolution_points_scale_with_run_length():

@@ -173,7 +173,8 @@ def test_wgan_paper_rows_against_the_quick_band(tmp_path):
 
     (tmp_path / "quick_bands.json").write_text(json.dumps({"experiments": {"wgan_mnist": {
         "metrics.samples.frechet_distance": {"values": [304.8, 365.4]}}}}))
-    summary = {"run": "wgan_mnist-paper", "profile": "paper", "epochs_trained": 300, "checkpoint": {"checkpoint": "last"},
+    summary = {"run": "wgan_mnist-paper", "profile": "paper", "epochs_trained": 300,
+               "checkpoint": {"checkpoint": "last"},
                "metrics": {"samples": {"frechet_distance": 120.0, "classifier_score": 8.4, "n": 10000}}}
     improves, digits = wgan_paper_rows(summary, tmp_path)
     assert (improves["status"], digits["status"]) == ("PASS", "PASS")

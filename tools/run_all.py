@@ -29,8 +29,8 @@ import subprocess
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -74,7 +74,7 @@ def run_logged(cmd, env=None, prefix=None):
         if line.strip():
             tail.append(line.rstrip())
     proc.wait()
-    errors = [l for l in tail if l.startswith("error:")]
+    errors = [line for line in tail if line.startswith("error:")]
     reason = errors[-1][len("error:"):].strip() if errors else (tail[-1] if tail else "")
     return proc.returncode, reason
 
@@ -149,7 +149,8 @@ def time_estimate(configs, profile, results_dir):
         except Exception:  # a config this estimate cannot read: no guess
             out[name] = (None, "no timing recorded yet")
             continue
-        secs = s["seconds_per_epoch_median"] / steps_then * steps_now * now["train"]["epochs"] + (s.get("eval_seconds") or 0)
+        secs = (s["seconds_per_epoch_median"] / steps_then * steps_now * now["train"]["epochs"]
+                + (s.get("eval_seconds") or 0))
         out[name] = (secs, f"from {s['run']}: {s['seconds_per_epoch_median']:.0f} s per {steps_then}-step epoch"
                            + (f" on {s['environment'][-1]['cpu']}" if s.get("environment") else ""))
     return out
@@ -320,8 +321,8 @@ def main():
 
     import_tensorflow_quietly()
     from repro.config import load_config
-    from repro.train import RunError, check_run_dir  # first: it registers every experiment's models
     from repro.registry import MODELS as REGISTRY
+    from repro.train import RunError, check_run_dir  # it registers every experiment's models in REGISTRY
 
     est = time_estimate(chosen, profile, results_dir)
     known_secs = [s for s, _ in est.values() if s is not None]
@@ -336,7 +337,8 @@ def main():
     lanes = _lane_estimate(est, jobs)
     if jobs > 1 and lanes is not None:
         print(f"  {jobs} experiments at a time (JOBS={jobs}, one per core; JOBS=1 runs them one by one): "
-              f"about {_hms(lanes)} for the trainings and evaluations" + (" timed so far" if unknown else ""), flush=True)
+              f"about {_hms(lanes)} for the trainings and evaluations" + (" timed so far" if unknown else ""),
+              flush=True)
 
     # 1. data, one experiment after another (a download happens once, never twice at the same time)
     table, chosen_items = [], []
@@ -382,7 +384,8 @@ def main():
             rec.update(state="reused", reason=f"finished run in {run_dir} ({epochs_done} epochs)")
         else:
             resumed = (run_dir / "backup").exists()
-            rc, why = run_logged(["train", cfg_path, "--profile", profile, "--run-dir", run_dir, "--resume"], env, prefix)
+            rc, why = run_logged(["train", cfg_path, "--profile", profile, "--run-dir", run_dir, "--resume"], env,
+                                 prefix)
             rec["train_seconds"] = round(time.time() - t0, 1)
             if rc != 0:
                 rec.update(state="failed", reason=f"training stopped (exit {rc}): {_short(why)}")
@@ -434,8 +437,9 @@ def main():
 
     print(f"\n{'experiment':32s} {'status':9s} {'train':>8s} {'eval':>7s}  why")
     for r in table:
-        print(f"{r['experiment']:32s} {r['state'].upper():9s} {_hms(r['train_seconds']) if r['train_seconds'] else '-':>8s} "
-              f"{_hms(r['eval_seconds']) if r['eval_seconds'] else '-':>7s}  {r['reason']}")
+        train_time = _hms(r["train_seconds"]) if r["train_seconds"] else "-"
+        eval_time = _hms(r["eval_seconds"]) if r["eval_seconds"] else "-"
+        print(f"{r['experiment']:32s} {r['state'].upper():9s} {train_time:>8s} {eval_time:>7s}  {r['reason']}")
     for w, s, r in steps:
         print(f"{w:32s} {s.upper():9s} {'':>8s} {'':>7s}  {r}")
     print(f"total {_hms(status['seconds'])} on {cpu}")
