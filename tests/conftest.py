@@ -58,10 +58,10 @@ def configs():
 # The longest files first (measured: --durations in run_tests.sh's output). pytest-xdist hands whole files to
 # the workers in this order (run_tests.sh: --dist loadfile --no-loadscope-reorder), so the short files fill in
 # at the end and the two workers finish together, instead of one running a long file alone while the other waits.
-# The first file trains the MNIST classifier on a fresh checkout; the next ones need none (they would wait for it),
-# the classifier's other users come after them.
-LONGEST_FIRST = ("test_seed_models.py", "test_infogan_screen.py", "test_cli.py", "test_resume.py",
-                 "test_fuzz_inputs.py", "test_run_all.py", "test_keras_dcgan.py", "test_cli_tools.py")
+# On a fresh checkout the first file trains the MNIST classifier (minutes) and the second needs none, so it does
+# not wait for it; the third needs it only in its fourth test.
+LONGEST_FIRST = ("test_seed_models.py", "test_infogan_screen.py", "test_run_all.py", "test_cli.py", "test_resume.py",
+                 "test_fuzz_inputs.py", "test_keras_dcgan.py", "test_cli_tools.py")
 
 
 def pytest_collection_modifyitems(config, items):
