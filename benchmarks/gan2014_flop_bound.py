@@ -43,6 +43,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 
 import repro  # noqa: E402,F401  (chooses the CPU kernels before TensorFlow loads)
+
+# isort: split
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
@@ -186,8 +188,8 @@ def main_process(a, monitor_every):
     m = measure(a)
     epoch_flops = header(m, a, monitor_every)
     bounds = [epoch_flops / r for r in m["probe_rate"]]
-    print(f"mode process: one training on all cores ({tf.config.threading.get_intra_op_parallelism_threads() or 'default'} "
-          f"intra-op threads)")
+    threads = tf.config.threading.get_intra_op_parallelism_threads() or "default"
+    print(f"mode process: one training on all cores ({threads} intra-op threads)")
     print(f"matmul probe (float32, the step's products): {np.median(m['probe_rate']) / 1e9:.1f} GFLOP/s "
           f"(median of {a.rounds} rounds); bound epoch {np.median(bounds):.2f} s")
     best = None

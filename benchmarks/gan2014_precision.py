@@ -16,7 +16,6 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
-
 import tensorflow as tf  # noqa: E402
 
 from repro.config import load_config  # noqa: E402

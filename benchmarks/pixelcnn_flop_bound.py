@@ -27,6 +27,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 
 import repro  # noqa: E402,F401  (chooses the CPU kernels before TensorFlow loads)
+
+# isort: split
 import tensorflow as tf  # noqa: E402
 
 from repro.backend import describe  # noqa: E402

@@ -115,6 +115,7 @@ def worker(kind, data_dir):
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import repro  # noqa: F401  first: it chooses the kernels before TensorFlow loads (suite worker)
+    # isort: split
     import keras
 
     from repro.backend import native_bf16, onednn_enabled
@@ -146,7 +147,8 @@ def worker(kind, data_dir):
 
 # ---- parent side -------------------------------------------------------------------------------------------
 LABELS = {
-    ("stock", "original"): "original loop, TensorFlow's default kernels for this CPU (as a user of the original runs it)",
+    ("stock", "original"): "original loop, TensorFlow's default kernels for this CPU "
+                           "(as a user of the original runs it)",
     ("suite", "original"): "original loop, the suite's backend",
     ("suite", "ours_plain"): "ours, fit + train_step, float32, plain upsampling (fidelity default)",
     ("suite", "ours_fused"): "ours, fit + train_step, float32, fused upsampling (fast path)",
@@ -167,7 +169,8 @@ class Worker:
         for line in self.p.stdout:
             if line.startswith(tag + " "):
                 return line[len(tag) + 1:]
-        raise RuntimeError(f"benchmark worker exited (code {self.p.wait()}) before printing {tag}; see its stderr above")
+        raise RuntimeError(f"benchmark worker exited (code {self.p.wait()}) before printing {tag}; "
+                           "see its stderr above")
 
     def run(self, name, steps):
         self.p.stdin.write(f"{name} {steps}\n")
@@ -212,7 +215,8 @@ def main():
         return statistics.median(n / d for n, d in zip(rates[num], rates[den]))
 
     same = ("suite", "original")
-    print(f"same process and backend, ours / original loop: fidelity default {ratio(('suite', 'ours_plain'), same):.2f}, "
+    print(f"same process and backend, ours / original loop: "
+          f"fidelity default {ratio(('suite', 'ours_plain'), same):.2f}, "
           f"fast path {ratio(('suite', 'ours_fused'), same):.2f}")
     if ("suite", "ours_fused_bf16") in rates:
         print(f"same process and backend, fast path + mixed_bfloat16 / original loop: "

@@ -173,7 +173,7 @@ def seed_generator_states(model) -> bytes:
     import io
 
     buf = io.BytesIO()
-    np.savez(buf, **{f"g{i}": keras.ops.convert_to_numpy(g.state.value) for i, g in enumerate(model.seed_generators())})
+    np.savez(buf, **{f"g{i}": g.state.numpy() for i, g in enumerate(model.seed_generators())})
     return buf.getvalue()
 
 

@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 
 from repro.config import load_config
-from repro.data import DataError, load_splits
-from repro.data import binarized_mnist as bm
+from repro.data import DataError, binarized_mnist as bm, load_splits
 
 SMALL = {"train": 6, "valid": 3, "test": 2}
 

@@ -1,5 +1,6 @@
 """The user's path end to end through `python -m repro`, on the smoke profile and real MNIST."""
 import json
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -67,21 +68,36 @@ def test_evaluate_figures_report(smoke_run):
     assert "Adversarial nets | 225 ± 2" in table and f"{summary['parzen']['ll']:.1f} ±" in table
 
 
-def test_bad_input_gets_one_clear_error(smoke_run, tmp_path):
+def in_process(capsys, monkeypatch, *args, cwd):
+    """The same command line through repro.cli.main in this process, for input refused before any work: no
+    TensorFlow start-up of its own (`python -m repro` itself is the path of the first case below)."""
+    from repro.cli import main
+
+    monkeypatch.chdir(cwd)
+    capsys.readouterr()
+    code = main([str(a) for a in args])
+    out = capsys.readouterr()
+    return SimpleNamespace(returncode=code, stdout=out.out, stderr=out.err)
+
+
+def test_bad_input_gets_one_clear_error(smoke_run, tmp_path, capsys, monkeypatch):
     work, run = smoke_run
     np.savez(tmp_path / "nokey.npz", pictures=np.zeros((3, 28, 28, 1), np.float32))
     r = repro("parzen", tmp_path / "nokey.npz", cwd=work)
     assert r.returncode == 2 and "no 'images' array" in r.stderr and "Traceback" not in r.stderr
     np.savez(tmp_path / "range.npz", images=np.full((3, 28, 28, 1), 2.0, np.float32))
-    r = repro("parzen", tmp_path / "range.npz", cwd=work)
+    r = in_process(capsys, monkeypatch, "parzen", tmp_path / "range.npz", cwd=work)
     assert r.returncode == 2 and "outside [0, 1]" in r.stderr
-    r = repro("train", CONFIG, "--profile", "smoke", "--set", "train.batch_sise=10", cwd=tmp_path)
+    r = in_process(capsys, monkeypatch, "train", CONFIG, "--profile", "smoke", "--set", "train.batch_sise=10",
+                   cwd=tmp_path)
     assert r.returncode == 2 and "unknown config key 'train.batch_sise'" in r.stderr and "batch_size" in r.stderr
-    r = repro("train", CONFIG, "--profile", "smoke", "--resume", "--run-dir", run, "--set", "model_params.learning_rate=0.2",
-              cwd=work)
+    r = in_process(capsys, monkeypatch, "train", CONFIG, "--profile", "smoke", "--resume", "--run-dir", run,
+                   "--set", "model_params.learning_rate=0.2", cwd=work)
     assert r.returncode == 2 and "made by another config" in r.stderr and "learning_rate" in r.stderr
-    r = repro("train", CONFIG, "--profile", "smoke", "--data-dir", tmp_path / "nomnist", cwd=tmp_path)
+    r = in_process(capsys, monkeypatch, "train", CONFIG, "--profile", "smoke", "--data-dir", tmp_path / "nomnist",
+                   cwd=tmp_path)
     assert r.returncode == 2 and "does not exist" in r.stderr and "REPRO_DATA_DIR" in r.stderr
+    assert not (tmp_path / "runs").exists()  # refused before anything was written
 
 
 def test_alternating_updates_train_end_to_end(tmp_path):

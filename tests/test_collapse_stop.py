@@ -62,5 +62,6 @@ def test_the_rule_needs_the_last_estimates_all_below_at_that_epoch():
     assert _feed(StopIfCollapsed(4, -200.0, 2), [-300, nan, -250, -260])  # NaN: not measured, skipped
     assert not _feed(StopIfCollapsed(4, -200.0, 2), [-300, -300, -250, 10])  # recovered by then
     assert not _feed(StopIfCollapsed(4, -200.0, 2), [10, nan, nan, -250])  # one low estimate is not two
-    assert _feed(StopIfCollapsed(4, -200.0, 2, earlier=[(1, -300.0)]), [nan, nan, -250], start=1)  # resumed after epoch 1
+    # resumed after epoch 1
+    assert _feed(StopIfCollapsed(4, -200.0, 2, earlier=[(1, -300.0)]), [nan, nan, -250], start=1)
     assert not _feed(StopIfCollapsed(3, -200.0, 2), [10, 10, 10, -300, -300])  # checked at epoch 3 only

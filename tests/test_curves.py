@@ -53,7 +53,8 @@ def _summary(run, seed, epochs, checkpoint_epoch, test_ll, rise=0.5, lr_decay=1.
     params = dict(load_config(CONFIG)["model_params"], lr_decay_factor=lr_decay)
     history = [{"epoch": i, "lr": 0.1, **({"val_parzen": rise * (i + 1)} if (i + 1) % 2 == 0 else {})}
                for i in range(epochs)]
-    return {"run": run, "experiment": "goodfellow2014_mnist", "model": "goodfellow2014", "profile": "paper", "commit": "abc1234",
+    return {"run": run, "experiment": "goodfellow2014_mnist", "model": "goodfellow2014", "profile": "paper",
+            "commit": "abc1234",
             "recipe": {"seed": seed, "update": "simultaneous", "k": 1}, "model_params": params,
             "checkpoint": {"checkpoint": "best", "epoch": checkpoint_epoch}, "history": history,
             "parzen": {"ll": test_ll, "se": 2.0, "sigma": 0.167}, "metrics": {}, "epochs_trained": epochs}
@@ -115,9 +116,8 @@ def test_longrun_figure_draws_the_seeds_as_one_band_and_the_rest_as_labelled_lin
     each collapsed seed are lines of their own, labelled in words."""
     import json
 
-    from repro.experiments.goodfellow2014.longrun import figure_groups, longrun_figure, study, variant_words
     from repro.config import load_config
-    from repro.experiments.goodfellow2014.longrun import CONFIG
+    from repro.experiments.goodfellow2014.longrun import CONFIG, figure_groups, longrun_figure, study, variant_words
 
     (tmp_path / "runs").mkdir()
     runs = [_summary("long-seed0", 0, 1000, 992, 211.6), _summary("seed1", 1, 300, 298, 180.0),

@@ -162,7 +162,9 @@ def test_tfd_folds_and_pixels(tmp_path, configs, writer):
     images, folds = writer(tmp_path / "TFD_48x48.mat")
     s = load_tfd_splits(tfd_cfg(configs, fold=3), tmp_path)
     assert s.image_shape == (48, 48, 1) and s.train.shape == (N_UNLABELLED, 48, 48, 1)
-    index = lambda x: np.rint(x[:, 0, 0, 0] * 255).astype(int)
+    def index(x):
+        return np.rint(x[:, 0, 0, 0] * 255).astype(int)
+
     # the 2014 code trains on TFD('unlabeled'); valid / test are the chosen fold's sets, in file order
     assert list(index(s.train)) == list(range(N_UNLABELLED))
     assert list(index(s.valid)) == list(np.flatnonzero(folds[:, 3] == 2))

@@ -1,4 +1,5 @@
-"""The book chapter “VAE, GAN and variants”'s KL/JS demo and Lecture 8 “Generative Models”'s sampling demo: values, goodness-of-fit tests that can fail, errors."""
+"""The book chapter “VAE, GAN and variants”'s KL/JS demo and Lecture 8 “Generative Models”'s sampling demo: values,
+goodness-of-fit tests that can fail, errors."""
 import math
 
 import numpy as np

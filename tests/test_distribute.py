@@ -87,8 +87,8 @@ def test_multiworker_two_processes_match_the_single_process_run(tmp_path):
 
 
 def test_multiworker_without_tf_config_is_a_clear_error(tmp_path):
-    cmd = [sys.executable, "-m", "repro", "train", CONFIG, "--profile", "smoke", "--set", "train.distribute=multiworker",
-           "--run-dir", str(tmp_path / "mw")]
+    cmd = [sys.executable, "-m", "repro", "train", CONFIG, "--profile", "smoke",
+           "--set", "train.distribute=multiworker", "--run-dir", str(tmp_path / "mw")]
     env = {k: v for k, v in os.environ.items() if k != "TF_CONFIG"}
     r = subprocess.run(cmd, env={**env, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=600)
     assert r.returncode == 2 and "TF_CONFIG" in r.stderr and "Traceback" not in r.stderr

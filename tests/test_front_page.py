@@ -4,9 +4,9 @@ import shutil
 
 import pytest
 
+from conftest import ROOT
 from repro import registry
 from repro.report import GLANCE_BEGIN, GLANCE_END, combine, glance, update_readme, write_report
-from conftest import ROOT
 
 # words only the developers understand: issue numbers, course documents by file number, the internal reference file
 FORBIDDEN = [r"\bissues? \d+", r"\bseeds? 00\d\b", r"\bseed00\d", r"(?<![/\w])reference\.md", r"design card",

@@ -1,6 +1,7 @@
 """No two layers of any model start from the same random numbers (one seeded initializer reused for several
 layers gives every layer the same draw: the 2014 G had W1 == W2[:100] before this was fixed)."""
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,7 +10,7 @@ from repro.config import load_config
 from repro.registry import MODELS
 
 SHAPES = {"mnist": (28, 28, 1), "tfd": (48, 48, 1), "cifar10": (32, 32, 3)}
-CONFIGS = sorted(p.stem for p in (__import__("pathlib").Path(__file__).resolve().parents[1] / "paper_configs").glob("*.yaml"))
+CONFIGS = sorted(p.stem for p in (Path(__file__).resolve().parents[1] / "paper_configs").glob("*.yaml"))
 
 
 def random_weights(model):

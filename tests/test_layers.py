@@ -187,4 +187,5 @@ def test_no_import_cycle():
         cycle = e.args[1][::-1]  # each module in it imports the next one
         steps = [f"{where(known, a, next(line for t, line in graph[a] if t == b))} imports {b}"
                  for a, b in zip(cycle, cycle[1:])]
-        raise AssertionError("import cycle (one of them; fix it and rerun for the next):\n" + "\n".join(steps)) from None
+        raise AssertionError("import cycle (one of them; fix it and rerun for the next):\n"
+                             + "\n".join(steps)) from None

@@ -122,7 +122,8 @@ def test_report_files_are_written_as_one_set(tmp_path, monkeypatch):
         {"B\n", "[\"A\"]"}  # mixed, as a kill left it before
     (folder / "table1.md.tmp").write_text("half")
     io.recover_file_set(folder)  # what the next `report` does first
-    assert (folder / "REPORT.md").read_text() == "B\n" and json.loads((folder / "verification.json").read_text()) == ["B"]
+    assert (folder / "REPORT.md").read_text() == "B\n"
+    assert json.loads((folder / "verification.json").read_text()) == ["B"]
     assert not (folder / "table1.md.tmp").exists() and not (folder / ".set.tmp").exists()
 
     def kill_before_complete(step, epoch):

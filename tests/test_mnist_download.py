@@ -10,8 +10,7 @@ import sys
 import numpy as np
 import pytest
 
-from repro.data import DataError
-from repro.data import mnist
+from repro.data import DataError, mnist
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -62,7 +61,8 @@ def test_corrupt_download_is_one_error_and_the_file_is_removed(served, mnist_dir
     with pytest.raises(DataError) as e:
         mnist.load_mnist()
     msg = str(e.value)
-    assert url in msg and f"the partial file {served / 't10k-images-idx3-ubyte.gz'} was removed" in msg and "SHA-256" in msg
+    assert url in msg and "SHA-256" in msg
+    assert f"the partial file {served / 't10k-images-idx3-ubyte.gz'} was removed" in msg
     assert "run the command again" in msg and "--data-dir" in msg
     assert not (served / "t10k-images-idx3-ubyte.gz").exists()
     assert (served / "train-images-idx3-ubyte.gz").exists()  # the good ones are kept
@@ -71,10 +71,11 @@ def test_corrupt_download_is_one_error_and_the_file_is_removed(served, mnist_dir
 def test_unreachable_mirror_on_the_command_line(served, tmp_path):
     """What a new user offline sees: one error naming the URL, the cache file and the fix; exit 2."""
     env = {**os.environ, "REPRO_MNIST_MIRROR": "file:///nonexistent/mirror/"}
-    r = subprocess.run([sys.executable, "-m", "repro", "check-data", os.path.join(ROOT, "paper_configs", "vae_mnist.yaml"),
-                        "--mnist-cache", str(tmp_path / "c2")], capture_output=True, text=True, env={**env, "PYTHONPATH": ROOT}, cwd=tmp_path)
+    r = subprocess.run([sys.executable, "-m", "repro", "check-data",
+                        os.path.join(ROOT, "paper_configs", "vae_mnist.yaml"), "--mnist-cache", str(tmp_path / "c2")],
+                       capture_output=True, text=True, env={**env, "PYTHONPATH": ROOT}, cwd=tmp_path)
     assert r.returncode == 2 and "Traceback" not in r.stderr
-    errors = [l for l in r.stderr.splitlines() if l.startswith("error:")]
+    errors = [line for line in r.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "file:///nonexistent/mirror/train-images-idx3-ubyte.gz" in errors[0]
     assert str(tmp_path / "c2" / "train-images-idx3-ubyte.gz") in errors[0] and "REPRO_DATA_DIR" in errors[0]
     assert not (tmp_path / "c2" / "train-images-idx3-ubyte.gz").exists()

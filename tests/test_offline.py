@@ -10,8 +10,7 @@ import threading
 
 import pytest
 
-from repro.data import DataError, DatasetUnavailable
-from repro.data import download, mnist
+from repro.data import DataError, DatasetUnavailable, download, mnist
 
 
 def closed_port_url(path=""):
@@ -113,9 +112,10 @@ def test_mnist_download_over_http_is_one_line_on_the_terminal(no_mnist_folder, m
 
 def test_an_experiment_setting_is_a_plain_data_error(tmp_path, configs):
     """A split that does not fit is one experiment's problem, not the dataset's: not a DatasetUnavailable."""
+    from test_datasets import write_cifar_batches
+
     from repro.config import load_config
     from repro.data.cifar10 import load_cifar10_splits
-    from test_datasets import write_cifar_batches
 
     write_cifar_batches(tmp_path)
     cfg = load_config(configs / "goodfellow2014_cifar10_fc.yaml", "smoke")

@@ -22,7 +22,7 @@ def run_all(tmp_path, **env):
 
 
 def table_row(stdout, name):
-    rows = [l for l in stdout.splitlines() if l.startswith(name + " ")]
+    rows = [line for line in stdout.splitlines() if line.startswith(name + " ")]
     assert rows, f"no table row for {name}:\n{stdout}"
     return rows[-1]
 
@@ -43,7 +43,8 @@ def test_mnist_missing_fails_after_the_rest_with_the_table(tmp_path):
                          REPRO_MNIST_CACHE=str(tmp_path / "cache"), REPRO_CIFAR10_DIR=str(tmp_path / "no-cifar"),
                          ONLY="vae_mnist,wgan_mnist,goodfellow2014_tfd,goodfellow2014_cifar10_fc", PROFILE="smoke")
     assert r.returncode == 1, r.stdout + r.stderr
-    errors = sorted(l for l in r.stderr.splitlines() if l.startswith("error:"))  # CIFAR-10's first, as configs go
+    # CIFAR-10's first, as configs go
+    errors = sorted(line for line in r.stderr.splitlines() if line.startswith("error:"))
     assert len(errors) == 2, r.stderr
     assert errors[0].startswith("error: CIFAR-10 could not be loaded, so goodfellow2014_cifar10_fc cannot run")
     assert errors[1].startswith("error: MNIST could not be loaded, so vae_mnist, wgan_mnist cannot run")
@@ -52,12 +53,12 @@ def test_mnist_missing_fails_after_the_rest_with_the_table(tmp_path):
         row = table_row(r.stdout, name)
         assert " FAILED " in row and "MNIST could not be downloaded: 127.0.0.1 refused the connection" in row
     assert " FAILED " in table_row(r.stdout, "goodfellow2014_cifar10_fc")
-    vae = table_row(r.stdout, "vae_mnist")
+    table_row(r.stdout, "vae_mnist")  # the row is there
     assert " NOT RUN " in table_row(r.stdout, "goodfellow2014_tfd") and "not publicly downloadable" in r.stdout
     assert " NOT RUN " in table_row(r.stdout, "cgan_mnist") and "left out by ONLY" in r.stdout
     assert "FAILED: goodfellow2014_cifar10_fc, vae_mnist, wgan_mnist" in r.stderr
     assert "REPORT.md" in r.stdout and (results / "REPORT.md").exists()
-    regenerated = [l for l in r.stdout.splitlines() if l.startswith("regenerated:")][0]
+    regenerated = [line for line in r.stdout.splitlines() if line.startswith("regenerated:")][0]
     assert "runs/" not in regenerated  # no summary was written, so none is claimed
     status = json.loads((results / "run_all.json").read_text())
     assert {e["experiment"]: e["state"] for e in status["experiments"]}["vae_mnist"] == "failed"
@@ -86,7 +87,7 @@ def test_two_experiments_side_by_side(tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     for name in ("vae_mnist", "autoencoder_mnist"):
         assert " TRAINED " in table_row(r.stdout, name)
-        assert any(l.startswith(f"[{name}] epoch 1/") for l in r.stderr.splitlines()), r.stderr
+        assert any(line.startswith(f"[{name}] epoch 1/") for line in r.stderr.splitlines()), r.stderr
         assert (results / "runs" / f"{name}-smoke.json").exists()
     assert "Traceback" not in r.stderr
 
@@ -104,7 +105,8 @@ def test_two_experiments_side_by_side(tmp_path):
             assert secs == rec["train_seconds"] + rec["eval_seconds"] and "timed end to end" in why and "JOBS=2" in why
     assert orchestrator._lane_estimate(est, 2) == max(s for s, _ in est.values())
     assert orchestrator._lane_estimate({**est, "x": (None, "")}, 1) == sum(s for s, _ in est.values())
-    assert all("timed end to end" not in why for _, why in orchestrator.time_estimate(configs, "quick", results).values())
+    quick = orchestrator.time_estimate(configs, "quick", results)
+    assert all("timed end to end" not in why for _, why in quick.values())
 
 
 def test_bad_jobs_is_one_error(tmp_path):

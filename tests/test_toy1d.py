@@ -1,5 +1,5 @@
-"""The 1-D toy GAN (the report “Generative Adversarial Nets”): config rules, the theory helpers on a G with a known density, and a smoke
-run through train -> evaluate -> figures -> report -> sample."""
+"""The 1-D toy GAN (the report “Generative Adversarial Nets”): config rules, the theory helpers on a G with a known
+density, and a smoke run through train -> evaluate -> figures -> report -> sample."""
 import json
 import math
 

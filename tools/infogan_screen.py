@@ -7,7 +7,8 @@ The protocol (also in results/REPORT.md, InfoGAN section):
   repro.experiments.infogan.model.RECIPES ("code": openai/InfoGAN as released; "paper": the paper's settings);
 - its score: Q's category for each of the 5,000 validation images (the first 5,000 training images, never
   trained on), BatchNorm on its moving averages; it PASSES when the ten dominant digits are distinct and no
-  category is below 70% purity (repro.experiments.infogan.metrics.screen_categories); the test set is not used to choose;
+  category is below 70% purity (repro.experiments.infogan.metrics.screen_categories); the test set is not used
+  to choose;
 - a full run is the same run folder resumed with the `paper` profile (50 epochs): the screen is its first
   5 epochs, batch for batch. Every passing seed and at least 3 failing ones go to full length.
 
@@ -102,7 +103,8 @@ def screen_seed(recipe, seed, runs, results, data_dir=None, overrides=None, verb
     done = run_dir / "done.json"
     if done.exists() and json.loads(done.read_text())["epochs"] > cfg["train"]["epochs"]:
         raise ValueError(f"{run_dir} was trained past the screen's {cfg['train']['epochs']} epochs before its screen "
-                         f"was scored, so the screen cannot be scored any more; screen seed {seed} in a new --runs folder.")
+                         f"was scored, so the screen cannot be scored any more; screen seed {seed} in a new "
+                         "--runs folder.")
     t0 = time.time()
     train(cfg, run_dir, resume=run_dir.exists(), data_dir=data_dir, verbose=verbose)
     result = {"recipe": recipe, "seed": seed, "run": run_dir.name, "screen_epochs": cfg["train"]["epochs"],
@@ -145,7 +147,8 @@ def write_summary(results):
                 "shared_digits", "missing_digits", "valid_error", "test_error", "mi_cat", "epochs"])
     for s in sorted(load_screens(results), key=lambda s: (s["recipe"], s["seed"])):
         sc = s["screen"]
-        w.writerow([s["recipe"], s["seed"], sc["passed"], " ".join("-" if d is None else str(d) for d in sc["dominant_digit"]),
+        dominant = " ".join("-" if d is None else str(d) for d in sc["dominant_digit"])
+        w.writerow([s["recipe"], s["seed"], sc["passed"], dominant,
                     " ".join(f"{p:.2f}" for p in sc["purity"]), f"{sc['min_purity']:.3f}",
                     " ".join(map(str, sc["shared_digits"])), " ".join(map(str, sc["missing_digits"])),
                     f"{sc['error']:.4f}", f"{s['test_error']:.4f}", f"{s['mi_cat']:.4f}", s["epochs_trained"]])
@@ -180,8 +183,8 @@ def main(argv=None):
         for seed in seeds:
             if a.full:
                 s = full_seed(a.recipe, seed, a.runs, a.results, a.data_dir, smoke, screened=not a.no_screen)
-                print(f"{a.recipe} seed {seed}: full run, test error {100 * s['metrics']['categorical_error']['error']:.2f}%",
-                      flush=True)
+                error = 100 * s["metrics"]["categorical_error"]["error"]
+                print(f"{a.recipe} seed {seed}: full run, test error {error:.2f}%", flush=True)
             else:
                 s = screen_seed(a.recipe, seed, a.runs, a.results, a.data_dir, smoke)
                 sc = s["screen"]

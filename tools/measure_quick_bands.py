@@ -1,6 +1,6 @@
 """Measure the quick-profile bands: train and evaluate an experiment's quick profile with several seeds, and
-merge the values of its quick metrics (declared in its experiment's registration) into results/quick_bands.json together with this
-command line, the commit, the date, the CPU and the seconds each run took.
+merge the values of its quick metrics (declared in its experiment's registration) into results/quick_bands.json
+together with this command line, the commit, the date, the CPU and the seconds each run took.
 
     .venv/bin/python tools/measure_quick_bands.py vae_mnist autoencoder_mnist --seeds 0 1 2
 
@@ -41,8 +41,8 @@ def main(argv=None):
     ap.add_argument("--results", default=str(ROOT / "results"))
     a = ap.parse_args(argv)
 
-    from repro.backend import _cpuinfo
     import repro.experiments  # noqa: F401  registers each experiment's quick metrics
+    from repro.backend import _cpuinfo
     from repro.quick_bands import BANDS_FILE, metric_value, quick_metrics
 
     metrics = quick_metrics()

@@ -48,14 +48,21 @@ def build_classifier():
 VERSION = "v2"  # bump when build_classifier or its training changes: old cached weights are then ignored
 
 
+_LOADED = {}  # (weights file, its mtime) -> the model: loaded once per process, so the test set's logits are too
+
+
 def get_classifier(data_dir=None, epochs=6, verbose=0):
     """The cached classifier (logits output), training it on first use."""
     path = cache_dir() / f"mnist_classifier_{VERSION}.weights.h5"
     meta = cache_dir() / f"mnist_classifier_{VERSION}.json"
-    model = build_classifier()
     if path.exists() and meta.exists():
-        model.load_weights(path)
-        return model
+        key = (path.resolve(), path.stat().st_mtime_ns)
+        if key not in _LOADED:
+            model = build_classifier()
+            model.load_weights(path)
+            _LOADED[key] = model
+        return _LOADED[key]
+    model = build_classifier()
     # two processes that need it at once (two evaluations, test workers) train it once: the second waits
     cache_dir().mkdir(parents=True, exist_ok=True)
     with open(cache_dir() / f"mnist_classifier_{VERSION}.lock", "w") as lock:

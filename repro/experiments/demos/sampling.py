@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
 
 LEHMER_A = 16807
 LEHMER_M = 2 ** 31 - 1
@@ -85,6 +84,8 @@ def poisson_chi_square(counts, rate, min_expected=5.0):
 
     Cells k = 0, 1, ... are merged from both ends until every expected count is at least `min_expected`;
     the upper cell holds the whole tail P(K >= k). The rate is known, so degrees of freedom = cells - 1."""
+    from scipy import stats  # here, not at the top: scipy.stats takes seconds to import in every process
+
     counts = np.asarray(counts)
     n = len(counts)
     kmax = int(max(counts.max(), stats.poisson.ppf(1 - 1e-12, rate)))
@@ -108,6 +109,8 @@ def poisson_chi_square(counts, rate, min_expected=5.0):
 
 def ks_check(x, cdf):
     """One-sample Kolmogorov-Smirnov test of x against a scipy distribution name or callable CDF."""
+    from scipy import stats
+
     r = stats.kstest(x, cdf)
     return {"statistic": float(r.statistic), "p_value": float(r.pvalue), "n": int(len(x))}
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 
 def mutual_info(x_var, y_var, base=10.0) -> float:
@@ -29,6 +28,8 @@ def mutual_info(x_var, y_var, base=10.0) -> float:
 def unsupervised_error(categories, labels, n_categories=10) -> dict:
     """Classification error of a categorical code used as a classifier: each category is matched to one
     digit by the Hungarian assignment maximising the matched count on the confusion matrix."""
+    from scipy.optimize import linear_sum_assignment  # here: scipy.optimize takes a second to import
+
     categories, labels = np.asarray(categories, int), np.asarray(labels, int)
     n_labels = max(int(labels.max()) + 1, n_categories)
     confusion = np.zeros((n_categories, n_labels), np.int64)

@@ -288,9 +288,11 @@ def samples_figure(model, total, m, tag, path):
 
     plain = model.generate(GRID, seed=FIG_SEED)["images"]
     nice = model.generate(GRID, seed=FIG_SEED, nice=True)["images"]
+    keep = model.params["nice_batch"]
+    nice_name = f"--nice (best {keep:,} of {keep * model.params['nice_factor']:,} by D)"
     fig, axes = plt.subplots(2, 1, figsize=(8, 9.4), layout="constrained")
     for ax, imgs, name, key in ((axes[0], plain, "plain sampling", "final_plain"),
-                                (axes[1], nice, "--nice (best 128 of 2,560 by D)", "final_nice")):
+                                (axes[1], nice, nice_name, "final_nice")):
         ax.imshow(_grid(imgs), cmap="gray", vmin=0, vmax=1)
         ax.set_axis_off()
         hm = m.get(key)

@@ -123,7 +123,7 @@ class WassersteinGAN(TrackedModel):
         from repro.metrics.classifier import sample_metrics
 
         images = self.generate(self.cfg["eval"]["classifier_samples"], seed=EVAL_SEED)["images"]
-        critic_weights = np.concatenate([keras.ops.convert_to_numpy(v).ravel() for v in self.critic.trainable_variables])
+        critic_weights = np.concatenate([v.numpy().ravel() for v in self.critic.trainable_variables])
         return {"samples": sample_metrics(images, data_dir), "clip": self.params["clip"],
                 "critic_max_abs_weight": float(np.abs(critic_weights).max()),
                 "generator_steps_per_epoch": self.steps_for(self.cfg, len(splits.train))[0],

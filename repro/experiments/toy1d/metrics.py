@@ -186,7 +186,7 @@ def theory_checks(model, splits, n_value=100_000, curve_points=250, n_density=1_
         return [round(float(v), 5) for v in np.asarray(a)[keep]]
 
     p_data = stats.norm.pdf(x, mu, sigma)
-    steps_done = int(keras.ops.convert_to_numpy(model.step))
+    steps_done = int(model.step.numpy())
     out = {
         "mu": mu, "sigma": sigma, "pretrain_steps": p["pretrain_steps"],
         "steps_per_epoch": model.cfg["train"]["steps_per_epoch"],
