@@ -17,7 +17,6 @@ from typing import Any, Callable
 
 import yaml
 
-
 # The seed of the samples every evaluation scores (evaluate, export-generator, verify; `sample` by default), so
 # that one command's number is another's. Training's validation monitor uses its own seed.
 EVAL_SEED = 2014

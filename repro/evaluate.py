@@ -12,10 +12,10 @@ import tensorflow as tf
 
 import repro.experiments  # noqa: F401  registers every experiment's evaluators
 from repro import registry
-from repro.io import atomic_write_text
-from repro.results import code_commit, read_baselines, read_done, read_environment, read_history
 from repro.config import EVAL_SEED, parse_sigmas
+from repro.io import atomic_write_text
 from repro.metrics.parzen import parzen_protocol
+from repro.results import code_commit, read_baselines, read_done, read_environment, read_history
 
 
 def eval_devices(cfg):

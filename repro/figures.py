@@ -45,8 +45,8 @@ def make_all_figures(runs_root="runs", results_dir="results", data_dir=None):
 
 def generator_figures(path, runs_root, results_dir="results", data_dir=None):
     """Run figures (e.g. Figs. 2-3) from a generator file, under its run's name, unless the run folder is here."""
-    from repro.train import load_generator_file
     from repro.generator_store import read_generator_file
+    from repro.train import load_generator_file
 
     cfg, _, meta = read_generator_file(path)
     name = meta["source"].get("run") or path.stem

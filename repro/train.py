@@ -15,12 +15,22 @@ import tensorflow as tf
 import yaml
 
 import repro.experiments  # noqa: F401  registers every experiment's models
-from repro.callbacks import (AtomicCheckpoint, EpochLine, EpochTimer, EveryNEpochs, NonFiniteLoss, ParzenMonitor,
-                             StopIfCollapsed, StopOnNonFinite, WeightsMismatch, load_weights_checked)
-from repro.io import atomic_write_text
 from repro.backend import device_summary
+from repro.callbacks import (
+    AtomicCheckpoint,
+    EpochLine,
+    EpochTimer,
+    EveryNEpochs,
+    NonFiniteLoss,
+    ParzenMonitor,
+    StopIfCollapsed,
+    StopOnNonFinite,
+    WeightsMismatch,
+    load_weights_checked,
+)
 from repro.config import ConfigError, dump_config, parse_sigmas, recipe_fingerprint
 from repro.data import without_autotune
+from repro.io import atomic_write_text
 from repro.registry import MODELS as REGISTRY, LoadedRun
 from repro.results import read_checkpoint_epoch, read_done, read_environment
 
@@ -330,7 +340,7 @@ def _nonfinite_advice(e, cfg, run_dir, argv):
     sets = [f"--set=model_params.{k}={v / 10:g}" for k, v in lrs.items()]
     new_dir = run_dir.with_name(run_dir.name + "-lower-lr")
     cmd = _command(argv, run_dir=new_dir, extra=sets) if argv is not None and sets else None
-    advice = (f" Resuming would repeat the same steps; start a new run with a lower learning rate"
+    advice = (" Resuming would repeat the same steps; start a new run with a lower learning rate"
               + (f" ({', '.join(f'{k} = {v:g} now' for k, v in lrs.items())}), e.g.\n  {cmd}" if cmd else "")
               + "\nor check the data.")
     return f"{e} {exists}{advice}"

@@ -378,9 +378,9 @@ def print_estimate(est, plan):
 def load_data(plan, missing_early):
     """Step 1, one experiment after another (a download happens once, never twice at the same time): the table
     (one record per config), the (cfg_path, cfg, record) whose data is here, and the datasets that are not."""
+    import repro.train  # noqa: F401  it registers every experiment's models
     from repro.config import load_config
     from repro.registry import MODELS as REGISTRY
-    import repro.train  # noqa: F401  it registers every experiment's models
 
     table, chosen_items = [], []
     for cfg_path in plan.configs:

@@ -6,7 +6,6 @@ import numpy as np
 from repro.data.errors import DataError, DatasetUnavailable
 from repro.data.splits import Splits, _scale
 
-
 # Datasets no script can fetch (the user must bring a copy): an experiment that needs one is NOT RUN without it,
 # which is not a failure. Every other dataset (MNIST, CIFAR-10) is downloaded when it is missing, so failing to
 # get it is one.

@@ -8,7 +8,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from repro.plotting import FIG_SEED, nearest_training_example, save, tile
-from repro.results import load_runs
 
 
 def fig2_samples_with_neighbours(model, splits, path, title, rows=6, cols=5):

@@ -19,12 +19,12 @@ import tensorflow as tf
 from keras import layers, ops
 
 from repro.config import EVAL_SEED, ConfigError, Field, parse_sigmas
-from repro.models.losses import bce_from_logits
 from repro.models.initializers import LayerSeeds, SparseInit
+from repro.models.losses import bce_from_logits
 from repro.models.maxout import Maxout
+from repro.models.precision import gradients, inner, loss_scaled
 from repro.models.replica import ReplicaDropout, own_rows, replicas, scale_for_replicas
 from repro.models.schedules import DividedEveryStep, LinearMomentum, ScheduledMomentumSGD
-from repro.models.precision import gradients, inner, loss_scaled
 from repro.models.tracked import TrackedModel
 
 SQRT3 = math.sqrt(3.0)

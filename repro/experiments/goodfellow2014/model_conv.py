@@ -19,13 +19,13 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from repro.models.initializers import LayerSeeds
 from repro.config import ConfigError, Field
-from repro.models.tracked import TrackedModel
 from repro.experiments.goodfellow2014.model import AdversarialNets, check_generator_and_updates, scheduled_sgd
+from repro.models.initializers import LayerSeeds
 from repro.models.maxout import Maxout
-from repro.models.replica import ReplicaDropout
 from repro.models.precision import loss_scaled
+from repro.models.replica import ReplicaDropout
+from repro.models.tracked import TrackedModel
 
 
 def ceil_pool_size(size, pool, stride):

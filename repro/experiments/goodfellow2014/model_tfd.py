@@ -17,9 +17,9 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from repro.models.initializers import LayerSeeds
 from repro.config import ConfigError, Field
 from repro.experiments.goodfellow2014.model import AdversarialNets
+from repro.models.initializers import LayerSeeds
 from repro.models.maxout import Maxout
 from repro.models.precision import inner
 

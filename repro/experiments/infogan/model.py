@@ -29,7 +29,6 @@ from repro.models.losses import bce_from_logits
 from repro.models.precision import gradients, loss_scaled
 from repro.models.tracked import TrackedModel
 
-
 # Named recipes (model_params over paper_configs/infogan_mnist.yaml), each with its own seed screen and rows.
 RECIPES = {
     "code": {},  # openai/InfoGAN as released: the config's values

@@ -19,7 +19,6 @@ scores highest, one batch at a time (the original ranks 20 x 128 fakes and keeps
 """
 from __future__ import annotations
 
-
 import keras
 import numpy as np
 import tensorflow as tf

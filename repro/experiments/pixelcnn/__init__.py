@@ -2,8 +2,7 @@
 that the 2014 Parzen protocol can be set beside the true log-likelihood of the same model."""
 from repro.experiments.pixelcnn import evaluation, figures, report
 from repro.experiments.pixelcnn.model import PixelCNN
-from repro.registry import (Check, Claim, Evaluator, Experiment, QuickMetric, RunFigures,
-                            register)
+from repro.registry import Check, Claim, Evaluator, Experiment, QuickMetric, RunFigures, register
 
 register(Experiment(
     "pixelcnn",

@@ -13,9 +13,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from repro.experiments.toy1d.report import D_STAR_LOSS_TOL, JSD_TOL  # noqa: E402
 from repro.plotting import save  # noqa: E402
 from repro.results import load_runs  # noqa: E402
-from repro.experiments.toy1d.report import D_STAR_LOSS_TOL, JSD_TOL  # noqa: E402
 
 STATES = (("start", "(a) at the start"), ("pretrained", "(b) after pre-training D"),
           ("end", "(c) after {n:,} iterations"))
