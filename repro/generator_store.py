@@ -1,9 +1,10 @@
 """A trained generator in one small file, so that a user can sample, re-score and redraw without training.
 
 `results/generators/RUN.npz` holds the generator's weights (float16 when that moves the test Parzen estimate by
-less than 0.1 nat, else float32; other networks stored with it in float32), the run's resolved config, and where the weights came from (run, checkpoint,
-epoch, commit, the float32 and the stored-precision test estimates). `repro.train.load_run` accepts such a file wherever
-it accepts a run folder, so `python -m repro sample results/generators/RUN.npz ...` then `parzen` re-scores Table 1,
+less than 0.1 nat, else float32; other networks stored with it in float32), the run's resolved config, and where the
+weights came from (run, checkpoint, epoch, commit, the float32 and the stored-precision test estimates).
+`repro.train.load_run` accepts such a file wherever it accepts a run folder, so
+`python -m repro sample results/generators/RUN.npz ...` then `parzen` re-scores Table 1,
 and `python -m repro figures` redraws Figs. 2-3 from it when the run folder itself is not on this machine.
 The discriminator is not stored unless asked for (`export-generator --with discriminator`): sampling never needs
 it, but some numbers do (keras-dcgan's --nice samples are ranked by D).

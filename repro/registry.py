@@ -121,9 +121,10 @@ class QuickMetric:
 class Claim:
     """One claim of a paper (or of the course notes) that the report's "results at a glance" table shows.
 
-    `rows` are the ids of the verification rows that judge it: exact ids or shell-style patterns ("toy1d.*.end.*"). One row gives the claim its number and verdict; several give "k of n pass" and
-    the worst verdict. `runs` says what the evidence is (run length and seeds) unless the row carries its own
-    `runs`; `figure` is a path under results/ (optional); `section` the start of the REPORT.md heading it links to."""
+    `rows` are the ids of the verification rows that judge it: exact ids or shell-style patterns ("toy1d.*.end.*"). One
+    row gives the claim its number and verdict; several give "k of n pass" and the worst verdict. `runs` says what the
+    evidence is (run length and seeds) unless the row carries its own `runs`; `figure` is a path under results/
+    (optional); `section` the start of the REPORT.md heading it links to."""
     paper: str
     claim: str
     rows: tuple

@@ -89,7 +89,8 @@ def warn_slow_precision(cfg):
     if cfg["train"]["precision"] == "mixed_bfloat16" and native_bf16() is False and not gpu:
         warnings.warn("train.precision is mixed_bfloat16, but this CPU has neither AVX512_BF16 nor AMX: TensorFlow "
                       "emulates bfloat16 here, and training runs several times slower than in float32 (measured on a "
-                      "convolutional discriminator's step: 8.8 s against 1.2 s). Set train.precision: float32 on this machine.", stacklevel=2)
+                      "convolutional discriminator's step: 8.8 s against 1.2 s). Set train.precision: float32 on this "
+                      "machine.", stacklevel=2)
     if cfg["train"]["precision"] == "mixed_float16" and not gpu:
         warnings.warn("train.precision is mixed_float16, but TensorFlow sees no GPU here: float16 is a GPU's fast "
                       "path, and on a CPU it is slower than float32. Set train.precision: float32 (or mixed_bfloat16 "

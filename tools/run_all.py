@@ -74,7 +74,7 @@ def run_logged(cmd, env=None, prefix=None):
         if line.strip():
             tail.append(line.rstrip())
     proc.wait()
-    errors = [l for l in tail if l.startswith("error:")]
+    errors = [line for line in tail if line.startswith("error:")]
     reason = errors[-1][len("error:"):].strip() if errors else (tail[-1] if tail else "")
     return proc.returncode, reason
 

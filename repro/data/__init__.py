@@ -38,7 +38,8 @@ def load_splits(cfg: dict, data_dir=None) -> Splits:
         n = cfg["train"].get("train_examples")
         if n:
             tr_x, tr_y = tr_x[:n], tr_y[:n]
-        return Splits(_scale(tr_x, d["pixel_range"])[..., None], _scale(m["train_x"][va:vb], d["pixel_range"])[..., None],
+        return Splits(_scale(tr_x, d["pixel_range"])[..., None],
+                      _scale(m["train_x"][va:vb], d["pixel_range"])[..., None],
                       _scale(m["test_x"], d["pixel_range"])[..., None], tr_y, m["train_y"][va:vb], m["test_y"],
                       (28, 28, 1), name)
     if name == "binarized_mnist":

@@ -1,4 +1,5 @@
-"""KL and JS divergences of discrete distributions, and the book chapter “VAE, GAN and variants”'s five KL-vs-JS examples.
+"""KL and JS divergences of discrete distributions, and the book chapter “VAE, GAN and variants”'s five KL-vs-JS
+examples.
 
 The book chapter “VAE, GAN and variants” (§ "GAN theory") defines, for two lists of probabilities p and q,
     KL(p, q) = sum_i p_i ln(p_i / q_i)   (terms with p_i = 0 skipped; a zero in q is an error)
@@ -12,7 +13,8 @@ import math
 
 import numpy as np
 
-# the book chapter “VAE, GAN and variants”'s five calls exp(a, b): experiment 1, experiment 2 (two calls), experiment 3 (two calls)
+# the book chapter “VAE, GAN and variants”'s five calls exp(a, b): experiment 1, experiment 2 (two calls),
+# experiment 3 (two calls)
 SEED002_EXAMPLES = (
     ([1, 2, 3, 4, 5], [5, 4, 3, 2, 1]),
     ([1, 2, 3, 4, 5], [1e-12, 4, 3, 2, 1]),

@@ -83,7 +83,8 @@ class GenerativeModel(keras.Model):
         x = tf.constant(splits.train)
         y = tf.constant(splits.train_labels) if cls.uses_labels else None
         ds = tf.data.Dataset.range(start_epoch * steps_per_epoch, cfg["train"]["epochs"] * steps_per_epoch)
-        ds = ds.map(batch_indices).map(lambda i: (tf.gather(x, i), tf.gather(y, i)) if y is not None else tf.gather(x, i))
+        ds = ds.map(batch_indices).map(
+            lambda i: (tf.gather(x, i), tf.gather(y, i)) if y is not None else tf.gather(x, i))
         return ds.prefetch(2)
 
     def extra_metrics(self, splits, data_dir=None) -> dict:

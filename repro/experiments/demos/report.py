@@ -15,9 +15,11 @@ def kl_js_rows():
         cut = (dv.truncate(kl, 3), dv.truncate(js, 3))
         four_dp_ok = round(kl, 4) == ref[0] and round(js, 4) == ref[1]
         if i in dv.SEED002_GARBLED:
-            # the seed's line is garbled: compare with docs/references.md's 4 decimals, and KL's leading digits with "2.0"
+            # the seed's line is garbled: compare with docs/references.md's 4 decimals, and KL's leading digits
+            # with "2.0"
             ok = four_dp_ok and dv.truncate(kl, 1) == printed[0]
-            note = (f"the seed's line reads '{printed[0]} {printed[1]}' (garbled); checked against docs/references.md's "
+            note = (f"the seed's line reads '{printed[0]} {printed[1]}' (garbled); checked against "
+                    "docs/references.md's "
                     f"4-decimal values, and KL cut to 1 decimal ({dv.truncate(kl, 1)}) against the seed's '2.0'")
         else:
             ok = four_dp_ok and cut == printed
@@ -66,7 +68,8 @@ def demos_section(results_dir):
     s_rows = sampling_rows(demo)
     thr = demo["threshold"]
     lines = ["## The course documents' numeric demos", "",
-             "**The book chapter “VAE, GAN and variants”, KL vs JS.** `exp(a, b)` normalises two weight lists in float32 and prints KL(p‖q) and "
+             "**The book chapter “VAE, GAN and variants”, KL vs JS.** `exp(a, b)` normalises two weight lists in "
+             "float32 and prints KL(p‖q) and "
              "JS(p, q) in nats (natural log; `repro/metrics/divergences.py`). The seed prints the values cut to 3 "
              "decimals; its second line (\"2.0 0.01\") is garbled in the seed text.", "", *kl_table, "",
              "KL blows up when q misses mass that p has (call 3: 9.66) but hardly moves when p misses mass "
@@ -74,7 +77,8 @@ def demos_section(results_dir):
              "The book chapter “VAE, GAN and variants”'s mutual-information demo is verified with the InfoGAN section "
              "(`repro.experiments.infogan.metrics.mutual_info`).",
              "",
-             f"**Lecture 8 “Generative Models”, sampling** (`repro/experiments/demos/sampling.py`). Lehmer generator X(n+1) = "
+             f"**Lecture 8 “Generative Models”, sampling** (`repro/experiments/demos/sampling.py`). "
+             f"Lehmer generator X(n+1) = "
              f"16807·X(n) mod "
              f"(2^31 − 1) from X0 = 1: X10000 = {demo['x10000']} (expected {sampling.LEHMER_X10000}). "
              f"{demo['n']:,} uniforms U = X/m per use, from disjoint stretches of the stream. Goodness of fit against "

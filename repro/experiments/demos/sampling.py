@@ -1,4 +1,5 @@
-"""Lecture 8 “Generative Models”'s sampling demo: a Lehmer generator, uniforms from it, and other distributions from those.
+"""Lecture 8 “Generative Models”'s sampling demo: a Lehmer generator, uniforms from it, and other distributions from
+those.
 
 Lecture 8 “Generative Models” ("Sampling Problem") gives the multiplicative congruential generator
     X(n+1) = 16807 X(n) mod (2^31 - 1)
@@ -116,7 +117,8 @@ def ks_check(x, cdf):
 
 
 def run_sampling_demo(n=N_DRAWS, x0=1, rates=POISSON_RATES):
-    """Everything the report shows for Lecture 8 “Generative Models”: X10000, uniforms, Poisson counts, exponentials, normals."""
+    """Everything the report shows for Lecture 8 “Generative Models”: X10000, uniforms, Poisson counts, exponentials,
+    normals."""
     xs = lehmer_sequence(max(10000, 4 * n), x0)
     u = xs.astype(np.float64) / LEHMER_M
     out = {"x10000": int(lehmer_sequence(10000, 1)[-1]), "n": n, "x0": x0, "threshold": P_THRESHOLD}

@@ -35,7 +35,8 @@ def fig3_interpolation(model, path, title, rows=6, steps=12):
     rng = np.random.default_rng(FIG_SEED)
     z0, z1 = model.noise_numpy(rows, rng), model.noise_numpy(rows, rng)
     alphas = np.linspace(0.0, 1.0, steps, dtype=np.float32)
-    z = (alphas[None, :, None] * z1[:, None, :] + (1 - alphas[None, :, None]) * z0[:, None, :]).reshape(rows * steps, -1)
+    z = (alphas[None, :, None] * z1[:, None, :]
+         + (1 - alphas[None, :, None]) * z0[:, None, :]).reshape(rows * steps, -1)
     images = model.decode_numpy(z)
     fig, ax = plt.subplots(figsize=(0.8 * steps, 0.8 * rows))
     ax.imshow(tile(images, rows, steps), cmap="gray", vmin=0, vmax=1)

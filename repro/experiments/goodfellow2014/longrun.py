@@ -117,7 +117,8 @@ def section(results_dir):
 def protocol_lines(rule):
     return ["### The long run and the seed study", "",
             "Protocol (fixed before the runs; `paper_configs/goodfellow2014_mnist.yaml`): the released recipe with "
-            "the per-layer initialisation fix, validation Parzen every 2nd epoch, best checkpoint by it, test set once; "
+            "the per-layer initialisation fix, validation Parzen every 2nd epoch, best checkpoint by it, "
+            "test set once; "
             f"**collapse** = {rule['run']} consecutive validation estimates below {rule['threshold']:.0f} nats "
             f"(a run still collapsed at epoch {rule['stop_at']} is stopped there); "
             f"**plateau** = the best validation estimate gains < {PLATEAU_GAIN:.0f} nat over the last "

@@ -36,7 +36,8 @@ def _variant(s):
     from repro.config import load_config
     from repro.experiments.goodfellow2014.longrun import CONFIG, variant_of
 
-    return variant_of(s, load_config(CONFIG)["model_params"]) if s.get("experiment") == "goodfellow2014_mnist" else "recipe"
+    return (variant_of(s, load_config(CONFIG)["model_params"]) if s.get("experiment") == "goodfellow2014_mnist"
+            else "recipe")
 
 
 def _group(r):
@@ -74,7 +75,8 @@ def precision_comparison(runs):
                 f"- **Precision** ({a['profile']} profile, {a['epochs_trained']} epochs): mixed_bfloat16 "
                 f"{pb['ll']:.1f} ± {pb['se']:.1f} vs float32 {pa['ll']:.1f} ± {pa['se']:.1f}: difference "
                 f"{gap:+.1f} nats, {verdict} the combined standard error ({noise:.1f}). One seed each; "
-                "`train.precision` selects it (default float32 for fidelity). Speed: `benchmarks/gan2014_precision.py`.")
+                "`train.precision` selects it (default float32 for fidelity). "
+                "Speed: `benchmarks/gan2014_precision.py`.")
     return lines
 
 

@@ -1,5 +1,6 @@
 """InfoGAN (Chen et al. 2016; Figs. 10-13 to 10-15 of the book chapter “VAE, GAN and variants”) on MNIST:
-model.py, metrics.py (mutual information, unsupervised digit error, what a continuous code does), figures.py, report.py."""
+model.py, metrics.py (mutual information, unsupervised digit error, what a continuous code does), figures.py,
+report.py."""
 from repro.experiments.infogan import figures, report
 from repro.experiments.infogan.model import RECIPES, InfoGAN
 from repro.models.base import own_metrics

@@ -1,5 +1,6 @@
-"""InfoGAN figures: the MI curve (paper Fig. 1), the categorical code (the book chapter “VAE, GAN and variants” Fig. 10-14, paper Fig. 2a)
-and the continuous codes from -2 to 2 (the book chapter “VAE, GAN and variants” Fig. 10-15, paper Fig. 2c-d)."""
+"""InfoGAN figures: the MI curve (paper Fig. 1), the categorical code (the book chapter “VAE, GAN and variants”
+Fig. 10-14, paper Fig. 2a) and the continuous codes from -2 to 2 (the book chapter “VAE, GAN and variants”
+Fig. 10-15, paper Fig. 2c-d)."""
 from __future__ import annotations
 
 import math
@@ -38,7 +39,8 @@ def categorical_grid(model, summary, path, tag, cols=10):
     ax.set_yticks([(i + 0.5) * 30 + 1 for i in range(len(order))])
     ax.set_yticklabels([f"c={c}→{digits[c]}" for c in order], fontsize=6)
     ax.set_xticks([])
-    ax.set_title(f"The book chapter “VAE, GAN and variants” Fig. 10-14 / paper Fig. 2(a), {tag}:\nrows = categorical code (labelled with its "
+    ax.set_title(f"The book chapter “VAE, GAN and variants” Fig. 10-14 / paper Fig. 2(a), {tag}:"
+                 f"\nrows = categorical code (labelled with its "
                  f"Hungarian-matched digit; test error {100 * err:.1f}%), columns = fixed noise, continuous codes 0",
                  fontsize=7)
     return save(fig, path)
@@ -63,7 +65,8 @@ def continuous_grid(model, summary, code, path, tag, steps=9):
     ax.set_xticklabels([f"{v:+.1f}" for v in values], fontsize=6)
     ax.set_yticks([(i + 0.5) * 30 + 1 for i in range(len(order))])
     ax.set_yticklabels([f"c={c}→{digits[c]}" for c in order], fontsize=6)
-    ax.set_title(f"The book chapter “VAE, GAN and variants” Fig. 10-15 / paper Fig. 2(c-d), {tag}: continuous code c{code + 1} from -2 to 2 "
+    ax.set_title(f"The book chapter “VAE, GAN and variants” Fig. 10-15 / paper Fig. 2(c-d), {tag}: "
+                 f"continuous code c{code + 1} from -2 to 2 "
                  f"(trained on [-1, 1]);\n{describe_code(effect)}", fontsize=6)
     return save(fig, path)
 
@@ -136,7 +139,8 @@ def infogan_summary_figures(results_dir):
     out = []
     failure = typical_merge_failure(runs)
     if failure is not None:
-        out.append(confusion_figure(failure, Path(results_dir) / "figures" / f"{EXPERIMENT}-merge_failure_confusion.png"))
+        out.append(confusion_figure(failure,
+                                    Path(results_dir) / "figures" / f"{EXPERIMENT}-merge_failure_confusion.png"))
     return out + [mi_figure(runs, Path(results_dir) / "figures" / f"{EXPERIMENT}-mi_curve.png")]
 
 

@@ -1,5 +1,5 @@
-"""Metrics of the InfoGAN experiment, on arrays: discrete mutual information (the book chapter “VAE, GAN and variants”'s demo),
-the unsupervised digit error of a categorical code, and what a continuous code does to the ink."""
+"""Metrics of the InfoGAN experiment, on arrays: discrete mutual information (the book chapter “VAE, GAN and variants”'s
+demo), the unsupervised digit error of a categorical code, and what a continuous code does to the ink."""
 from __future__ import annotations
 
 import math

@@ -123,7 +123,8 @@ class InfoGAN(TrackedModel):
         h = act()(self._bn("d_bn3")(self._dense(1024, "d_fc3")(layers.Flatten()(h))))
         d_logit = layers.Activation("linear", dtype="float32")(self._dense(1, "d_out")(h))
         q = act()(self._bn("q_bn1")(self._dense(128, "q_fc1")(h)))
-        q_units = p["n_categories"] + p["n_continuous"] * (2 if p["learn_sigma"] else 1)  # logits, means[, log-variances]
+        # logits, means[, log-variances]
+        q_units = p["n_categories"] + p["n_continuous"] * (2 if p["learn_sigma"] else 1)
         q = layers.Activation("linear", dtype="float32")(self._dense(q_units, "q_out")(q))
         return keras.Model(x, [d_logit, q], name="discriminator")
 
@@ -147,7 +148,8 @@ class InfoGAN(TrackedModel):
         p = self.params
         noise = rng.uniform(-1.0, 1.0, (n, p["noise_dim"])).astype(np.float32)
         cat = rng.integers(0, p["n_categories"], n) if cat is None else np.broadcast_to(cat, (n,))
-        cont = rng.uniform(-1.0, 1.0, (n, p["n_continuous"])) if cont is None else np.broadcast_to(cont, (n, p["n_continuous"]))
+        cont = (rng.uniform(-1.0, 1.0, (n, p["n_continuous"])) if cont is None
+                else np.broadcast_to(cont, (n, p["n_continuous"])))
         onehot = np.eye(p["n_categories"], dtype=np.float32)[cat]
         return np.concatenate([noise, onehot, cont.astype(np.float32)], axis=1), cat, cont.astype(np.float32)
 
@@ -173,7 +175,8 @@ class InfoGAN(TrackedModel):
 
     def encode(self, images, batch_size=1000, training=False):
         """Q's categorical logits and continuous means for images in [0, 1]."""
-        out = [self.discriminator(images[i:i + batch_size], training=training)[1] for i in range(0, len(images), batch_size)]
+        out = [self.discriminator(images[i:i + batch_size], training=training)[1]
+               for i in range(0, len(images), batch_size)]
         q = np.concatenate([keras.ops.convert_to_numpy(o) for o in out], axis=0)
         return self.split_q(q)
 
@@ -187,7 +190,8 @@ class InfoGAN(TrackedModel):
         if log_sigma is None:
             cont_loss = ops.mean(ops.sum(0.5 * ops.square(cont - cont_mean), axis=1))
         else:
-            cont_loss = ops.mean(ops.sum(log_sigma + 0.5 * ops.square((cont - cont_mean) * ops.exp(-log_sigma)), axis=1))
+            cont_loss = ops.mean(ops.sum(log_sigma + 0.5 * ops.square((cont - cont_mean) * ops.exp(-log_sigma)),
+                                         axis=1))
         return self.prior_entropy - cross_entropy, cont_loss
 
     def info_loss(self, mi_cat, cont_loss):

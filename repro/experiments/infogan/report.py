@@ -1,6 +1,6 @@
-"""Report section for InfoGAN on MNIST (docs/references.md §4, the book chapter “VAE, GAN and variants” InfoGAN part): MI, digit error, code meanings,
-and the book chapter “VAE, GAN and variants”'s `mutual_info` demo. Numbers come from results/runs/infogan_mnist-*.json and from
-repro.experiments.infogan.metrics.mutual_info computed here."""
+"""Report section for InfoGAN on MNIST (docs/references.md §4, the book chapter “VAE, GAN and variants” InfoGAN part):
+MI, digit error, code meanings, and the book chapter “VAE, GAN and variants”'s `mutual_info` demo. Numbers come from
+results/runs/infogan_mnist-*.json and from repro.experiments.infogan.metrics.mutual_info computed here."""
 from __future__ import annotations
 
 import json
@@ -288,7 +288,8 @@ FULL_FAILING = 3          # failing seeds run to full length: the first three in
 UNSCREENED_FROM = {"paper": 16, "code": 18}
 PROTOCOL = [
     "### Seed protocol: success rate, best of N, per recipe", "",
-    "Fixed before any screen run was looked at (`tools/infogan_screen.py`, `repro/experiments/infogan/metrics.py`):", "",
+    "Fixed before any screen run was looked at (`tools/infogan_screen.py`, "
+    "`repro/experiments/infogan/metrics.py`):", "",
     "- **Recipes** (`repro.experiments.infogan.model.RECIPES`): *code* = openai/InfoGAN as released (leaky 0.01, Q's "
     "continuous σ fixed at 1, λ_cont 1, Keras Adam ε 1e-7); *paper* = the paper where it differs from the code: "
     "leaky 0.1 (appendix C), σ learned through exp, λ_cont 0.1 (the paper says only \"smaller\"; 0.1 as in "
@@ -306,7 +307,8 @@ PROTOCOL = [
     f"{FULL_FAILING} failing seeds in seed order *whose screened run folder was still on the machine*: code 15–17, "
     "paper 13–15. The folders of the earlier screens (code 0–14, paper 0–12) were no longer on the machine (run "
     "folders do not survive a change of machine), and a screen cannot be replayed in another session: code seed 0 "
-    "and paper seed 0, retrained from epoch 1 on this session's CPU (AMD EPYC, AVX-512, oneDNN), had mean MI 2.217 / 2.226 at epoch 5 against their screens' "
+    "and paper seed 0, retrained from epoch 1 on this session's CPU (AMD EPYC, AVX-512, oneDNN), "
+    "had mean MI 2.217 / 2.226 at epoch 5 against their screens' "
     "2.220 / 2.229, and by epoch 7 a different category → digit split (code: dominant digits 2 2 7 6 3 1 4 8 4 0 "
     "against the screen's 3 1 2 4 6 9 8 3 7 0). So a retrained seed is a new draw, not its screened run; those two "
     "retrainings were stopped at epoch 7 and are not reported as runs.",
@@ -356,7 +358,8 @@ def categorical_error(summary):
 
 def _interval(r):
     (a, b), (c, d) = r["clopper_pearson"], r["wilson"]
-    return (f"{r['successes']}/{r['trials']} = {100 * r['rate']:.0f}% (95% Clopper–Pearson {100 * a:.0f}–{100 * b:.0f}%, "
+    return (f"{r['successes']}/{r['trials']} = {100 * r['rate']:.0f}% "
+            f"(95% Clopper–Pearson {100 * a:.0f}–{100 * b:.0f}%, "
             f"Wilson {100 * c:.0f}–{100 * d:.0f}%)")
 
 

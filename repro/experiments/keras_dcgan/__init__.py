@@ -1,6 +1,6 @@
-"""keras-dcgan (jacobgil), the DC-GAN of the book chapter “VAE, GAN and variants” on MNIST (Figs. 10-6 to 10-12): model.py is the model;
-experiment.py what is recorded during training, the numbers for results/runs/*.json, the figures and the
-report section."""
+"""keras-dcgan (jacobgil), the DC-GAN of the book chapter “VAE, GAN and variants” on MNIST (Figs. 10-6 to 10-12):
+model.py is the model; experiment.py what is recorded during training, the numbers for results/runs/*.json, the
+figures and the report section."""
 from repro.experiments.keras_dcgan import experiment
 from repro.experiments.keras_dcgan.model import KerasDCGAN
 from repro.registry import Check, Claim, Evaluator, Experiment, QuickMetric, RunFigures, SampleOption, register

@@ -1,5 +1,5 @@
-"""keras-dcgan experiment (the book chapter “VAE, GAN and variants”, figs. 10-6 to 10-12): what is recorded during training, the numbers
-for results/runs/*.json, the figures and the report section.
+"""keras-dcgan experiment (the book chapter “VAE, GAN and variants”, figs. 10-6 to 10-12): what is recorded during
+training, the numbers for results/runs/*.json, the figures and the report section.
 
 During training (`DCGANMonitor`, a Keras callback) the run folder gets
 - `step_losses.csv`: D and G loss of every step (Fig. 10-7 plots them per step, as the original prints them);
@@ -148,7 +148,8 @@ def histograms_over_training(run_dir, classifier, data_dir=None):
         if step not in cache:
             d = np.load(path)
             cache[step] = {"step": step, "epoch": float(d["epoch"]), **{
-                key: sample_metrics(d[key].astype(np.float32) / 255.0, data_dir, classifier) for key in ("plain", "nice")}}
+                key: sample_metrics(d[key].astype(np.float32) / 255.0, data_dir, classifier)
+                for key in ("plain", "nice")}}
     atomic_write_text(cache_path, json.dumps(cache))
     return [cache[s] for s in sorted(cache)]
 
@@ -386,7 +387,8 @@ def summary_figures(results_dir):
             ax.set_title(f"{key} sampling ({hist[-1][key]['n']:,} samples per point)", fontsize=8)
         axes[0].set_ylabel("% of samples labelled as digit")
         axes[1].legend(fontsize=6, ncol=2, title="digit (1 in black)", title_fontsize=6)
-        fig.suptitle(f"Mode collapse, measured (the book chapter “VAE, GAN and variants” sees 'more and more 1s', Fig. 10-11): the suite's MNIST "
+        fig.suptitle("Mode collapse, measured (the book chapter “VAE, GAN and variants” sees 'more and more 1s', "
+                     f"Fig. 10-11): the suite's MNIST "
                      f"classifier labels samples of {s['run']}; dotted: share of 1s in MNIST test", fontsize=8)
         out.append(save(fig, Path(results_dir) / "figures" / f"{s['run']}-class_histograms.png"))
     return out
@@ -535,7 +537,8 @@ def precision_table(runs):
             h = m.get("final_plain", empty)
             lines.append(f"| {key[0]} ({key[1]} epochs) | {key[2]}, {key[3]} | {s['recipe']['seed']} | "
                          f"{pz.get('ll', float('nan')):.1f} ± {pz.get('se', float('nan')):.1f} | "
-                         f"{100 * _share(h['histogram']):.1f} | {100 * _share(m.get('final_nice', empty)['histogram']):.1f} | "
+                         f"{100 * _share(h['histogram']):.1f} | "
+                         f"{100 * _share(m.get('final_nice', empty)['histogram']):.1f} | "
                          f"{h['classifier_score']:.2f} | {h['frechet_distance']:.1f} | {' '.join(_hist_cells(h))} |")
             spread.setdefault(key, []).append((pz.get("ll"), _share(h["histogram"]), np.array(h["histogram"]) / h["n"]))
     lines.append("")

@@ -108,7 +108,8 @@ class KerasDCGAN(TrackedModel):
         "momentum": Field(0.9, float, lo=0.0, hi=1.0),
         "nesterov": Field(True, bool),
         "d_pooling": Field("max", str, choices=("max", "average"),
-                           doc="max: the version the book chapter “VAE, GAN and variants” prints; average: a later commit of the repository"),
+                           doc="max: the version the book chapter “VAE, GAN and variants” prints; "
+                               "average: a later commit of the repository"),
         "g_upsampling": Field("plain", str, choices=("plain", "fused"),
                               doc="fused: UpSampling+Conv as one phase-split conv (same function, 2.8x fewer MACs)"),
         "fakes_for_d": Field("inference", str, choices=("inference", "training"),
@@ -178,7 +179,8 @@ class KerasDCGAN(TrackedModel):
         self.built = True
 
     def parameter_counts(self):
-        return {"generator": int(self.generator.count_params()), "discriminator": int(self.discriminator.count_params())}
+        return {"generator": int(self.generator.count_params()),
+                "discriminator": int(self.discriminator.count_params())}
 
     # ---- sampling ---------------------------------------------------------------------------------------
     def discriminate_numpy(self, images_symmetric, batch_size=1000):

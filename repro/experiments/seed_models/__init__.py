@@ -1,6 +1,8 @@
-"""the course documents' other MNIST models: the VAE (Kingma & Welling 2014; the book chapter “VAE, GAN and variants” and the course notes “19. Generative Models”), the autoencoder
-(Lecture 8 “Generative Models”), the conditional GAN (Mirza & Osindero 2014; Lecture 9 “Generative Adversarial Networks” and the course notes “19. Generative Models”) and the WGAN with weight clipping
-(Arjovsky et al. 2017; the course notes “19. Generative Models”). One file per model; figures.py and report.py for all four."""
+"""the course documents' other MNIST models: the VAE (Kingma & Welling 2014; the book chapter “VAE, GAN and variants”
+and the course notes “19. Generative Models”), the autoencoder (Lecture 8 “Generative Models”), the conditional GAN
+(Mirza & Osindero 2014; Lecture 9 “Generative Adversarial Networks” and the course notes “19. Generative Models”) and
+the WGAN with weight clipping (Arjovsky et al. 2017; the course notes “19. Generative Models”). One file per model;
+figures.py and report.py for all four."""
 from repro.experiments.seed_models import evaluation, figures, report
 from repro.experiments.seed_models.autoencoder import Autoencoder
 from repro.experiments.seed_models.cgan import ConditionalGAN

@@ -1,4 +1,5 @@
-"""A plain (deterministic) autoencoder: the latent representation of handwritten digits (Lecture 8 “Generative Models”'s exercise).
+"""A plain (deterministic) autoencoder: the latent representation of handwritten digits (Lecture 8 “Generative Models”'s
+exercise).
 
 Encoder x -> z, decoder z -> x, trained to reconstruct (per-image Bernoulli cross-entropy, the same
 reconstruction term as the VAE; or squared error). Built like the VAE of this suite (same MLP, same
@@ -6,8 +7,8 @@ latent size in the configs) so the only differences are the VAE's KL term and it
 
 It is not a generative model: nothing ties the codes to any distribution, so `generate` (z ~ N(0, I)
 through the decoder, as one would sample a VAE) lands wherever the prior happens to overlap the
-codes. The course notes “19. Generative Models”: "we cannot use it to generate images, because z may lie on some odd manifold; points
-drawn from a normal distribution will probably produce rubbish". `extra_metrics` measures that with the
+codes. The course notes “19. Generative Models”: "we cannot use it to generate images, because z may lie on some odd
+manifold; points drawn from a normal distribution will probably produce rubbish". `extra_metrics` measures that with the
 suite's classifier, and adds samples from a Gaussian fitted to the training codes for contrast.
 """
 from __future__ import annotations

@@ -1,8 +1,9 @@
-"""Conditional GAN (Mirza & Osindero 2014; Lecture 9 “Generative Adversarial Networks” and the course notes “19. Generative Models”): G(z, y) and D(x, y).
+"""Conditional GAN (Mirza & Osindero 2014; Lecture 9 “Generative Adversarial Networks” and the course notes
+“19. Generative Models”): G(z, y) and D(x, y).
 
 The digit label y reaches both players, either as a one-hot vector concatenated to their input or
-through a learned embedding concatenated the same way (the course notes “19. Generative Models”: "concatenate the label to the noise
-vector z -- the label may be embedded, carrying more information"). Losses as the 2014 GAN, from
+through a learned embedding concatenated the same way (the course notes “19. Generative Models”: "concatenate the label
+to the noise vector z -- the label may be embedded, carrying more information"). Losses as the 2014 GAN, from
 logits: D minimises BCE(D(x, y), 1) + BCE(D(G(z, y'), y'), 0) with y' drawn uniformly over the ten
 digits; G minimises the non-saturating BCE(D(G(z, y'), y'), 1). One D step, then one G step per
 minibatch (Algorithm 1 with k = 1).

@@ -82,7 +82,8 @@ def vae_figures(run, summary, results_dir):
     cfg, model, splits, tag = _load(run)
     figdir, name = Path(results_dir) / "figures", run.run_dir.name
     out = [_grid_figure(model.generate(100, seed=FIG_SEED)["images"], 10, 10,
-                        f"The book chapter “VAE, GAN and variants” fig. 10-2: VAE samples (decoder means at z ~ N(0, I)), {tag}",
+                        "The book chapter “VAE, GAN and variants” fig. 10-2: VAE samples "
+                        f"(decoder means at z ~ N(0, I)), {tag}",
                         figdir / f"{name}-samples.png")]
     if model.latent_dim == 2:
         # fig. 10-4 of the book chapter: an evenly spaced grid of the latent plane through the decoder
@@ -109,7 +110,8 @@ def autoencoder_figures(run, summary, results_dir):
     test = splits.test[:12]
     recon = model.decode_numpy(model.encode_numpy(test))
     out = [_grid_figure(np.concatenate([test, recon]), 2, 12,
-                        f"Lecture 8 “Generative Models” exercise: autoencoder reconstructions (top: test digits, bottom: decoded codes), "
+                        f"Lecture 8 “Generative Models” exercise: autoencoder reconstructions "
+                        f"(top: test digits, bottom: decoded codes), "
                         f"{tag}", figdir / f"{name}-reconstructions.png")]
     n = 5000
     codes = model.encode_numpy(splits.test[:n])
@@ -153,7 +155,8 @@ def wgan_figures(run, summary, results_dir):
     cfg, model, splits, tag = _load(run)
     figdir, name = Path(results_dir) / "figures", run.run_dir.name
     return [_grid_figure(model.generate(100, seed=FIG_SEED)["images"], 10, 10,
-                         f"WGAN (weight clipping, Arjovsky et al. 2017) samples, {tag}", figdir / f"{name}-samples.png")]
+                         f"WGAN (weight clipping, Arjovsky et al. 2017) samples, {tag}",
+                         figdir / f"{name}-samples.png")]
 
 
 def _summaries(results_dir, experiment):

@@ -51,7 +51,8 @@ def _where(s):
 
 def _evidence(s):
     """What a claim's evidence is, in the results-at-a-glance table: seed, length and profile of the run."""
-    return f"seed {(s.get('recipe') or {}).get('seed', '?')}, {s.get('epochs_trained', '?')} epochs ({s.get('profile')} profile)"
+    return (f"seed {(s.get('recipe') or {}).get('seed', '?')}, {s.get('epochs_trained', '?')} epochs "
+            f"({s.get('profile')} profile)")
 
 
 def _fmt(x, digits=2):

@@ -1,4 +1,5 @@
-"""Variational autoencoder (Kingma & Welling 2014), as the book chapter “VAE, GAN and variants” and the course notes “19. Generative Models” derive it.
+"""Variational autoencoder (Kingma & Welling 2014), as the book chapter “VAE, GAN and variants” and the course notes
+“19. Generative Models” derive it.
 
 Encoder q(z|x) = N(mu(x), diag exp(logvar(x))); a sample is z = mu + exp(logvar / 2) * eps with
 eps ~ N(0, I) (the reparameterisation trick), so the gradient reaches the encoder. Decoder p(x|z):

@@ -1,10 +1,11 @@
-"""Wasserstein GAN with weight clipping (Arjovsky, Chintala & Bottou 2017; the course notes “19. Generative Models”), Algorithm 1.
+"""Wasserstein GAN with weight clipping (Arjovsky, Chintala & Bottou 2017; the course notes “19. Generative Models”),
+Algorithm 1.
 
 The critic f has no sigmoid: it scores images, and by the Kantorovich-Rubinstein duality
     W(p_data, p_g) = sup_{||f||_L <= 1} E_data f(x) - E_g f(x),
 which the critic approximates up to a constant by keeping its weights in a compact box [-c, c]
-(clipped after every critic update; the course notes “19. Generative Models”: "simple, brute-force clipping"). Each generator step
-follows n_critic critic steps, each on a fresh real minibatch and fresh noise; both use RMSProp.
+(clipped after every critic update; the course notes “19. Generative Models”: "simple, brute-force clipping"). Each
+generator step follows n_critic critic steps, each on a fresh real minibatch and fresh noise; both use RMSProp.
 Critic loss: E f(G(z)) - E f(x); generator loss: -E f(G(z)). (The code clamps before each critic
 step and adds 100-step critic bursts early on and every 500 generator steps; Algorithm 1 has neither,
 and neither is done here.) The logged `wasserstein` is the

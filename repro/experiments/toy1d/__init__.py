@@ -1,5 +1,5 @@
-"""A GAN on a 1-D Gaussian (the report “Generative Adversarial Nets”; Goodfellow et al. 2014, Fig. 1, Prop. 1, Thm. 1): model.py, metrics.py
-(the theory's checks: D*, C(G), JSD), figures.py and report.py."""
+"""A GAN on a 1-D Gaussian (the report “Generative Adversarial Nets”; Goodfellow et al. 2014, Fig. 1, Prop. 1, Thm. 1):
+model.py, metrics.py (the theory's checks: D*, C(G), JSD), figures.py and report.py."""
 from repro.experiments.toy1d import figures, report
 from repro.experiments.toy1d.model import Toy1DGAN
 from repro.models.base import own_metrics
@@ -18,10 +18,12 @@ register(Experiment(
     ]},
     claims=(
         Claim("Goodfellow et al. 2014", "Prop. 1: for a fixed G the best D is p_data / (p_data + p_g)",
-              ("toy1d.*.fixed_g.*",), reported="D* and the optimal loss", runs="every quick run, G fixed", figure="figures/toy1d_gaussian-quick-fixed_g.png",
+              ("toy1d.*.fixed_g.*",), reported="D* and the optimal loss", runs="every quick run, G fixed",
+              figure="figures/toy1d_gaussian-quick-fixed_g.png",
               section="Toy GAN on a 1-D Gaussian"),
         Claim("Goodfellow et al. 2014", "Thm. 1: at the equilibrium p_g = p_data, D = ½, V = −log 4 — the tutorial's "
-              "small G (Fig. 1 setting)", ("toy1d.toy1d_gaussian-quick.end.*",), reported="D = ½, V = −1.386, JSD = 0", runs="the quick run",
+              "small G (Fig. 1 setting)", ("toy1d.toy1d_gaussian-quick.end.*",), reported="D = ½, V = −1.386, JSD = 0",
+              runs="the quick run",
               figure="figures/toy1d_gaussian-quick-fig1.png", section="Toy GAN on a 1-D Gaussian"),
         Claim("Goodfellow et al. 2014", "Thm. 1, with a G family that contains p_data (a named variant)",
               ("toy1d.toy1d_gaussian_matched-*.end.*",), reported="D = ½, V = −1.386, JSD = 0", runs="its quick runs",

@@ -34,7 +34,8 @@ def _panel(ax, c, state, title, support):
 
 
 def fig1_panels(summary, path):
-    """Fig. 1 (2014 paper) / the report “Generative Adversarial Nets”: start, after D pre-training, after training; and the loss curve."""
+    """Fig. 1 (2014 paper) / the report “Generative Adversarial Nets”: start, after D pre-training, after training; and
+    the loss curve."""
     m = summary["metrics"]
     c = m["curves"]
     steps = m["steps_per_epoch"]
@@ -60,7 +61,8 @@ def fig1_panels(summary, path):
     ax.set_ylim(0, max(3.0, min(6.0, max(e["d_loss"] for e in h))))
     ax.legend(fontsize=5.5)
     ax.tick_params(labelsize=7)
-    fig.suptitle(f"Goodfellow et al. 2014, Fig. 1 / the report “Generative Adversarial Nets” (toy GAN on N({m['mu']:g}, {m['sigma']:g}²)), run {summary['run']}", fontsize=9)
+    fig.suptitle(f"Goodfellow et al. 2014, Fig. 1 / the report “Generative Adversarial Nets” "
+                 f"(toy GAN on N({m['mu']:g}, {m['sigma']:g}²)), run {summary['run']}", fontsize=9)
     return save(fig, path)
 
 
@@ -115,7 +117,8 @@ def fixed_g_figure(summary, path, jsd_tol=None, loss_tol=None):
            if h.get("jsd") is not None and h["epoch"] + 1 > pre]
     if pts:
         it, j = zip(*pts)
-        ax.semilogy(it, np.maximum(j, 1e-6), "g-", lw=1, label=f"JSD(p_data ‖ p_g) after each {m['steps_per_epoch']} iterations")
+        ax.semilogy(it, np.maximum(j, 1e-6), "g-", lw=1,
+                    label=f"JSD(p_data ‖ p_g) after each {m['steps_per_epoch']} iterations")
     if jsd_tol is not None:
         ax.axhline(jsd_tol, color="k", ls="--", lw=0.8, label=f"tolerance {jsd_tol:g}")
     ax.set_xlabel("GAN iteration", fontsize=7)

@@ -118,7 +118,8 @@ def fixed_g_check(g_samples, mu, sigma, x_grid, steps, hidden, seed, support_fra
     eps = 1e-12
 
     def loss_on_support(d):
-        return float(-np.sum((p_data * np.log(np.clip(d, eps, 1)) + p_g * np.log(np.clip(1 - d, eps, 1)))[support]) * dx)
+        return float(-np.sum((p_data * np.log(np.clip(d, eps, 1))
+                              + p_g * np.log(np.clip(1 - d, eps, 1)))[support]) * dx)
 
     loss_opt = loss_on_support(d_star)
     max_steps = max_steps or steps
@@ -146,7 +147,8 @@ def fixed_g_check(g_samples, mu, sigma, x_grid, steps, hidden, seed, support_fra
             "max_abs_error": float(err.max()), "mean_abs_error": float(err.mean()), "x_at_max_error": float(x_max),
             "support": [float(xs.min()), float(xs.max())], "support_intervals": _intervals(x_grid, support),
             "support_fraction": support_fraction,
-            "support_mass_data": float(np.sum(p_data[support]) * dx), "support_mass_g": float(np.sum(p_g[support]) * dx),
+            "support_mass_data": float(np.sum(p_data[support]) * dx),
+            "support_mass_g": float(np.sum(p_g[support]) * dx),
             "jsd": jsd, "c_of_g": -LOG4 + 2 * jsd, "p_g_mass_outside_grid": g_out,
             # the share of p_data that G never reaches (p_g = 0 there): a gap no training of D can close
             "data_mass_where_p_g_is_zero": float(np.sum(p_data[p_g <= 0]) * dx),
@@ -178,7 +180,8 @@ def theory_checks(model, splits, n_value=100_000, curve_points=250, n_density=1_
     g_of = {"start": np.interp(z_fine, model.z_grid, curves["start"][1]),  # G before training, from its snapshot
             "end": model.generate_from_z(z_fine)}
     checks = {name: fixed_g_check(g_of[name], mu, sigma, x, p["theory_d_steps"], p["theory_d_hidden"],
-                                  model.seed + 7, support_fraction, p["theory_d_max_steps"]) for name in ("start", "end")}
+                                  model.seed + 7, support_fraction, p["theory_d_max_steps"])
+              for name in ("start", "end")}
     jsd_end = checks["end"]["jsd"]
     keep = np.linspace(0, len(x) - 1, curve_points).round().astype(int)
 

@@ -1,7 +1,7 @@
 """A GAN on a 1-D Gaussian: the 2014 paper's Fig. 1 made runnable in seconds (the report “Generative Adversarial Nets”).
 
-The report “Generative Adversarial Nets” reproduces Eric Jang's public 1-D tutorial (its captions "Pre-train Decision Surface: if decider
-is reasonably accurate to start, we get much faster convergence" and "after 10,000 iters" are the
+The report “Generative Adversarial Nets” reproduces Eric Jang's public 1-D tutorial (its captions "Pre-train Decision
+Surface: if decider is reasonably accurate to start, we get much faster convergence" and "after 10,000 iters" are the
 tutorial's). The tutorial's recipe, the faithful default here:
 - data N(mu = -1, sigma = 1); minibatches of M = 200; 10,000 iterations of Algorithm 1 with k = 1;
 - G and D: MLPs 1 -> 6 -> 5 -> 1, tanh everywhere, weights N(0, 1), biases 0; G's output times 5;

@@ -1,4 +1,5 @@
-"""Report section: the 1-D GAN (the report “Generative Adversarial Nets”; Goodfellow et al. 2014 Fig. 1, Prop. 1, Thm. 1) against the theory."""
+"""Report section: the 1-D GAN (the report “Generative Adversarial Nets”; Goodfellow et al. 2014 Fig. 1, Prop. 1,
+Thm. 1) against the theory."""
 from __future__ import annotations
 
 import math
