@@ -49,8 +49,9 @@ def main(argv=None):
 
     bands_path = Path(a.results, BANDS_FILE)
     bands = json.loads(bands_path.read_text()) if bands_path.exists() else {}
-    bands["how"] = ("each experiment's quick profile (paper_configs/EXPERIMENT.yaml) trained and evaluated once per "
-                    "seed with --set seed=S; the band rule is in repro/quick_bands.py")
+    # the file's "how" note gathers what each measuring session said of itself: set it only when it is missing
+    bands.setdefault("how", "each experiment's quick profile (paper_configs/EXPERIMENT.yaml) trained and evaluated "
+                            "once per seed with --set seed=S; the band rule is in repro/quick_bands.py")
     bands.setdefault("experiments", {})
     scratch = Path(a.runs, "results")
     for exp in a.experiments:
