@@ -5,11 +5,9 @@ Numbers come from results/runs/*.json (written by `python -m repro evaluate`); n
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-import numpy as np
-
+from repro.generator_store import read_generator_file
 from repro.results import Row, load_runs
 
 EXPERIMENT = "pixelcnn_binarized_mnist"
@@ -201,9 +199,8 @@ def _shipped_model(results_dir, run):
     path = Path(results_dir) / "generators" / f"{run}.npz"
     if not path.exists():
         return None
-    with np.load(path) as data:
-        meta = json.loads(str(data["meta"]))
-    src = meta.get("source", {})
+    meta = read_generator_file(path)[2]  # the checked reader: a damaged file gets its one clear error
+    src = meta["source"]
     if "test_nll_stored" not in src:
         return None
     return {"path": f"results/generators/{path.name}", "kb": path.stat().st_size / 1024, "dtype": meta["dtype"],
