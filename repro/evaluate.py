@@ -89,6 +89,7 @@ def evaluate_run(run_dir, data_dir=None, checkpoint=None, results_dir="results")
         checkpoint = load_saved_config(run_dir / "config.yaml")["eval"]["checkpoint"]
     run = open_run(run_dir, checkpoint, data_dir)
     cfg, model = run.cfg, run.model
+    model.sample_store = run_dir / "samples-in-progress"  # a slow sampler resumes there after a kill
     # the run folder's own records, read (and refused if damaged) before anything is computed or written
     history, environment, done = read_history(run_dir), read_environment(run_dir), read_done(run_dir)
     t0 = time.time()

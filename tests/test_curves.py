@@ -137,3 +137,48 @@ def test_longrun_figure_draws_the_seeds_as_one_band_and_the_rest_as_labelled_lin
         ("collapsed", "released recipe, seed 4 (collapsed at epoch 22, stopped at 50)", ["seed4"])]
     (path,) = longrun_figure(tmp_path)
     assert path.name == "goodfellow2014_mnist-longrun.png" and path.stat().st_size > 0
+
+
+def test_milestones_are_recorded_from_evaluate_summaries_and_judged_by_the_extensions_rule(tmp_path):
+    """A milestone's summary becomes results/milestones/RUN/epoch-N.json and the run's summary; the verdict is
+    'reached' only once a milestone's estimate + 2 SE reaches 225; an older milestone never replaces a newer
+    summary, and a second, different evaluation of the same milestone is refused."""
+    import json
+    import sys
+
+    import pytest
+
+    from repro.experiments.goodfellow2014.longrun import section
+
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1] / "tools"))
+    from record_milestone import main as record
+
+    src = tmp_path / "evaluated"
+    src.mkdir()
+    marks = {1500: _summary("long-seed0", 0, 1500, 1500, 216.3), 2000: _summary("long-seed0", 0, 2000, 1990, 220.0),
+             3000: _summary("long-seed0", 0, 3000, 2998, 221.5)}
+    for n, s in marks.items():
+        (src / f"{n}.json").write_text(json.dumps(s))
+    results = tmp_path / "results"
+    assert record([str(src / "2000.json"), "--results", str(results)]) == 0
+    assert record([str(src / "1500.json"), "--results", str(results)]) == 0  # recorded, the summary kept at 2,000
+    saved = json.loads((results / "runs" / "long-seed0.json").read_text())
+    assert saved["epochs_trained"] == 2000 and len(saved["history"]) == 2000
+    kept = json.loads((results / "milestones" / "long-seed0" / "epoch-01500.json").read_text())
+    assert "history" not in kept and kept["parzen"]["ll"] == 216.3
+    text, rows = section(results)
+    by_id = {r["id"]: r for r in rows}
+    assert by_id["goodfellow2014.table1.mnist.long.epoch2000"]["status"] == "FAIL"  # 220.0 + 2·2.0 < 225
+    assert "goodfellow2014.table1.mnist.long.epoch1500" not in by_id  # before the extension: a table line only
+    assert "| 2,000 | 1,990 (995.0) | 220.0 ± 2.0 (0.167) | 224.0 | no |" in text
+    assert "225 not reached by 2,000 epochs" in text
+    assert record([str(src / "3000.json"), "--results", str(results)]) == 0
+    text, rows = section(results)
+    assert {r["id"]: r for r in rows}["goodfellow2014.table1.mnist.long.epoch3000"]["status"] == "PASS"  # 225.5
+    assert "**Verdict on 225 (the long run):** 225 reached at 3,000 epochs." in text
+    marks[3000]["parzen"]["ll"] = 219.0  # another evaluation of the same milestone
+    (src / "3000.json").write_text(json.dumps(marks[3000]))
+    assert record([str(src / "3000.json"), "--results", str(results)]) == 2
+    assert json.loads((results / "runs" / "long-seed0.json").read_text())["parzen"]["ll"] == 221.5
+    with pytest.raises(SystemExit):
+        record(["--results"])

@@ -100,3 +100,43 @@ def test_smoke_training_runs(configs, mnist_dir, tmp_path):
     nll = float(dict(zip(history[0].split(","), history[1].split(",")))["nll"])
     assert 0 < nll < 784 * np.log(2) * 1.5  # nats per image, starting near 784 coin flips
     assert json.loads((run_dir / "done.json").read_text())["epochs"] == 1
+
+
+class SessionEnded(Exception):
+    pass
+
+
+def test_a_killed_evaluation_resumes_from_the_batches_it_kept(tiny_model, tmp_path, monkeypatch):
+    # evaluate's 10,000 samples are hours: each finished batch is kept in the store, and a second start (here:
+    # a fresh model with the same weights) reads those instead of drawing them again, giving the same images
+    fresh = tiny_model.generate(6, seed=7, batch_size=2)
+    tiny_model._samples = {}
+    tiny_model.sample_store = tmp_path / "samples-in-progress"
+    real_loop, calls, killed = PixelCNN._sample_loop, [], []
+
+    def killed_after_two(self, n, seed, stop):
+        if len(calls) == 2 and not killed:
+            killed.append(True)
+            raise SessionEnded  # the session ends after two of the three batches
+        calls.append(int(seed))
+        return real_loop(self, n, seed, stop)
+    try:
+        monkeypatch.setattr(PixelCNN, "_sample_loop", killed_after_two)
+        with pytest.raises(SessionEnded):
+            tiny_model.generate(6, seed=7, batch_size=2)
+        assert len(list(tiny_model.sample_store.glob("*.npz"))) == 2 and not list(tiny_model.sample_store.glob("*.tmp"))
+        calls.clear()
+        resumed = tiny_model.generate(6, seed=7, batch_size=2)
+        assert calls == [7 * 1_000_003 + 4]  # only the missing batch is drawn
+        np.testing.assert_array_equal(resumed["images"], fresh["images"])
+        np.testing.assert_array_equal(resumed["probabilities"], fresh["probabilities"])
+        # other weights never reuse them
+        w = tiny_model.net.weights[0]
+        old = w.numpy()
+        w.assign(old + 1.0)
+        tiny_model._samples, calls[:] = {}, []
+        tiny_model.generate(6, seed=7, batch_size=2)
+        w.assign(old)
+        assert len(calls) == 3
+    finally:
+        tiny_model.sample_store, tiny_model._samples = None, {}

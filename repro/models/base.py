@@ -25,6 +25,8 @@ class GenerativeModel(keras.Model):
     - `batches_per_step(cfg)`: how many minibatches one train_step consumes (`steps_for` counts the steps);
     - `likelihood_metrics(splits) -> dict`: models with an exact likelihood only (None elsewhere): the test set's
       exact log-likelihood alone, which export-generator records and verify re-measures;
+    - `sample_store`: None, or a folder `evaluate` gives the model (the run folder's `samples-in-progress/`) where
+      a slow sampler may keep the batches it has finished, so that an evaluation killed half-way resumes there;
     - `supports_multiworker`: the model follows the one-process run under MultiWorkerMirroredStrategy (its noise
       drawn for the global batch and its losses scaled over replicas, tested); others are refused there.
     Evaluation that needs the run (its folder, the results folder) is an experiment's registered Evaluator, which
@@ -42,6 +44,7 @@ class GenerativeModel(keras.Model):
     history_keys: tuple = ()
     supports_multiworker = False
     likelihood_metrics = None  # a method on models with an exact likelihood (see above)
+    sample_store = None  # see above: evaluate sets it; only slow samplers use it
 
     def __init__(self, cfg, image_shape=(28, 28, 1), pixel_mean=None, steps_per_epoch=None, **kwargs):
         super().__init__(**kwargs)

@@ -17,13 +17,15 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 from repro.config import load_config
 from repro.metrics.curves import best_so_far, best_up_to, collapse, gain_over_last, value_at
 from repro.plotting import OKABE_ITO, draw_seeds, save, seed_band
-from repro.results import Row, load_runs, parzen_check, parzen_verdict
+from repro.results import Row, load_runs, parzen_check, parzen_verdict, read_json
 
 CONFIG = Path(__file__).resolve().parents[3] / "paper_configs" / "goodfellow2014_mnist.yaml"
 EXPERIMENT = "goodfellow2014_mnist"
 FIXED_EPOCHS = (50, 100, 200, 300)
 SEED_LENGTH = 300  # the protocol: every seed to >= 300 epochs; the Table 1 mean pools only those
 PLATEAU_WINDOW, PLATEAU_GAIN = 100, 1.0  # the protocol: a plateau gains < 1 nat over the last 100 epochs
+STOP_WINDOW = 500  # the long run's extension: it stops once the best validation estimate gains < 1 nat over 500
+EXTENDED_AT = 1500  # the epoch the extension's protocol was written at: its milestones (2,000, 3,000, ...) get rows
 SOURCE = "Goodfellow et al. 2014, Table 1 (MNIST, adversarial nets)"
 
 
@@ -106,11 +108,15 @@ def section(results_dir):
     text += study_table(runs) + [""] + seed_lines(recipe_runs, healthy, complete)  # render
     text += _variant_lines([r for r in runs if r["fixed_init"] and r["variant"] != "recipe"], healthy, complete)
     if longest:
-        text += long_run_lines(longest, rows[-1])
+        marks = milestones(results_dir, longest["run"])
+        # with milestones, the verdict is the milestones' (the rule of the run's extension), else the long run's own
+        text += long_run_lines(longest, rows[-1])[: 1 if marks else 2] + milestone_lines(longest, marks)
+        rows += [milestone_row(longest, m) for m in marks if m["epochs_trained"] > EXTENDED_AT]
     text += ["", "Figure: `results/figures/goodfellow2014_mnist-longrun.png` (the validation estimate over the "
-                 f"first {SEED_LENGTH} epochs and over the whole long run, the σ chosen on validation, and the "
-                 "estimate against the learning rate; the recipe's non-collapsed seeds as a mean with a min–max "
-                 "band, the long run, each variant and each collapsed seed as lines of their own).", ""]
+                 f"first {SEED_LENGTH} epochs and over the whole long run with its test estimates as it went on, "
+                 "the σ chosen on validation, and the estimate against the learning rate; the recipe's "
+                 "non-collapsed seeds as a mean with a min–max band, the long run, each variant and each collapsed "
+                 "seed as lines of their own).", ""]
     return "\n".join(text), rows
 
 
@@ -221,6 +227,75 @@ def long_run_lines(longest, check):
             f"last {PLATEAU_WINDOW} epochs {_fmt(g)} nats: {shape} by the protocol's rule.",
             "- **Verdict on 225:** " + verdict + " For scale, the Theis et al. baselines under the same protocol "
             "(true data, k-means centroids) are in the table above."]
+
+
+def milestones(results_dir, run):
+    """The long run's test scores at its milestones, oldest first: results/milestones/RUN/epoch-NNNNN.json, each the
+    summary `evaluate` wrote when the run had trained that many epochs (its best checkpoint so far), without the
+    per-epoch history."""
+    fix = ("record it again from the summary evaluate wrote at that epoch (python tools/record_milestone.py "
+           "SUMMARY.json)")
+    paths = sorted((Path(results_dir) / "milestones" / run).glob("epoch-*.json"))
+    recs = [read_json(p, fix, required={"epochs_trained": int, "parzen": dict, "checkpoint": dict}) for p in paths]
+    return sorted(recs, key=lambda m: m["epochs_trained"])
+
+
+def reaches_225(parzen):
+    """The extension's verdict rule: the milestone's test interval, estimate ± 2 standard errors, reaches 225."""
+    return parzen["ll"] + 2 * parzen["se"] >= 225
+
+
+def stop_gain(longest, epochs):
+    """The best validation estimate's gain over the STOP_WINDOW epochs before `epochs` (None: not that long yet)."""
+    e, v = longest["curve"]
+    return gain_over_last(e[:epochs], v[:epochs], STOP_WINDOW)
+
+
+def milestone_row(longest, m):
+    n, p = m["epochs_trained"], m["parzen"]
+    ok = reaches_225(p)
+    return Row(id=f"goodfellow2014.table1.mnist.long.epoch{n}", source=SOURCE, reported=225,
+               reproduced=round(p["ll"], 2), tolerance="estimate + 2 SE reaches 225", status="PASS" if ok else "FAIL",
+               note=f"the long run's best checkpoint after {n:,} epochs (epoch {m['checkpoint']['epoch']:,}); test "
+                    f"{p['ll']:.1f} ± {p['se']:.1f} (σ = {p['sigma']:.3f}), upper end of its interval "
+                    f"{p['ll'] + 2 * p['se']:.1f}, {p['ll'] - 225:+.1f} nats from the reported value",
+               runs=f"seed {longest['seed']}, {n:,} epochs", shown=f"{p['ll']:.1f} ± {p['se']:.1f}",
+               run_names=(longest["run"],), against_paper=True)
+
+
+def milestone_lines(longest, marks):
+    """The milestone table and the verdict on 225 the extension of the protocol asks for."""
+    if not marks:
+        return []
+    e, v = longest["curve"]
+    lr = {int(h["epoch"]) + 1: h.get("lr") for h in longest["summary"]["history"]}
+    text = ["", "Test estimates of the long run as it went on (each the best checkpoint so far by the validation "
+                "estimate, scored on the test set when the run had trained that many epochs; the rule fixed before "
+                "the epochs past 1,500: 225 is reached when the estimate + 2 SE reaches it; the run stops early "
+                f"only if the best validation estimate gains < {PLATEAU_GAIN:.0f} nat over {STOP_WINDOW} epochs):", "",
+            "| epochs trained | checkpoint epoch (its validation estimate) | test estimate ± SE (σ) | "
+            f"estimate + 2 SE | reaches 225 | lr | gain of the best validation estimate over the last {STOP_WINDOW} "
+            "epochs |",
+            "|---|---|---|---|---|---|---|"]
+    for m in marks:
+        n, p, ck = m["epochs_trained"], m["parzen"], m["checkpoint"]["epoch"]
+        text.append(f"| {n:,} | {ck:,} ({_fmt(value_at(e, v, ck))}) | {p['ll']:.1f} ± {p['se']:.1f} "
+                    f"({p['sigma']:.3f}) | {p['ll'] + 2 * p['se']:.1f} | {'yes' if reaches_225(p) else 'no'} | "
+                    f"{_fmt(lr.get(n), 4)} | {_fmt(stop_gain(longest, n))} |")
+    first = next((m for m in marks if reaches_225(m["parzen"])), None)
+    last = marks[-1]
+    gain = stop_gain(longest, last["epochs_trained"])
+    if first:
+        verdict = f"225 reached at {first['epochs_trained']:,} epochs."
+    else:
+        verdict = (f"225 not reached by {last['epochs_trained']:,} epochs (estimate + 2 SE at most "
+                   f"{max(m['parzen']['ll'] + 2 * m['parzen']['se'] for m in marks):.1f}); ")
+        verdict += ("the run goes on: its best validation estimate still gained "
+                    f"{_fmt(gain)} nats over the last {STOP_WINDOW} epochs." if gain is None or gain >= PLATEAU_GAIN
+                    else f"the run stops here by the rule (gain {_fmt(gain)} nats over the last {STOP_WINDOW} "
+                         "epochs).")
+    return text + ["", "- **Verdict on 225 (the long run):** " + verdict + " For scale, the Theis et al. baselines "
+                         "under the same protocol (true data, k-means centroids) are in the table above."]
 
 
 def _variant_lines(variants, seeds, complete):
@@ -421,6 +496,12 @@ def longrun_figure(results_dir):
     for kind, label, cur in groups:
         color = {"seeds": OKABE_ITO[5], "long": OKABE_ITO[6], "collapsed": "0.55"}.get(kind) or next(others)
         _draw_group(axes, kind, label, cur, color)
+    longest = next((members[0] for kind, _, members in figure_groups(runs) if kind == "long"), None)
+    marks = milestones(results_dir, longest["run"]) if longest else []
+    if marks:  # the test estimates at the milestones, on the whole-run panel
+        axes[0][1].errorbar([m["epochs_trained"] for m in marks], [m["parzen"]["ll"] for m in marks],
+                            yerr=[2 * m["parzen"]["se"] for m in marks], fmt="D", ms=4, color=OKABE_ITO[6],
+                            capsize=3, zorder=4, label="the long run's test estimate (± 2 SE) as it went on")
     _label_axes(fig, axes)
     return [save(fig, Path(results_dir) / "figures" / f"{EXPERIMENT}-longrun.png")]
 
@@ -468,6 +549,10 @@ def _label_axes(fig, axes):
     for ax in axes.flat:
         ax.title.set_fontsize(9)
     handles, labels = early.get_legend_handles_labels()
+    for h, lab in zip(*whole.get_legend_handles_labels()):  # what only the whole-run panel draws (the milestones)
+        if lab not in labels:
+            handles.append(h)
+            labels.append(lab)
     fig.legend(handles, labels, loc="outside lower center", ncol=2, fontsize=8, frameon=False)
     fig.suptitle("Goodfellow et al. 2014, MNIST: Parzen estimate on 1,000 validation images during training",
                  fontsize=11)

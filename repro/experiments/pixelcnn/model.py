@@ -15,7 +15,11 @@ Loss: the negative log-likelihood in nats per image, the sum of the 784 per-pixe
 """
 from __future__ import annotations
 
+import hashlib
+import io
 import math
+import time
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -238,16 +242,45 @@ class PixelCNN(TrackedModel):
 
     def generate(self, n, seed=0, batch_size=None, stop=None):
         """n samples: `images` in {0, 1} and `probabilities` (each pixel's p(x_i = 1 | x_<i) when it was drawn).
-        The result of the last (n, seed) is kept: evaluation scores the same samples several ways."""
+        The result of the last (n, seed) is kept: evaluation scores the same samples several ways. With a
+        `sample_store` folder, each finished batch is also kept there (named by the weights, the seed and the
+        batch's place), so a killed evaluation (10,000 samples are hours on a CPU) draws only what is missing."""
         key = (n, seed, stop)
         if key not in self._samples:
             bs = batch_size or self.params["sample_batch"]
             stop = self.dim if stop is None else stop
-            parts = [self._sample_loop(tf.constant(min(bs, n - i)), tf.constant(seed * 1_000_003 + i, tf.int64),
-                                       tf.constant(stop)) for i in range(0, n, bs)]
-            self._samples = {key: {"images": np.concatenate([a.numpy() for a, _ in parts]),
-                                   "probabilities": np.concatenate([b.numpy() for _, b in parts])}}
+            tag = self._weights_digest() if self.sample_store is not None else None
+            parts = [self._sample_batch(min(bs, n - i), seed * 1_000_003 + i, stop, tag, done=(i, n))
+                     for i in range(0, n, bs)]
+            self._samples = {key: {"images": np.concatenate([a for a, _ in parts]),
+                                   "probabilities": np.concatenate([b for _, b in parts])}}
         return self._samples[key]
+
+    def _sample_batch(self, n, seed, stop, tag, done):
+        """One batch of `generate`: read from the sample store when it holds it, else drawn (and stored)."""
+        from repro.io import atomic_write_bytes
+
+        path = None if tag is None else Path(self.sample_store) / f"{tag}-seed{seed}-n{n}-stop{stop}.npz"
+        if path is not None and path.exists():
+            with np.load(path) as f:
+                return f["images"], f["probabilities"]
+        t0 = time.time()
+        x, p = (a.numpy() for a in self._sample_loop(tf.constant(n), tf.constant(seed, tf.int64), tf.constant(stop)))
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            buf = io.BytesIO()
+            np.savez_compressed(buf, images=x, probabilities=p)
+            atomic_write_bytes(path, buf.getvalue())
+            print(f"sampling: {done[0] + n:,} of {done[1]:,} images drawn ({time.time() - t0:.0f} s for these {n}; "
+                  f"kept in {path.parent})", flush=True)
+        return x, p
+
+    def _weights_digest(self):
+        """A short fingerprint of the network's weights: stored samples are reused only by the same weights."""
+        h = hashlib.sha256()
+        for w in self.net.weights:
+            h.update(np.ascontiguousarray(keras.ops.convert_to_numpy(w)).tobytes())
+        return h.hexdigest()[:16]
 
     def likelihood_metrics(self, splits) -> dict:
         """The exact test NLL alone, on the first eval.test_examples test images: what evaluate records, and what
@@ -257,7 +290,6 @@ class PixelCNN(TrackedModel):
     def extra_metrics(self, splits, data_dir=None) -> dict:
         """Exact NLL on the test set (and on as many training images, for the gap), the Parzen protocol on the
         samples' per-pixel probabilities (the 0/1 samples are scored by evaluate's own Parzen step)."""
-        import time
 
         from repro.config import parse_sigmas
         from repro.metrics.parzen import parzen_protocol

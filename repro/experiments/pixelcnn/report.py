@@ -181,10 +181,15 @@ def shipped_lines(results_dir, runs):
 
 
 def evaluated_run(profile):
-    """fn(results_dir) -> the evaluated run of this profile (None before it is evaluated): a check's run finder."""
+    """fn(results_dir) -> the evaluated run of this profile (None before it is evaluated): a check's run finder.
+    The run named EXPERIMENT-PROFILE where there is one, else the first by name of that profile (a long run is
+    trained under its own name, e.g. ...-paper-seed0)."""
     def find(results_dir):
-        name = f"{EXPERIMENT}-{profile}"
-        return name if (Path(results_dir) / "runs" / f"{name}.json").exists() else None
+        runs = [s for s in load_runs(results_dir).values() if s["experiment"] == EXPERIMENT]
+        exact = f"{EXPERIMENT}-{profile}"
+        if any(s["run"] == exact for s in runs):
+            return exact
+        return min((s["run"] for s in runs if s["profile"] == profile), default=None)
     return find
 
 
