@@ -1,6 +1,6 @@
-"""PixelCNN figures: a grid of samples and one image being generated pixel by pixel (with the probability the
-model gave each pixel as it was drawn). They reuse the samples evaluate drew (eval_samples.npz in the run folder);
-without them, a few are drawn afresh."""
+"""PixelCNN and Row LSTM figures: a grid of samples and one image being generated pixel by pixel (with the
+probability the model gave each pixel as it was drawn). They reuse the samples evaluate drew (eval_samples.npz in
+the run folder); without them, a few are drawn afresh."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -55,8 +55,9 @@ def pixelcnn_figures(run, summary, results_dir):
     figdir, name = Path(results_dir) / "figures", run.run_dir.name
     images, probs, which = _samples(run)
     tag = f"{name}, epoch {run.info['epoch']}, {which}"
-    out = [sample_grid(images[:100], f"PixelCNN samples (0/1 pixels; grey: gutter), {tag}",
+    model = {"pixelcnn": "PixelCNN", "row_lstm": "Row LSTM"}.get(run.cfg["model"], run.cfg["model"])
+    out = [sample_grid(images[:100], f"{model} samples (0/1 pixels; grey: gutter), {tag}",
                        figdir / f"{name}-samples.png"),
-           generation_sequence(images[0], probs[0], f"One PixelCNN sample drawn pixel by pixel in raster order, {tag}",
+           generation_sequence(images[0], probs[0], f"One {model} sample drawn pixel by pixel in raster order, {tag}",
                                figdir / f"{name}-generation.png")]
     return out

@@ -5,13 +5,33 @@ Numbers come from results/runs/*.json (written by `python -m repro evaluate`); n
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from repro.generator_store import read_generator_file
 from repro.results import Row, load_runs
 
-EXPERIMENT = "pixelcnn_binarized_mnist"
-CONFIG = f"paper_configs/{EXPERIMENT}.yaml"
+
+@dataclass(frozen=True)
+class Family:
+    """One model of the section: its name, its experiment (config), the prefix of its rows and checks, and its
+    number in van den Oord et al. 2016, Table 4 (binarized MNIST test NLL, nats)."""
+    name: str
+    experiment: str
+    rows: str
+    reported: float
+
+    @property
+    def config(self):
+        return f"paper_configs/{self.experiment}.yaml"
+
+    def command(self, profile):
+        return (f"python -m repro train {self.config} --profile {profile} && python -m repro evaluate "
+                f"runs/{self.experiment}-{profile} && python -m repro figures")
+
+
+MODELS = (Family("PixelCNN", "pixelcnn_binarized_mnist", "pixelcnn", 81.30),
+          Family("Row LSTM", "row_lstm_binarized_mnist", "row_lstm", 80.54))
 SOURCE = "van den Oord et al. 2016, Pixel Recurrent Neural Networks, Table 4 (binarized MNIST, test NLL)"
 # van den Oord et al. 2016, Table 4: test negative log-likelihood on binarized MNIST, nats; with where each number
 # was checked besides the paper (None: no second source found). PWC: the paper's Papers with Code page;
@@ -27,12 +47,10 @@ EARLIER = (("DBN 2hl", "≈ 84.55"), ("NADE", "88.33"), ("EoNADE-5 2hl", "84.68"
 REIMPLEMENTED = ("pytorch-generative's PixelCNN reports 81.45 and notes that it re-draws the binarisation every "
                  "epoch, so its number may be optimistic (that option exists here too, off by default)")
 GAN2014_PARZEN = "225 ± 2"  # Goodfellow et al. 2014, Table 1, MNIST (grey levels): Parzen log-likelihood, nats
-COMMAND = (f"python -m repro train {CONFIG} --profile {{p}} && python -m repro evaluate runs/{EXPERIMENT}-{{p}} && "
-           "python -m repro figures")
 
 
-def _runs(results_dir):
-    runs = [s for s in load_runs(results_dir).values() if s["experiment"] == EXPERIMENT]
+def _runs(results_dir, family):
+    runs = [s for s in load_runs(results_dir).values() if s["experiment"] == family.experiment]
     runs = [s for s in runs if s["profile"] != "smoke"]  # CI's seconds-long runs are not reported
     order = {"paper": 0, "quick": 1, "default": 2}
     return sorted(runs, key=lambda s: (order.get(s["profile"], 4), s["run"]))
@@ -51,33 +69,49 @@ def _steps(s):
     return f"{len(h)} epoch{'s' if len(h) != 1 else ''}"
 
 
-INTRO = ["## PixelCNN on binarized MNIST (van den Oord et al. 2016)", "",
-         "A PixelCNN models an image as the product of its pixels' conditionals in raster order, "
-         "p(x) = Π_i p(x_i | x_<i), each a Bernoulli given by a stack of masked convolutions (7 × 7 mask A, then "
-         "residual blocks with 3 × 3 mask-B convolutions, then 1 × 1 layers). Its log-likelihood is exact: the "
-         "test NLL below is −log p(x) in nats, averaged over the test images (± standard error), with bits per "
-         "dimension beside it (NLL / (784 ln 2)). The masks are tested: the gradient of every output pixel with "
-         "respect to every input pixel at or after it is exactly zero, and the same test fails for a wrong mask.",
-         ""]
+INTRO = ["## PixelCNN and PixelRNN's Row LSTM on binarized MNIST (van den Oord et al. 2016)", "",
+         "Both models write an image as the product of its pixels' conditionals in raster order, "
+         "p(x) = Π_i p(x_i | x_<i), each a Bernoulli. In the PixelCNN a stack of masked convolutions gives them "
+         "(7 × 7 mask A, then residual blocks with 3 × 3 mask-B convolutions, then 1 × 1 layers); in the Row LSTM "
+         "the same first layer feeds LSTM layers that run down the image one row at a time (a masked convolution "
+         "along the row into the gates, a convolution of the row above's state), so a pixel's context is a "
+         "triangle that widens upwards. Their log-likelihood is exact: the test NLL below is −log p(x) in nats, "
+         "averaged over the test images (± standard error), with bits per dimension beside it (NLL / (784 ln 2)). "
+         "The masks are tested: the gradient of every output pixel with respect to every input pixel at or after "
+         "it is exactly zero, for both networks, and the same test fails for a wrong mask.", ""]
 
 
 def pixelcnn_section(results_dir):
-    runs = _runs(results_dir)  # select
-    if not runs:
-        return "\n".join(INTRO + [f"NOT RUN: train and evaluate with `{COMMAND.format(p='quick')}`."]) + "\n", [
-            Row(id="pixelcnn.test_nll", source=SOURCE, reported=81.30, reproduced=None, tolerance="|Δ| ≤ 1.0 nat",
-                status="NOT RUN", note="no evaluated run: " + COMMAND.format(p="paper"), against_paper=True)]
-    paper = [s for s in runs if s["profile"] == "paper"]
-    rows = [nll_row(s) for s in paper or runs[:1]]  # compute
-    if not paper:
-        rows.append(Row(id="pixelcnn.test_nll.paper", source=SOURCE + ": PixelCNN 81.30", reported=81.30,
-                        reproduced=None, tolerance="|Δ| ≤ 1.0 nat", status="NOT RUN",
-                        note=f"no paper-profile run evaluated yet: {COMMAND.format(p='paper')} (resumable with "
-                             "--resume), then python -m repro evaluate", runs="the paper profile", against_paper=True))
-    best = runs[0]
-    text = (INTRO + runs_table(runs) + parzen_lines(best) + nn_lines(best) + closing_lines(best)  # render
-            + shipped_lines(results_dir, runs))
+    text, rows = list(INTRO), []
+    for family in MODELS:
+        t, r = family_section(results_dir, family)
+        text += t
+        rows += r
+    text += table4_lines()
     return "\n".join(text), rows
+
+
+def not_run_row(family, note):
+    return Row(id=f"{family.rows}.test_nll.paper", source=f"{SOURCE}: {family.name} {family.reported:.2f}",
+               reported=family.reported, reproduced=None, tolerance="|Δ| ≤ 1.0 nat", status="NOT RUN", note=note,
+               runs="the paper profile", against_paper=True)
+
+
+def family_section(results_dir, family):
+    runs = _runs(results_dir, family)  # select
+    head = [f"### {family.name}", ""]
+    if not runs:
+        return head + [f"NOT RUN: train and evaluate with `{family.command('quick')}`.", ""], [
+            not_run_row(family, "no evaluated run: " + family.command("paper"))]
+    paper = [s for s in runs if s["profile"] == "paper"]
+    rows = [nll_row(s, family) for s in paper or runs[:1]]  # compute
+    if not paper:
+        rows.append(not_run_row(family, f"no paper-profile run evaluated yet: {family.command('paper')} (resumable "
+                                        "with --resume), then python -m repro evaluate"))
+    best = runs[0]
+    text = (head + runs_table(runs) + parzen_lines(best, family) + nn_lines(best)  # render
+            + closing_lines(best, family) + shipped_lines(results_dir, runs, family))
+    return text, rows
 
 
 def nll_within(gap, tolerance) -> str:
@@ -85,14 +119,15 @@ def nll_within(gap, tolerance) -> str:
     return "PASS" if abs(gap) <= tolerance else "FAIL"
 
 
-def nll_row(s):
+def nll_row(s, family):
     t, ms = s["metrics"]["test_nll"], s["metrics"]
     gap = t["nll"] - ms["reported_nll"]
     note = (f"{s['run']} ({s['profile']} profile, {_steps(s)}), {t['n']} test images, binarisation: "
             f"{ms['binarisation']}; gap {gap:+.2f} nats; bits/dim {t['bits_per_dim']:.4f}")
     if s["profile"] != "paper":
-        note += (f"; the paper profile has not run here: {COMMAND.format(p='paper')} (resumable with --resume)")
-    return Row(id=f"pixelcnn.test_nll.{s['profile']}", source=SOURCE + ": PixelCNN 81.30", reported=81.30,
+        note += f"; the paper profile has not run here: {family.command('paper')} (resumable with --resume)"
+    return Row(id=f"{family.rows}.test_nll.{s['profile']}", source=f"{SOURCE}: {family.name} {family.reported:.2f}",
+               reported=family.reported,
                reproduced=round(t["nll"], 2), tolerance=f"|Δ| ≤ {ms['nll_tolerance']:.1f} nat",
                status=nll_within(gap, ms["nll_tolerance"]), note=note,
                runs=f"seed {(s.get('recipe') or {}).get('seed', '?')}, {_steps(s)} ({s['profile']} profile)",
@@ -113,17 +148,22 @@ def runs_table(runs):
                     f"{_pm(m['test_nll'])} | {_pm(m['test_nll'], 'bits_per_dim', 'bits_per_dim_se', 4)} | "
                     f"{_pm(m['train_nll'])} | {_parzen(s.get('parzen'))} | {_parzen(m.get('parzen_probabilities'))} | "
                     f"{m['n_samples']} |")
-    return text + ["", "Reported in van den Oord et al. 2016, Table 4 (binarized MNIST, the fixed binarisation of "
-                   "Salakhutdinov & Murray 2008; test NLL, nats): "
-                   + "; ".join(f"{n} {v}" for n, v, _ in TABLE4) + "; older models in the same comparison: "
-                   + "; ".join(f"{n} {v}" for n, v in EARLIER) + ". Checked beside the paper: "
-                   + "; ".join(f"{n} {v} in {' and '.join(src)}" for n, v, src in TABLE4 if src)
-                   + f"; the earlier models' numbers in {VBL}; "
-                   + "; ".join(f"the {n}'s {v} was not found in a second source" for n, v, src in TABLE4 if not src)
-                   + f". A public re-implementation: {REIMPLEMENTED}.", ""]
+    return text + [""]
 
 
-def parzen_lines(best):
+def table4_lines():
+    return ["### What the paper reported", "",
+            "Reported in van den Oord et al. 2016, Table 4 (binarized MNIST, the fixed binarisation of "
+            "Salakhutdinov & Murray 2008; test NLL, nats): "
+            + "; ".join(f"{n} {v}" for n, v, _ in TABLE4) + "; older models in the same comparison: "
+            + "; ".join(f"{n} {v}" for n, v in EARLIER) + ". Checked beside the paper: "
+            + "; ".join(f"{n} {v} in {' and '.join(src)}" for n, v, src in TABLE4 if src)
+            + f"; the earlier models' numbers in {VBL}; "
+            + "; ".join(f"the {n}'s {v} was not found in a second source" for n, v, src in TABLE4 if not src)
+            + f". A public re-implementation: {REIMPLEMENTED}.", ""]
+
+
+def parzen_lines(best, family):
     m, p, pp = best["metrics"], best.get("parzen"), best["metrics"].get("parzen_probabilities")
     exact_ll = -m["test_nll"]["nll"]
     return ["**The Parzen estimate of a model whose likelihood is known.** The 2014 protocol puts a Gaussian of "
@@ -133,7 +173,7 @@ def parzen_lines(best):
             "probabilities p(x_i = 1 | x_<i) as it was drawn — grey-level images like a GAN's outputs, the form the "
             "2014 numbers were computed on. Either way the result is a density over R^784 (continuous), not a "
             "probability of a binary image, so it has no fixed relation to the exact discrete log-likelihood. "
-            f"For `{best['run']}` ({best['profile']} profile), the exact test log-likelihood is "
+            f"For the {family.name}'s `{best['run']}` ({best['profile']} profile), the exact test log-likelihood is "
             f"{exact_ll:.2f} nats per image; the Parzen estimates are {_parzen(p)} (a) and {_parzen(pp)} (b) nats, "
             f"from {m['n_samples']} samples. For scale, the 2014 GAN's Parzen estimate on grey-level MNIST is "
             f"{GAN2014_PARZEN} nats (Goodfellow et al. 2014, Table 1; another test set, so not comparable number for "
@@ -157,17 +197,17 @@ def nn_lines(best):
             f"{nn['near_copy_fraction_test']:.1%} of test images: {verdict}."]
 
 
-def closing_lines(best):
+def closing_lines(best, family):
     m = best["metrics"]
     return ["", f"The model finds its own samples {m['sample_nll']['nll']:.1f} nats per image unlikely (mean over "
             f"{m['sample_nll']['n']}), against {m['test_nll']['nll']:.1f} for test images.", "",
             f"Figures (results/figures/): `{best['run']}-samples.png`, `{best['run']}-generation.png` (one sample "
             f"drawn pixel by pixel, with the probability of each pixel), `{best['run']}-nearest_neighbours.png`.",
-            "", f"Commands: `{COMMAND.format(p=best['profile'])}`; the paper profile is resumable "
-            f"(`python -m repro train {CONFIG} --profile paper --resume`).", ""]
+            "", f"Commands: `{family.command(best['profile'])}`; the paper profile is resumable "
+            f"(`python -m repro train {family.config} --profile paper --resume`).", ""]
 
 
-def shipped_lines(results_dir, runs):
+def shipped_lines(results_dir, runs, family):
     text = []
     for s in runs:
         shipped = _shipped_model(results_dir, s["run"])
@@ -175,18 +215,19 @@ def shipped_lines(results_dir, runs):
             text += [f"The {s['profile']} profile's model ships in `{shipped['path']}` ({shipped['kb']:.0f} KB, "
                      f"weights in {shipped['dtype']}; exact test NLL with the weights as stored "
                      f"{shipped['stored']:.2f}, with float32 weights {shipped['float32']:.2f} nats): "
-                     f"`python -m repro verify pixelcnn-{s['profile']}` re-scores it in minutes, without sampling.",
+                     f"`python -m repro verify {family.rows}-{s['profile']}` re-scores it in minutes, without "
+                     "sampling.",
                      ""]
     return text
 
 
-def evaluated_run(profile):
+def evaluated_run(experiment, profile):
     """fn(results_dir) -> the evaluated run of this profile (None before it is evaluated): a check's run finder.
     The run named EXPERIMENT-PROFILE where there is one, else the first by name of that profile (a long run is
     trained under its own name, e.g. ...-paper-seed0)."""
     def find(results_dir):
-        runs = [s for s in load_runs(results_dir).values() if s["experiment"] == EXPERIMENT]
-        exact = f"{EXPERIMENT}-{profile}"
+        runs = [s for s in load_runs(results_dir).values() if s["experiment"] == experiment]
+        exact = f"{experiment}-{profile}"
         if any(s["run"] == exact for s in runs):
             return exact
         return min((s["run"] for s in runs if s["profile"] == profile), default=None)

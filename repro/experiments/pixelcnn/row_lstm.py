@@ -40,52 +40,70 @@ def forget_bias(h):
 
 class RowLSTMNetwork(keras.Model):
     """The network: image (B, H, W, 1) in {0, 1} -> logits (B, H, W, 1). `first` and `row` are also what the
-    sampler calls. `first_mask` / `input_padding` exist so the tests can build a deliberately wrong network."""
+    sampler calls. `first_mask` / `input_mask` exist so the tests can build a deliberately wrong network."""
 
     def __init__(self, h, lstm_layers, first_kernel=7, state_kernel=3, output_layers=2, seed=0, first_mask="A",
-                 input_padding="causal", **kwargs):
+                 input_mask="B", **kwargs):
         super().__init__(name="row_lstm", **kwargs)
         seeds = LayerSeeds(seed)
         init = lambda: keras.initializers.GlorotUniform(seed=seeds())  # noqa: E731
-        self.h, self.first_kernel = h, first_kernel
+        self.h = h
         self.first = MaskedConv2D(2 * h, first_kernel, first_mask, kernel_initializer=init(), name="mask_a")
-        self.input_to_state = [layers.Conv1D(4 * h, 2, padding=input_padding, kernel_initializer=init(),
+        # mask B on a 3-wide kernel along the row keeps the pixel and its left neighbour: a 2-wide kernel on the
+        # row padded by one zero on the left; "none" (the tests' wrong network) also sees the right neighbour
+        self.input_pad = ((0, 0), (0, 0), (1, 0), (0, 0)) if input_mask == "B" else ((0, 0), (0, 0), (1, 1), (0, 0))
+        width = 2 if input_mask == "B" else 3
+        self.input_to_state = [layers.Conv2D(4 * h, (1, width), kernel_initializer=init(),
                                              bias_initializer=forget_bias(h), name=f"input_to_state_{j}")
                                for j in range(lstm_layers)]
         self.state_to_state = [layers.Conv1D(4 * h, state_kernel, padding="same", use_bias=False,
                                              kernel_initializer=init(), name=f"state_to_state_{j}")
                                for j in range(lstm_layers)]
-        self.up = [layers.Conv1D(2 * h, 1, kernel_initializer=init(), name=f"residual_{j}") for j in range(lstm_layers)]
-        self.outputs_ = [layers.Conv1D(2 * h, 1, kernel_initializer=init(), name=f"output_{j}")
-                         for j in range(output_layers)]
-        self.logit = layers.Conv1D(1, 1, kernel_initializer=init(), dtype="float32", name="logits")
+        self.up = [layers.Conv2D(2 * h, 1, kernel_initializer=init(), name=f"residual_{j}")
+                   for j in range(lstm_layers)]
+        self.head = [layers.Conv2D(2 * h, 1, kernel_initializer=init(), name=f"output_{j}")
+                     for j in range(output_layers)]
+        self.logit = layers.Conv2D(1, 1, kernel_initializer=init(), dtype="float32", name="logits")
 
     def zero_states(self, n, width):
         z = tf.zeros(tf.stack([n, width, self.h]))
         return tuple((z, z) for _ in self.input_to_state)
 
-    def row(self, a, states):
-        """One image row through the LSTM layers and the output layers: a (B, W, 2h), the first layer's features
-        of the row, and each layer's (hidden, cell) state of the row above -> (logits (B, W), the row's states)."""
-        new = []
-        for is_conv, ss_conv, up, (h_prev, c_prev) in zip(self.input_to_state, self.state_to_state, self.up, states):
-            o, f, i, g = ops.split(is_conv(a) + ss_conv(h_prev), 4, axis=-1)
-            c = ops.sigmoid(f) * c_prev + ops.sigmoid(i) * ops.tanh(g)
-            h = ops.sigmoid(o) * ops.tanh(c)
-            a = a + up(h)
-            new.append((h, c))
-        for layer in self.outputs_:
+    def _gates(self, layer, a):
+        """The input-to-state part of a layer's four gates, for every row of `a` (B, rows, W, 2h) at once."""
+        return self.input_to_state[layer](ops.pad(a, self.input_pad))
+
+    def _lstm_step(self, layer, state, gates_in):
+        h_prev, c_prev = state
+        o, f, i, g = ops.split(gates_in + self.state_to_state[layer](h_prev), 4, axis=-1)
+        c = ops.sigmoid(f) * c_prev + ops.sigmoid(i) * ops.tanh(g)
+        return ops.sigmoid(o) * ops.tanh(c), c
+
+    def _output(self, a):
+        for layer in self.head:
             a = layer(ops.relu(a))
-        return self.logit(ops.relu(a))[..., 0], tuple(new)
+        return self.logit(ops.relu(a))
 
     def call(self, x):
+        """All rows: layer by layer, the input-to-state convolution over the whole map at once (the paper's
+        parallelisation), then the recurrence down the rows (a tf.scan, so the graph does not grow with H)."""
         a = self.first(x)
-        states = self.zero_states(tf.shape(x)[0], tf.shape(x)[2])
-        rows = []
-        for r in range(x.shape[1]):  # the image height is static: the loop over rows is unrolled
-            logits, states = self.row(a[:, r], states)
-            rows.append(logits)
-        return ops.stack(rows, axis=1)[..., None]
+        for j in range(len(self.input_to_state)):
+            gates = tf.transpose(self._gates(j, a), (1, 0, 2, 3))  # rows first, for the scan
+            start = self.zero_states(tf.shape(x)[0], tf.shape(x)[2])[0]
+            hs, _ = tf.scan(lambda state, g, j=j: self._lstm_step(j, state, g), gates, initializer=start)
+            a = a + self.up[j](tf.transpose(hs, (1, 0, 2, 3)))
+        return self._output(a)
+
+    def row(self, a, states):
+        """One image row: a (B, 1, W, 2h), the first layer's features of the row, and each layer's (hidden, cell)
+        state of the row above -> (logits (B, W), the row's own states). The same weights as `call`."""
+        new = []
+        for j, state in enumerate(states):
+            h, c = self._lstm_step(j, state, self._gates(j, a)[:, 0])
+            a = a + self.up[j](h[:, None])
+            new.append((h, c))
+        return self._output(a)[:, 0, :, 0], tuple(new)
 
 
 class RowLSTM(PixelCNN):
@@ -128,7 +146,7 @@ class RowLSTM(PixelCNN):
     def _first_row(self, x, r):
         """The first layer's features of row r, from the rows its window reaches (mask A: none below r)."""
         top = tf.maximum(r - self.params["first_kernel"] // 2, 0)
-        return self.net.first(x[:, top:r + 1])[:, r - top]
+        return self.net.first(x[:, top:r + 1])[:, r - top][:, None]
 
     @tf.function(reduce_retracing=True)
     def _sample_loop(self, n, seed, stop):
