@@ -137,12 +137,17 @@ class PixelCNN(TrackedModel):
     def __init__(self, cfg, image_shape=(28, 28, 1), pixel_mean=None, steps_per_epoch=None, **kwargs):
         super().__init__(cfg, image_shape, **kwargs)
         p = self.params
-        self.net = build_network(p["hidden"], p["residual_blocks"], p["first_kernel"], p["kernel"],
-                                 p["output_layers"], self.seed, image_shape=self.image_shape)
+        self.net = self.make_network()
         self.nll_optimizer = (keras.optimizers.Adam(p["learning_rate"]) if p["optimizer"] == "adam"
                               else keras.optimizers.RMSprop(p["learning_rate"]))
         self.dim = int(np.prod(self.image_shape))
         self._samples = {}
+
+    def make_network(self):
+        """The network: image (B, H, W, 1) in {0, 1} -> one logit per pixel (the Row LSTM has its own)."""
+        p = self.params
+        return build_network(p["hidden"], p["residual_blocks"], p["first_kernel"], p["kernel"], p["output_layers"],
+                             self.seed, image_shape=self.image_shape)
 
     def __getattr__(self, name):
         """`generator`: the network a shipped model file holds (for a PixelCNN, the whole model, `net`). Answered

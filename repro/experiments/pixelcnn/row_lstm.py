@@ -27,7 +27,6 @@ from keras import layers, ops
 from repro.config import ConfigError, Field
 from repro.experiments.pixelcnn.model import MaskedConv2D, PixelCNN
 from repro.models.initializers import LayerSeeds
-from repro.models.tracked import TrackedModel
 
 
 def forget_bias(h):
@@ -132,16 +131,12 @@ class RowLSTM(PixelCNN):
             if cfg["model_params"][k] % 2 == 0:
                 raise ConfigError(f"config key 'model_params.{k}' must be odd (a kernel centred on its pixel).")
 
-    def __init__(self, cfg, image_shape=(28, 28, 1), pixel_mean=None, steps_per_epoch=None, **kwargs):
-        TrackedModel.__init__(self, cfg, image_shape, **kwargs)
+    def make_network(self):
         p = self.params
-        self.net = RowLSTMNetwork(p["hidden"], p["lstm_layers"], p["first_kernel"], p["state_kernel"],
-                                  p["output_layers"], self.seed)
-        self.net(tf.zeros((1, *self.image_shape)))  # builds its layers
-        self.nll_optimizer = (keras.optimizers.Adam(p["learning_rate"]) if p["optimizer"] == "adam"
-                              else keras.optimizers.RMSprop(p["learning_rate"]))
-        self.dim = int(np.prod(self.image_shape))
-        self._samples = {}
+        net = RowLSTMNetwork(p["hidden"], p["lstm_layers"], p["first_kernel"], p["state_kernel"], p["output_layers"],
+                             self.seed)
+        net(tf.zeros((1, *self.image_shape)))  # builds its layers
+        return net
 
     def _first_row(self, x, r):
         """The first layer's features of row r, from the rows its window reaches (mask A: none below r)."""
