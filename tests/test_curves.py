@@ -168,13 +168,13 @@ def test_milestones_are_recorded_from_evaluate_summaries_and_judged_by_the_exten
     assert "history" not in kept and kept["parzen"]["ll"] == 216.3
     text, rows = section(results)
     by_id = {r["id"]: r for r in rows}
-    assert by_id["goodfellow2014.table1.mnist.long.epoch2000"]["status"] == "FAIL"  # 220.0 + 2·2.0 < 225
-    assert "goodfellow2014.table1.mnist.long.epoch1500" not in by_id  # before the extension: a table line only
+    assert by_id["goodfellow2014.table1.mnist.milestone.epoch2000"]["status"] == "FAIL"  # 220.0 + 2·2.0 < 225
+    assert "goodfellow2014.table1.mnist.milestone.epoch1500" not in by_id  # before the extension: a table line only
     assert "| 2,000 | 1,990 (995.0) | 220.0 ± 2.0 (0.167) | 224.0 | no |" in text
     assert "225 not reached by 2,000 epochs" in text
     assert record([str(src / "3000.json"), "--results", str(results)]) == 0
     text, rows = section(results)
-    assert {r["id"]: r for r in rows}["goodfellow2014.table1.mnist.long.epoch3000"]["status"] == "PASS"  # 225.5
+    assert {r["id"]: r for r in rows}["goodfellow2014.table1.mnist.milestone.epoch3000"]["status"] == "PASS"  # 225.5
     assert "**Verdict on 225 (the long run):** 225 reached at 3,000 epochs." in text
     marks[3000]["parzen"]["ll"] = 219.0  # another evaluation of the same milestone
     (src / "3000.json").write_text(json.dumps(marks[3000]))

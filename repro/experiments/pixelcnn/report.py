@@ -181,8 +181,8 @@ def parzen_lines(best, family):
             "Parzen number is not the model's log-likelihood, and its value follows σ and the number of samples "
             "as much as the model (the 2014 protocol asks for 10,000; "
             + ("this run used those." if m["n_samples"] >= 10000 else
-               f"this run used {m['n_samples']}: 10,000 samples of this network take hours on a CPU; "
-               "benchmarks/pixelcnn_sampling.py measures the cost).")]
+               f"this run used {m['n_samples']}: 10,000 samples of this network take hours on a CPU"
+               + ("; benchmarks/pixelcnn_sampling.py measures the cost)." if family.rows == "pixelcnn" else ")."))]
 
 
 def nn_lines(best):
