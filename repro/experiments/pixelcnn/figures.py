@@ -55,7 +55,7 @@ def pixelcnn_figures(run, summary, results_dir):
     figdir, name = Path(results_dir) / "figures", run.run_dir.name
     images, probs, which = _samples(run)
     tag = f"{name}, epoch {run.info['epoch']}, {which}"
-    model = {"pixelcnn": "PixelCNN", "row_lstm": "Row LSTM"}.get(run.cfg["model"], run.cfg["model"])
+    model = type(run.model).NAME
     out = [sample_grid(images[:100], f"{model} samples (0/1 pixels; grey: gutter), {tag}",
                        figdir / f"{name}-samples.png"),
            generation_sequence(images[0], probs[0], f"One {model} sample drawn pixel by pixel in raster order, {tag}",

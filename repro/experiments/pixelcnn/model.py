@@ -110,6 +110,18 @@ def per_image_nll(x, logits):
     return ops.sum(ops.reshape(per_pixel_nll(x, logits), (ops.shape(x)[0], -1)), axis=-1)
 
 
+def shared_params(reported_nll):
+    """The fields the PixelCNN and the Row LSTM share: their optimiser, the sampling batch, and the paper's number
+    with the tolerance it is judged by."""
+    return {
+        "optimizer": Field("adam", str, choices=("adam", "rmsprop")),
+        "learning_rate": Field(1e-3, float, lo=0.0),
+        "sample_batch": Field(500, int, lo=1, doc="images sampled together in one compiled 784-step loop"),
+        "reported_nll": Field(reported_nll, float, doc="the paper's test NLL (nats) the exact NLL is compared with"),
+        "nll_tolerance": Field(1.0, float, lo=0.0, doc="PASS when |test NLL - reported_nll| <= this (nats)"),
+    }
+
+
 class PixelCNN(TrackedModel):
     PARAMS = {
         "hidden": Field(32, int, lo=1, doc="h: the residual blocks' inner layers have h feature maps, the rest 2h"),
@@ -117,22 +129,20 @@ class PixelCNN(TrackedModel):
         "first_kernel": Field(7, int, lo=1, doc="size of the first, mask-A convolution"),
         "kernel": Field(3, int, lo=1, doc="size of the residual blocks' mask-B convolutions"),
         "output_layers": Field(2, int, lo=0, doc="ReLU + 1 x 1 convolution layers before the output logit"),
-        "optimizer": Field("adam", str, choices=("adam", "rmsprop")),
-        "learning_rate": Field(1e-3, float, lo=0.0),
-        "sample_batch": Field(500, int, lo=1, doc="images sampled together in one compiled 784-step loop"),
-        "reported_nll": Field(81.30, float, doc="the paper's test NLL (nats) the exact NLL is compared with"),
-        "nll_tolerance": Field(1.0, float, lo=0.0, doc="PASS when |test NLL - reported_nll| <= this (nats)"),
+        **shared_params(81.30),
     }
     history_keys = tracked = ("loss", "nll", "bits_per_dim")
+    NAME = "PixelCNN"  # in its config errors
+    ODD_KERNELS = ("first_kernel", "kernel")  # model_params that must be odd: a kernel centred on its pixel
 
-    @staticmethod
-    def check_config(cfg):
+    @classmethod
+    def check_config(cls, cfg):
         if cfg["data"]["dataset"] != "binarized_mnist":
-            raise ConfigError("config key 'data.dataset' must be 'binarized_mnist' for the PixelCNN: its output is "
-                              "one Bernoulli per pixel, a likelihood of 0/1 images.")
-        for k in ("first_kernel", "kernel"):
+            raise ConfigError(f"config key 'data.dataset' must be 'binarized_mnist' for the {cls.NAME}: its output "
+                              "is one Bernoulli per pixel, a likelihood of 0/1 images.")
+        for k in cls.ODD_KERNELS:
             if cfg["model_params"][k] % 2 == 0:
-                raise ConfigError(f"config key 'model_params.{k}' must be odd (a mask needs a centre pixel).")
+                raise ConfigError(f"config key 'model_params.{k}' must be odd (a kernel needs a centre pixel).")
 
     def __init__(self, cfg, image_shape=(28, 28, 1), pixel_mean=None, steps_per_epoch=None, **kwargs):
         super().__init__(cfg, image_shape, **kwargs)

@@ -24,8 +24,8 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from repro.config import ConfigError, Field
-from repro.experiments.pixelcnn.model import MaskedConv2D, PixelCNN
+from repro.config import Field
+from repro.experiments.pixelcnn.model import MaskedConv2D, PixelCNN, shared_params
 from repro.models.initializers import LayerSeeds
 
 
@@ -115,21 +115,10 @@ class RowLSTM(PixelCNN):
         "first_kernel": Field(7, int, lo=1, doc="size of the first, mask-A convolution"),
         "state_kernel": Field(3, int, lo=1, doc="width of the state-to-state convolution along the row above"),
         "output_layers": Field(2, int, lo=0, doc="ReLU + 1 x 1 convolution layers before the output logit"),
-        "optimizer": Field("adam", str, choices=("adam", "rmsprop")),
-        "learning_rate": Field(1e-3, float, lo=0.0),
-        "sample_batch": Field(500, int, lo=1, doc="images sampled together in one compiled 784-step loop"),
-        "reported_nll": Field(80.54, float, doc="the paper's test NLL (nats) the exact NLL is compared with"),
-        "nll_tolerance": Field(1.0, float, lo=0.0, doc="PASS when |test NLL - reported_nll| <= this (nats)"),
+        **shared_params(80.54),
     }
-
-    @staticmethod
-    def check_config(cfg):
-        if cfg["data"]["dataset"] != "binarized_mnist":
-            raise ConfigError("config key 'data.dataset' must be 'binarized_mnist' for the Row LSTM: its output is "
-                              "one Bernoulli per pixel, a likelihood of 0/1 images.")
-        for k in ("first_kernel", "state_kernel"):
-            if cfg["model_params"][k] % 2 == 0:
-                raise ConfigError(f"config key 'model_params.{k}' must be odd (a kernel centred on its pixel).")
+    NAME = "Row LSTM"
+    ODD_KERNELS = ("first_kernel", "state_kernel")
 
     def make_network(self):
         p = self.params
