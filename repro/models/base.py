@@ -13,7 +13,8 @@ class GenerativeModel(keras.Model):
       beside it only arrays of n rows the model has ("labels", "codes", "probabilities", ...), which the engines
       write to `sample`'s file as they are; further keywords only where its experiment declares them as a
       `repro.registry.SampleOption` (e.g. `nice`);
-    - `check_config(cfg)` (static or class method): cross-field checks of a validated config, raising repro.config.ConfigError;
+    - `check_config(cfg)` (static or class method): cross-field checks of a validated config, raising
+      repro.config.ConfigError;
     - `uses_labels`: the training dataset yields (images, labels) instead of images;
     - `parzen`: evaluate, export-generator and the validation monitor score `generate`'s images with the 2014
       Parzen protocol (a class attribute, or set per instance in __init__ from the config);
