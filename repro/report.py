@@ -201,8 +201,9 @@ def glance(rows, headings):
         status, ours = combine(mine)
         reported = c.reported or (str(mine[0]["reported"]) if len(mine) == 1 else "—")
         runs = c.runs or "; ".join(dict.fromkeys(r["runs"] for r in mine if r.get("runs")))
+        figure = c.figure or next((r["figure"] for r in mine if r.get("figure")), "")
         out.append({"paper": c.paper, "claim": c.claim, "reported": reported, "ours": ours, "verdict": status,
-                    "runs": runs or "—", "figure": c.figure, "rows": [r["id"] for r in mine],
+                    "runs": runs or "—", "figure": figure, "rows": [r["id"] for r in mine],
                     "section": next((h for h in headings if c.section and h.startswith(c.section)), "")})
     return out
 

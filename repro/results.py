@@ -42,7 +42,9 @@ class Row(Mapping):
     - `run_names`: the evaluated runs (results/runs/NAME.json) whose numbers feed the row;
     - `against_paper`: the row holds its runs against a number a paper reported. The report then names their
       provenance beside the verdict, and a row fed by quick-profile runs only gets no verdict there (REFERENCE):
-      a quick run is judged against its quick band instead. Not written to verification.json."""
+      a quick run is judged against its quick band instead. Not written to verification.json;
+    - `figure`: a figure of the run behind the number (a path under results/), which the results table links
+      when its claim names none (e.g. the best of N runs, whichever seed that is)."""
     id: str
     source: str
     reported: Any
@@ -54,6 +56,7 @@ class Row(Mapping):
     shown: str = ""
     run_names: tuple = ()
     against_paper: bool = False
+    figure: str = ""
 
     def as_dict(self) -> dict:
         out = {"id": self.id, "source": self.source, "reported": self.reported, "reproduced": self.reproduced,
@@ -64,6 +67,8 @@ class Row(Mapping):
             out["shown"] = self.shown
         if self.run_names:
             out["run_names"] = list(self.run_names)
+        if self.figure:
+            out["figure"] = self.figure
         return out
 
     def __getitem__(self, key):

@@ -89,3 +89,18 @@ def test_readme_update_keeps_everything_outside_the_markers(tmp_path):
     assert update_readme(readme, "new") == f"head\n{GLANCE_BEGIN}\nnew\n{GLANCE_END}\ntail\n"
     readme.write_text("no markers")
     assert update_readme(readme, "new") is None
+
+
+def test_every_figure_the_results_table_links_exists_and_best_of_n_shows_the_best_run():
+    """A claim's figure is its own or, where it names none, its row's (the best of N runs is whichever seed won)."""
+    import json
+
+    rows = json.loads((ROOT / "results" / "verification.json").read_text())
+    claims = glance(rows, [])
+    missing = [c["figure"] for c in claims if c["figure"] and not (ROOT / "results" / c["figure"]).exists()]
+    assert not missing, f"the results table links figures that are not in results/: {missing}"
+    best = next(r for r in rows if r["id"] == "infogan.protocol.paper.best_of_n")
+    if best["status"] != "NOT RUN":
+        seed = re.search(r"\(seed (\d+)\)", best["note"]).group(1)
+        claim = next(c for c in claims if "infogan.protocol.paper.best_of_n" in c["rows"])
+        assert claim["figure"] == f"figures/infogan_mnist-paper_recipe-seed{seed}-categorical.png"
