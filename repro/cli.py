@@ -289,6 +289,7 @@ def cmd_report(a):
         print(path)
 
 
+RESULTS_HELP = "the results folder: runs/, figures/, tables, REPORT.md and the shipped models (default: results)"
 DATA_HELP = ("offline dataset folder (MNIST: the four IDX files; default $REPRO_DATA_DIR; without one MNIST is "
              "downloaded once into the --mnist-cache folder)")
 
@@ -386,8 +387,8 @@ def _add_run_commands(sub):
 
     e = sub.add_parser("evaluate", help="Parzen (and figures' data) of a finished run; writes results/runs/")
     e.add_argument("run_dir")
-    e.add_argument("--checkpoint", choices=["best", "last"], default=None)
-    e.add_argument("--results", default="results")
+    e.add_argument("--checkpoint", choices=["best", "last"], default=None, help="default: the config's eval.checkpoint")
+    e.add_argument("--results", default="results", help=RESULTS_HELP)
     add_data_options(e)
     e.set_defaults(fn=cmd_evaluate)
 
@@ -395,14 +396,14 @@ def _add_run_commands(sub):
 def _add_results_commands(sub):
     """baselines, figures, export-generator, check-data, report, verify, list, status."""
     b = sub.add_parser("baselines", help="Theis et al. baselines (true data, k-means) by the same protocol")
-    b.add_argument("--results", default="results")
+    b.add_argument("--results", default="results", help=RESULTS_HELP)
     b.add_argument("--force", action="store_true")
     add_data_options(b)
     b.set_defaults(fn=cmd_baselines)
 
     f = sub.add_parser("figures", help="regenerate figures from finished runs into results/")
-    f.add_argument("--runs", default="runs")
-    f.add_argument("--results", default="results")
+    f.add_argument("--runs", default="runs", help="the folder of run folders whose figures are drawn (default: runs)")
+    f.add_argument("--results", default="results", help=RESULTS_HELP)
     add_data_options(f)
     f.set_defaults(fn=cmd_figures)
 
@@ -423,14 +424,14 @@ def _add_results_commands(sub):
     c.set_defaults(fn=cmd_check_data)
 
     r = sub.add_parser("report", help="tables, REPORT.md and verification.json from results/")
-    r.add_argument("--results", default="results")
+    r.add_argument("--results", default="results", help=RESULTS_HELP)
     r.set_defaults(fn=cmd_report)
 
     v = sub.add_parser("verify", help="re-measure headline claims from the models shipped in results/: without a "
                        "claim, list them with their expected time; exit 0 when every checked claim agrees with the "
                        "recorded reproduction, 1 otherwise")
     v.add_argument("claims", nargs="*", metavar="CLAIM", help="claim names from the list, or all")
-    v.add_argument("--results", default="results")
+    v.add_argument("--results", default="results", help=RESULTS_HELP)
     v.add_argument("--record-time", action="store_true",
                    help="write each claim's time, with the CPU and load, to results/verify_times.json (the list's "
                         "expected times)")
@@ -438,7 +439,7 @@ def _add_results_commands(sub):
     v.set_defaults(fn=cmd_verify)
 
     li = sub.add_parser("list", help="the experiments, their profiles and time here, and which ship a model")
-    li.add_argument("--results", default="results")
+    li.add_argument("--results", default="results", help=RESULTS_HELP)
     li.set_defaults(fn=cmd_list)
 
     st = sub.add_parser("status", help="a run folder's epoch, best validation estimate, lr, s/epoch, time left, "

@@ -80,11 +80,19 @@ def nearest_training_example(samples_flat, train_flat, batch=2000):
     return np.concatenate(idx)
 
 
+def figure_text(fig):
+    """Every piece of text drawn in a figure (titles, labels, legends, annotations), one per line."""
+    texts = (t.get_text().strip() for t in fig.findobj(matplotlib.text.Text))
+    return "\n".join(dict.fromkeys(t for t in texts if t))
+
+
 def save(fig, path):
+    """Writes the figure as a PNG with its text in the file's Description field (so the words a figure shows can be
+    checked without reading pixels), through a temporary file: no half-written figure is left behind."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.stem + ".tmp" + path.suffix)
-    fig.savefig(tmp, dpi=150, bbox_inches="tight")
+    fig.savefig(tmp, dpi=150, bbox_inches="tight", metadata={"Description": figure_text(fig)})
     plt.close(fig)
     tmp.replace(path)
     return path
