@@ -140,3 +140,20 @@ def test_a_killed_evaluation_resumes_from_the_batches_it_kept(tiny_model, tmp_pa
         assert len(calls) == 3
     finally:
         tiny_model.sample_store, tiny_model._samples = None, {}
+
+
+def test_the_report_says_when_parzen_ranks_runs_unlike_their_exact_likelihood():
+    from repro.experiments.pixelcnn.report import MODELS, parzen_lines, ranking_sentence
+
+    def run(name, nll, a, b):
+        return {"run": name, "profile": "quick", "parzen": {"ll": a, "se": 1.0, "sigma": 0.3},
+                "metrics": {"test_nll": {"nll": nll}, "n_samples": 100,
+                            "parzen_probabilities": {"ll": b, "se": 1.0, "sigma": 0.3}}}
+    better, worse = run("better", 95.0, -300.0, -240.0), run("worse", 100.0, -270.0, -250.0)
+    said = ranking_sentence([(MODELS[0], better), (MODELS[1], worse)])
+    assert "estimate (a) rank the runs differently" in said and "(b)" not in said.split("(best first")[0]
+    assert ranking_sentence([(MODELS[0], better), (MODELS[1], run("w", 100.0, -310.0, -250.0))]).startswith(
+        "Both Parzen estimates rank the runs as")
+    assert ranking_sentence([(MODELS[0], better)]) == ""
+    text = "\n".join(parzen_lines([(MODELS[0], better), (MODELS[1], worse)]))
+    assert text.count("The 2014 protocol puts a Gaussian") == 1 and "| -95.00 |" in text and "fewer" in text
