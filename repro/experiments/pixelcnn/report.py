@@ -191,7 +191,8 @@ def parzen_lines(evaluated):
                    "Parzen number is not the model's log-likelihood, and its value follows σ and the number of "
                    "samples as much as the model. The 2014 protocol asks for 10,000 samples"
                    + (f"; these runs drew fewer ({'; '.join(few)}): 10,000 samples of these networks take hours "
-                      "on a CPU (benchmarks/pixelcnn_sampling.py measures the cost)." if few else
+                      "on a CPU (benchmarks/pixelcnn_sampling.py and benchmarks/row_lstm_sampling.py measure the "
+                      "cost)." if few else
                       ", and every run above drew them."), ""]
 
 
