@@ -8,7 +8,9 @@ import sys
 import tempfile
 import time
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import keras
 import tensorflow as tf
@@ -389,18 +391,39 @@ def train(cfg, run_dir=None, resume=False, data_dir=None, verbose=2, argv=None):
             model = build_model(cfg, splits, steps_per_epoch=steps)
     else:
         model = build_model(cfg, splits, steps_per_epoch=steps)
+    session = Session(cfg, cls, model, strategy, splits, steps, per_step, run_dir, resume, verbose, argv)
     if not chief:  # a multiworker worker other than the chief: trains in step with it, writes nothing
-        return _train_in_folder(cfg, cls, model, strategy, splits, steps, per_step, run_dir, resume, verbose, argv,
-                                writer=False)
+        return _train_in_folder(session, writer=False)
     prepare_run_dir(run_dir)
     with RunFolderLock(run_dir, log=lambda m: print(m, file=sys.stderr)):
         check_run_dir(cfg, run_dir, resume)  # again, now that no other process can be writing it
-        return _train_in_folder(cfg, cls, model, strategy, splits, steps, per_step, run_dir, resume, verbose, argv,
-                                writer=True)
+        return _train_in_folder(session, writer=True)
 
 
-def _train_in_folder(cfg, cls, model, strategy, splits, steps, per_step, run_dir, resume, verbose, argv, writer):
-    start_epoch = _start_epoch(model, run_dir, resume, writer)
+@dataclass(frozen=True)
+class Session:
+    """What `train` has checked and built before it touches the run folder: the config, the model class and the
+    model (built under `strategy`, or None), the data, the steps per epoch and the batch per step, and how it was
+    asked for (the folder, --resume, the verbosity, the command's arguments for messages)."""
+    cfg: dict
+    cls: type
+    model: Any
+    strategy: Any
+    splits: Any
+    steps: int
+    per_step: int
+    run_dir: Path
+    resume: bool
+    verbose: int
+    argv: Any
+
+
+def _train_in_folder(session, writer):
+    """Trains from the run folder's backup (or from the start); only the `writer` (the chief) writes the folder."""
+    cfg, cls, model, strategy, splits = session.cfg, session.cls, session.model, session.strategy, session.splits
+    steps, per_step, run_dir, verbose, argv = (session.steps, session.per_step, session.run_dir, session.verbose,
+                                               session.argv)
+    start_epoch = _start_epoch(model, run_dir, session.resume, writer)
     if start_epoch >= cfg["train"]["epochs"]:  # killed after the last backup, before done.json
         print(f"{run_dir}: the backup is from epoch {start_epoch}; nothing left to train.")
         if writer:
