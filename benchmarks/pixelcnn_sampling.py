@@ -1,9 +1,11 @@
 """PixelCNN sampling: one compiled loop over the 784 pixels against per-pixel Python loops, side by side.
 
-A sample takes 784 sequential passes of the network (each pixel depends on the ones drawn before it). Measured in
-one process, in alternating rounds so that background load hits every variant alike, on the same images and seeds
-(all three draw identical images; tests/test_pixelcnn.py checks it):
+A sample takes 784 sequential steps (each pixel depends on the ones drawn before it). Measured in one process, in
+alternating rounds so that background load hits every variant alike, on the same images and seeds (the report
+says whether they drew identical images; tests/test_pixelcnn.py checks it):
   compiled:        PixelCNN.generate: one tf.function holding a tf.while_loop over the pixels, the whole batch;
+                   each step computes the current row only, the finished rows' activations kept;
+  compiled window: the same loop running the network at each pixel on the window of rows it can see;
   python+compiled: a Python loop over the pixels calling a compiled one-pixel step (784 calls per batch);
   python eager:    a Python loop over the pixels running the network eagerly (the plainest implementation; only
                    with --eager: about 15x the compiled loop, so ten minutes and more on a busy CPU).
@@ -57,6 +59,17 @@ def main():
         model._samples = {}
         return model.generate(n, seed=1, batch_size=n, stop=stop)["images"]
 
+    @tf.function(reduce_retracing=True)
+    def window_loop(stop):
+        x0 = tf.zeros((n, *model.image_shape))
+        _, x, _ = tf.while_loop(lambda i, x, p: i < stop,
+                                lambda i, x, p: (i + 1, *model._step(x, p, i, tf.constant(1_000_003, tf.int64))),
+                                (tf.constant(0), x0, x0), parallel_iterations=1)
+        return x
+
+    def compiled_window(stop=None):
+        return window_loop(tf.constant(pixels if stop is None else stop)).numpy()
+
     def python_compiled(stop=None):
         shape = (n, *model.image_shape)
         x, p = tf.zeros(shape), tf.zeros(shape)
@@ -67,10 +80,11 @@ def main():
     def python_eager():
         return model.sample_python_loop(n, 1 * 1_000_003)[0]
 
-    variants = {"compiled": compiled, "python+compiled": python_compiled}
+    variants = {"compiled": compiled, "compiled window": compiled_window, "python+compiled": python_compiled}
     if a.eager:
         variants["python eager"] = python_eager
-    compiled(width), python_compiled(width)  # trace both compiled functions on one row (pixel and stop are tensors)
+    for f in (compiled, compiled_window, python_compiled):  # trace on one row (pixel and stop are tensors)
+        f(width)
     times, outputs = {k: [] for k in variants}, {}
     for _ in range(a.rounds):
         for k, f in variants.items():
@@ -95,6 +109,8 @@ def main():
     print(f"compiled loop, batch of {a.cost_batch}: {per_image:.2f} s per image -> 10,000 samples (the 2014 Parzen "
           f"protocol) about {per_image * 10000 / 3600:.1f} h on this machine (larger batches cost less per image)")
     ratio = float(np.median(times["python+compiled"]) / np.median(times["compiled"]))
+    print(f"compiled window / compiled: {np.median(times['compiled window']) / np.median(times['compiled']):.2f} "
+          "(what keeping the finished rows saves)")
     if a.eager:
         print(f"python eager / compiled: {np.median(times['python eager']) / np.median(times['compiled']):.2f}")
     else:

@@ -4,7 +4,8 @@ p(x) = prod_i p(x_i | x_1 .. x_{i-1}) over the pixels in raster order (row by ro
 keeps the 28 x 28 resolution; its convolutions are masked so that the output at pixel i sees only pixels before i:
 the first layer (7 x 7, mask A) hides the centre pixel too, the later ones (mask B) may use their own position,
 which in the layers below already holds only earlier pixels. So one pass of the network gives all 784
-conditionals of an image at once (training, exact likelihood), and sampling takes 784 passes, one per pixel.
+conditionals of an image at once (training, exact likelihood), and sampling takes 784 steps, one per pixel; since
+the rows above a pixel are finished, each step computes only the current row (keeping the finished rows' activations).
 
 Architecture (the paper's Table 1 and Fig. 5): a 7 x 7 mask-A convolution with 2h feature maps; residual blocks
 ReLU -> 1 x 1 conv (h) -> ReLU -> 3 x 3 mask-B conv (h) -> ReLU -> 1 x 1 conv (2h), added to the block's input;
@@ -89,7 +90,7 @@ def build_network(h, blocks, first_kernel=7, kernel=3, output_layers=2, seed=0, 
     `first_mask` / `block_mask` exist so the tests can build a deliberately wrong network."""
     seeds = LayerSeeds(seed)
     init = lambda: keras.initializers.GlorotUniform(seed=seeds())  # noqa: E731
-    x_in = keras.Input((None, None, image_shape[-1]))  # any height: sampling runs on a window of rows
+    x_in = keras.Input((None, None, image_shape[-1]))  # any height: the Python-loop sampler runs on a window of rows
     x = MaskedConv2D(2 * h, first_kernel, first_mask, kernel_initializer=init(), name="mask_a")(x_in)
     for b in range(blocks):
         x = ResidualBlock(h, kernel, seeds, block_mask, name=f"residual_{b}")(x)
@@ -215,7 +216,7 @@ class PixelCNN(TrackedModel):
         return {"nll": float(v.mean()), "se": se, "bits_per_dim": float(v.mean() / (self.dim * LN2)),
                 "bits_per_dim_se": se / (self.dim * LN2), "n": len(v)}
 
-    # sampling: 784 passes of the network, as one compiled loop over a whole batch
+    # sampling: 784 steps, as one compiled loop over a whole batch
     def reach(self):
         """How many rows above itself an output pixel can see: the first layer's k // 2 plus k // 2 per block."""
         p = self.params
@@ -226,7 +227,8 @@ class PixelCNN(TrackedModel):
 
         The network runs on rows max(0, r - reach) .. r only: the masks make row r's outputs independent of the
         rows below it, and they see at most `reach` rows up, so the window gives exactly the full pass's logit
-        (the tests check this) at about 40% of its cost on 28 x 28."""
+        (the tests check this) at about 40% of its cost on 28 x 28. The Python-loop sampler (benchmarks) uses it;
+        the compiled loop computes one row per step instead (`_row`)."""
         h, w = self.image_shape[:2]
         r, c = i // w, i % w
         top = tf.maximum(r - self.reach(), 0)
@@ -236,15 +238,56 @@ class PixelCNN(TrackedModel):
         hot = tf.reshape(tf.one_hot(i, h * w), (1, h, w, 1))
         return x + hot * tf.cast(u < prob, tf.float32)[:, None, None, None], probs + hot * prob[:, None, None, None]
 
+    def _row(self, x, r, above):
+        """Every layer's activations of image row r, computed on that row alone (the fast generation of
+        Ramachandran et al. 2017). A layer's activations at row r depend only on the rows above and on the pixels
+        before each position in row r, never on the pixel itself or later ones (mask A first, mask B after); so
+        the rows above, once finished, never change, and each residual block keeps the input of its masked
+        convolution for the k // 2 rows above (`above`, oldest first) instead of recomputing them at every pixel.
+        The first layer reads the image's own rows r - k // 2 .. r. Returns the row's logits (B, W) and, per
+        block, the rows it keeps for the next image row."""
+        first = self.net.get_layer("mask_a")
+        k = first.kernel_size[0] // 2
+        strip = tf.pad(x, [[0, 0], [k, 0], [k, k], [0, 0]])[:, r:r + k + 1]  # rows r-k .. r (zeros above row 0)
+        strip = tf.ensure_shape(strip, [None, k + 1, None, None])  # static height: one output row
+        a = tf.nn.bias_add(tf.nn.conv2d(strip, first.kernel[:k + 1] * first.mask[:k + 1], 1, "VALID"), first.bias)
+        kept = []
+        for b, rows in enumerate(above):
+            block = self.net.get_layer(f"residual_{b}")
+            y = ops.relu(block.reduce(ops.relu(a)))  # the masked convolution's input at row r
+            kb = block.masked.kernel_size[0] // 2
+            window = tf.pad(tf.concat([rows, y], axis=1), [[0, 0], [0, 0], [kb, kb], [0, 0]])
+            z = tf.nn.conv2d(window, block.masked.kernel[:kb + 1] * block.masked.mask[:kb + 1], 1, "VALID")
+            a = a + block.expand(ops.relu(tf.nn.bias_add(z, block.masked.bias)))
+            kept.append(tf.concat([rows[:, 1:], y], axis=1))
+        for j in range(self.params["output_layers"]):
+            a = self.net.get_layer(f"output_{j}")(ops.relu(a))
+        return self.net.get_layer("logits")(ops.relu(a))[:, 0, :, 0], tuple(kept)
+
     @tf.function(reduce_retracing=True)
     def _sample_loop(self, n, seed, stop):
         """Pixels 0 .. stop-1 of n images, drawn one after another inside one tf.while_loop; returns the 0/1
-        images and the probability each drawn pixel had (zeros from `stop` on)."""
+        images and the probability each drawn pixel had (zeros from `stop` on). Each step computes the current
+        row only (`_row`); at a row's last pixel the blocks keep that row, which is then final, for the next."""
+        h, w = self.image_shape[:2]
         shape = tf.concat([[n], tf.constant(self.image_shape)], 0)
         x0, p0 = tf.zeros(shape), tf.zeros(shape)
-        _, x, p = tf.while_loop(lambda i, x, p: i < stop, lambda i, x, p: (i + 1, *self._step(x, p, i, seed)),
-                                (tf.constant(0), x0, p0), parallel_iterations=1,
-                                shape_invariants=(tf.TensorShape([]), x0.shape, p0.shape))
+        k = self.params["kernel"] // 2
+        c0 = tuple(tf.zeros(tf.stack([n, k, w, self.params["hidden"]])) for _ in range(self.params["residual_blocks"]))
+
+        def body(i, x, p, above):
+            r, c = i // w, i % w
+            logits, kept = self._row(x, r, above)
+            prob = tf.sigmoid(logits[:, c])
+            u = tf.random.stateless_uniform(tf.shape(prob), seed=tf.stack([seed, tf.cast(i, tf.int64)]))
+            hot = tf.reshape(tf.one_hot(i, h * w), (1, h, w, 1))
+            if above:  # (a network without residual blocks keeps nothing)
+                above = tf.cond(c == w - 1, lambda: kept, lambda: above)
+            return (i + 1, x + hot * tf.cast(u < prob, tf.float32)[:, None, None, None],
+                    p + hot * prob[:, None, None, None], above)
+
+        _, x, p, _ = tf.while_loop(lambda i, *_: i < stop, body, (tf.constant(0), x0, p0, c0),
+                                   parallel_iterations=1)
         return x, p
 
     def sample_python_loop(self, n, seed, stop=None):
