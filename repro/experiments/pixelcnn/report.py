@@ -190,9 +190,9 @@ def parzen_lines(evaluated):
                    "side by side, the exact values and the estimates show the point Theis et al. (2016) make: a "
                    "Parzen number is not the model's log-likelihood, and its value follows σ and the number of "
                    "samples as much as the model. The 2014 protocol asks for 10,000 samples"
-                   + (f"; these runs drew fewer ({'; '.join(few)}): 10,000 samples of these networks take hours "
-                      "on a CPU (benchmarks/pixelcnn_sampling.py and benchmarks/row_lstm_sampling.py measure the "
-                      "cost)." if few else
+                   + (f"; these runs drew fewer ({'; '.join(few)}): 10,000 samples of these networks take an hour "
+                      "or more of a CPU (benchmarks/pixelcnn_sampling.py and benchmarks/row_lstm_sampling.py "
+                      "measure the cost)." if few else
                       ", and every run above drew them."), ""]
 
 
