@@ -157,3 +157,15 @@ def test_the_report_says_when_parzen_ranks_runs_unlike_their_exact_likelihood():
     assert ranking_sentence([(MODELS[0], better)]) == ""
     text = "\n".join(parzen_lines([(MODELS[0], better), (MODELS[1], worse)]))
     assert text.count("The 2014 protocol puts a Gaussian") == 1 and "| -95.00 |" in text and "fewer" in text
+
+
+@pytest.mark.parametrize("kernels", [(3, 1), (5, 5)])
+def test_the_row_sampler_gives_the_full_networks_conditionals_for_other_kernels(configs, kernels):
+    # each block keeps kernel // 2 rows above (none for 1 x 1, two for 5 x 5); the first layer reads its own rows
+    cfg = load_config(configs / "pixelcnn_binarized_mnist.yaml", "smoke",
+                      {"model_params": {"hidden": 4, "residual_blocks": 2, "first_kernel": kernels[0],
+                                        "kernel": kernels[1]}})
+    model = PixelCNN(cfg, image_shape=(SIDE, SIDE, 1))
+    s = model.generate(3, seed=2)
+    full = tf.sigmoid(model.net(tf.constant(s["images"]))).numpy()
+    np.testing.assert_allclose(s["probabilities"], full, atol=1e-5)

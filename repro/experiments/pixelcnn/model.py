@@ -256,10 +256,11 @@ class PixelCNN(TrackedModel):
             block = self.net.get_layer(f"residual_{b}")
             y = ops.relu(block.reduce(ops.relu(a)))  # the masked convolution's input at row r
             kb = block.masked.kernel_size[0] // 2
-            window = tf.pad(tf.concat([rows, y], axis=1), [[0, 0], [0, 0], [kb, kb], [0, 0]])
+            stack = tf.concat([rows, y], axis=1)  # rows r-kb .. r of the masked convolution's input
+            window = tf.pad(stack, [[0, 0], [0, 0], [kb, kb], [0, 0]])
             z = tf.nn.conv2d(window, block.masked.kernel[:kb + 1] * block.masked.mask[:kb + 1], 1, "VALID")
             a = a + block.expand(ops.relu(tf.nn.bias_add(z, block.masked.bias)))
-            kept.append(tf.concat([rows[:, 1:], y], axis=1))
+            kept.append(stack[:, 1:])
         for j in range(self.params["output_layers"]):
             a = self.net.get_layer(f"output_{j}")(ops.relu(a))
         return self.net.get_layer("logits")(ops.relu(a))[:, 0, :, 0], tuple(kept)
