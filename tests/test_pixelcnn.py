@@ -153,8 +153,11 @@ def test_the_report_says_when_parzen_ranks_runs_unlike_their_exact_likelihood():
     said = ranking_sentence([(MODELS[0], better), (MODELS[1], worse)])
     assert "estimate (a) rank the runs differently" in said and "(b)" not in said.split("(best first")[0]
     assert ranking_sentence([(MODELS[0], better), (MODELS[1], run("w", 100.0, -310.0, -250.0))]).startswith(
-        "Both Parzen estimates rank the runs as")
+        "Among the runs scored on 100 samples, both Parzen estimates rank the runs as")
     assert ranking_sentence([(MODELS[0], better)]) == ""
+    more = run("more samples", 90.0, -100.0, -30.0)  # scored on 10,000 samples: not ranked against 100
+    more["metrics"]["n_samples"] = 10000
+    assert "more samples" not in ranking_sentence([(MODELS[0], more), (MODELS[0], better), (MODELS[1], worse)])
     text = "\n".join(parzen_lines([(MODELS[0], better), (MODELS[1], worse)]))
     assert text.count("The 2014 protocol puts a Gaussian") == 1 and "| -95.00 |" in text and "fewer" in text
 

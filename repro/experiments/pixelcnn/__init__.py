@@ -15,7 +15,7 @@ register(Experiment(
     evaluators=(Evaluator("metrics", evaluation.pixelcnn_metrics, models=("pixelcnn", "row_lstm")),),
     quick_metrics={m.experiment: EXACT_NLL for m in report.MODELS},
     claims=tuple(Claim("van den Oord et al. 2016", f"{m.name}, binarized MNIST: exact test negative log-likelihood "
-                       "(nats)", (f"{m.rows}.test_nll.paper",), figure=f"figures/{m.experiment}-quick-samples.png",
+                       "(nats)", (f"{m.rows}.test_nll.paper",),
                        section="PixelCNN") for m in report.MODELS),
     # the exact test NLL, re-scored from the shipped model file in minutes (no sampling: the likelihood alone)
     checks=tuple(Check(f"{m.rows}-{profile}", f"{report.SOURCE}: the exact test NLL of the {m.name}'s {profile} "

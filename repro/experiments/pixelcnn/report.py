@@ -92,10 +92,10 @@ def pixelcnn_section(results_dir):
     return "\n".join(text), rows
 
 
-def not_run_row(family, note):
+def not_run_row(family, note, figure=""):
     return Row(id=f"{family.rows}.test_nll.paper", source=f"{SOURCE}: {family.name} {family.reported:.2f}",
                reported=family.reported, reproduced=None, tolerance="|Δ| ≤ 1.0 nat", status="NOT RUN", note=note,
-               runs="the paper profile", against_paper=True)
+               runs="the paper profile", against_paper=True, figure=figure)
 
 
 def family_section(results_dir, family):
@@ -108,7 +108,8 @@ def family_section(results_dir, family):
     rows = [nll_row(s, family) for s in paper or runs[:1]]  # compute
     if not paper:
         rows.append(not_run_row(family, f"no paper-profile run evaluated yet: {family.command('paper')} (resumable "
-                                        "with --resume), then python -m repro evaluate"))
+                                        "with --resume), then python -m repro evaluate",
+                                figure=f"figures/{runs[0]['run']}-samples.png"))
     best = runs[0]
     text = (head + runs_table(runs) + nn_lines(best)  # render
             + closing_lines(best, family) + shipped_lines(results_dir, runs, family))
@@ -132,7 +133,8 @@ def nll_row(s, family):
                reproduced=round(t["nll"], 2), tolerance=f"|Δ| ≤ {ms['nll_tolerance']:.1f} nat",
                status=nll_within(gap, ms["nll_tolerance"]), note=note,
                runs=f"seed {(s.get('recipe') or {}).get('seed', '?')}, {_steps(s)} ({s['profile']} profile)",
-               shown=f"{t['nll']:.2f} ± {t['se']:.2f}", run_names=(s["run"],), against_paper=True)
+               shown=f"{t['nll']:.2f} ± {t['se']:.2f}", run_names=(s["run"],), against_paper=True,
+               figure=f"figures/{s['run']}-samples.png")
 
 
 def runs_table(runs):
@@ -198,19 +200,24 @@ def parzen_lines(evaluated):
 
 def ranking_sentence(evaluated):
     """Whether the Parzen estimates order the runs as their exact log-likelihoods do ("" with fewer than 2 runs)."""
-    runs = [s for _, s in evaluated if s.get("parzen") and s["metrics"].get("parzen_probabilities")]
-    if len(runs) < 2:
+    scored = [s for _, s in evaluated if s.get("parzen") and s["metrics"].get("parzen_probabilities")]
+    # a Parzen estimate grows with the number of samples: only runs scored on as many samples are compared
+    sizes = [n for n in dict.fromkeys(s["metrics"]["n_samples"] for s in scored)
+             if sum(s["metrics"]["n_samples"] == n for s in scored) >= 2]
+    if not sizes:
         return ""
+    runs = [s for s in scored if s["metrics"]["n_samples"] == sizes[0]]
+    among = f"Among the runs scored on {sizes[0]:,} samples, "
     exact = sorted(runs, key=lambda s: s["metrics"]["test_nll"]["nll"])  # best (lowest NLL) first
     orders = {"(a)": sorted(runs, key=lambda s: -s["parzen"]["ll"]),
               "(b)": sorted(runs, key=lambda s: -s["metrics"]["parzen_probabilities"]["ll"])}
     differ = [k for k, order in orders.items() if [s["run"] for s in order] != [s["run"] for s in exact]]
     ranked = ", ".join(f"{s['run']} ({-s['metrics']['test_nll']['nll']:.2f})" for s in exact)
     if not differ:
-        return (f"Both Parzen estimates rank the runs as their exact log-likelihoods do (best first: {ranked}). ")
-    return (f"The Parzen estimate{'s' if len(differ) > 1 else ''} {' and '.join(differ)} rank the runs differently "
-            f"from their exact log-likelihoods (best first: {ranked}): a higher Parzen number here does not mean a "
-            "more likely model. ")
+        return among + f"both Parzen estimates rank the runs as their exact log-likelihoods do (best first: {ranked}). "
+    return (among + f"the Parzen estimate{'s' if len(differ) > 1 else ''} {' and '.join(differ)} rank the runs "
+            f"differently from their exact log-likelihoods (best first: {ranked}): a higher Parzen number here does "
+            "not mean a more likely model. ")
 
 
 def nn_lines(best):
