@@ -172,3 +172,14 @@ def test_the_row_sampler_gives_the_full_networks_conditionals_for_other_kernels(
     s = model.generate(3, seed=2)
     full = tf.sigmoid(model.net(tf.constant(s["images"]))).numpy()
     np.testing.assert_allclose(s["probabilities"], full, atol=1e-5)
+
+
+def test_the_report_says_when_a_parzen_estimate_lies_above_the_exact_likelihood():
+    from repro.experiments.pixelcnn.report import MODELS, above_sentence
+
+    s = {"run": "r", "parzen": {"ll": -120.0}, "metrics": {"test_nll": {"nll": 86.0},
+                                                          "parzen_probabilities": {"ll": -30.0}}}
+    said = above_sentence([(MODELS[0], s)])
+    assert "pixel probabilities (-30.0) lies 56.0 nats above" in said and "0/1 samples" not in said
+    s["metrics"]["parzen_probabilities"]["ll"] = -90.0
+    assert above_sentence([(MODELS[0], s)]) == ""
