@@ -41,6 +41,31 @@ from repro.train import build_model  # noqa: E402
 CONFIG = ROOT / "paper_configs" / "pixelcnn_binarized_mnist.yaml"
 
 
+def print_machine():
+    env = describe()
+    print(f"CPU: {env['cpu']}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other work shares "
+          f"them: times are of this machine as it was)")
+
+
+def print_times(times, n):
+    """Each variant's median time per batch of n and per image, with every round's time."""
+    width = max(map(len, times))
+    for k, t in times.items():
+        med = float(np.median(t))
+        print(f"{k:>{width}}: {med:.2f} s per batch of {n} ({med / n:.2f} s per image; rounds: "
+              + ", ".join(f"{x:.2f}" for x in t) + ")")
+
+
+def print_cost_of_10000(model, batch, name):
+    """The model's own sampler on one batch, scaled to the 2014 protocol's 10,000 samples."""
+    t0 = time.perf_counter()  # no new trace: the batch size is a tensor argument of the compiled loop
+    model._samples = {}
+    model.generate(batch, seed=3, batch_size=batch)
+    per_image = (time.perf_counter() - t0) / batch
+    print(f"{name}, batch of {batch}: {per_image:.2f} s per image -> 10,000 samples (the 2014 Parzen "
+          f"protocol) about {per_image * 10000 / 3600:.1f} h on this machine (larger batches cost less per image)")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=4, help="images per batch in the side-by-side rounds")
@@ -92,22 +117,12 @@ def main():
             outputs[k] = f()
             times[k].append(time.perf_counter() - t0)
     same = all(np.array_equal(outputs["compiled"], v) for v in outputs.values())
-    env = describe()
-    print(f"CPU: {env['cpu']}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other work shares "
-          f"them: times are of this machine as it was)")
+    print_machine()
     p = cfg["model_params"]
     print(f"model: {a.profile} profile, h = {p['hidden']}, {p['residual_blocks']} residual blocks; {n} images x "
           f"{pixels} pixels per batch; the {len(variants)} variants draw identical images: {same}")
-    for k, t in times.items():
-        med = float(np.median(t))
-        print(f"{k:>16}: {med:.2f} s per batch of {n} ({med / n:.2f} s per image; rounds: "
-              + ", ".join(f"{x:.2f}" for x in t) + ")")
-    t0 = time.perf_counter()  # no new trace: the batch size is a tensor argument of the compiled loop
-    model._samples = {}
-    model.generate(a.cost_batch, seed=3, batch_size=a.cost_batch)
-    per_image = (time.perf_counter() - t0) / a.cost_batch
-    print(f"compiled loop, batch of {a.cost_batch}: {per_image:.2f} s per image -> 10,000 samples (the 2014 Parzen "
-          f"protocol) about {per_image * 10000 / 3600:.1f} h on this machine (larger batches cost less per image)")
+    print_times(times, n)
+    print_cost_of_10000(model, a.cost_batch, "compiled loop")
     ratio = float(np.median(times["python+compiled"]) / np.median(times["compiled"]))
     print(f"compiled window / compiled: {np.median(times['compiled window']) / np.median(times['compiled']):.2f} "
           "(what keeping the finished rows saves)")

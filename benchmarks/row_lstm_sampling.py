@@ -28,8 +28,8 @@ import repro  # noqa: E402,F401  (chooses the CPU kernels before TensorFlow load
 
 # isort: split
 import tensorflow as tf  # noqa: E402
+from pixelcnn_sampling import print_cost_of_10000, print_machine, print_times  # noqa: E402  (this folder)
 
-from repro.backend import describe  # noqa: E402
 from repro.config import load_config  # noqa: E402
 from repro.train import build_model  # noqa: E402
 
@@ -81,22 +81,12 @@ def main():
             times[k].append(time.perf_counter() - t0)
     same = np.array_equal(outputs["kept states"][0], outputs["whole network"][0])
     gap = float(np.abs(outputs["kept states"][1] - outputs["whole network"][1]).max())
-    env = describe()
-    print(f"CPU: {env['cpu']}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other work shares "
-          f"them: times are of this machine as it was)")
+    print_machine()
     p = cfg["model_params"]
     print(f"model: {a.profile} profile, h = {p['hidden']}, {p['lstm_layers']} Row LSTM layers; {a.n} images x "
           f"{model.dim} pixels per batch; identical images: {same} (largest probability difference {gap:.1e})")
-    for k, t in times.items():
-        med = float(np.median(t))
-        print(f"{k:>14}: {med:.2f} s per batch of {a.n} ({med / a.n:.2f} s per image; rounds: "
-              + ", ".join(f"{x:.2f}" for x in t) + ")")
-    t0 = time.perf_counter()
-    model._samples = {}
-    model.generate(a.cost_batch, seed=3, batch_size=a.cost_batch)
-    per_image = (time.perf_counter() - t0) / a.cost_batch
-    print(f"kept states, batch of {a.cost_batch}: {per_image:.2f} s per image -> 10,000 samples (the 2014 Parzen "
-          f"protocol) about {per_image * 10000 / 3600:.1f} h on this machine (larger batches cost less per image)")
+    print_times(times, a.n)
+    print_cost_of_10000(model, a.cost_batch, "kept states")
     print(f"ratio: {np.median(times['whole network']) / np.median(times['kept states']):.2f}")
 
 
