@@ -118,10 +118,16 @@ def test_no_internal_words_in_the_committed_figures(tmp_path):
     ax.set_title("as issue 11 asks")
     ax.plot([0, 1], label="seed 002's curve")
     ax.legend()
-    text = Image.open(save(fig, tmp_path / "x.png")).text["Description"]
+    saved = Image.open(save(fig, tmp_path / "x.png"))
+    text = saved.text["Description"]
     assert "as issue 11 asks" in text and "seed 002's curve" in text  # what the check below reads
-    found = []
+    assert saved.mode == "P"  # a 256-colour palette PNG, as every committed figure below
+    found, not_palette = [], []
     for png in sorted((ROOT / "results" / "figures").glob("*.png")):
-        described = Image.open(png).text.get("Description", "")
+        image = Image.open(png)
+        described = image.text.get("Description", "")
         found += [f"{png.name}: {m.group(0)!r}" for p in FORBIDDEN for m in re.finditer(p, described)]
+        not_palette += [png.name] if image.mode != "P" else []
     assert not found, "internal words in committed figures:\n" + "\n".join(found)
+    assert not not_palette, ("figures not written by plotting.save (RGBA, twice the bytes); redraw them or pass "
+                             "them through plotting.write_palette_png:\n" + "\n".join(not_palette))

@@ -8,7 +8,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from repro.plotting import FIG_SEED, save, tile
+from repro.plotting import FIG_SEED, full_grid_shape, save, tile
 
 
 def _samples(run, n=100):
@@ -21,9 +21,7 @@ def _samples(run, n=100):
 
 
 def sample_grid(images, title, path):
-    n = len(images)
-    cols = 10 if n >= 10 else n
-    rows = max(1, min(10, n // cols))
+    rows, cols = full_grid_shape(min(len(images), 100), max_cols=10)  # every image drawn shows (36 -> 6 x 6)
     fig, ax = plt.subplots(figsize=(0.55 * cols, 0.55 * rows + 0.5))
     ax.imshow(tile(images, rows, cols, fill=0.5), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
     ax.set_axis_off()
