@@ -151,7 +151,43 @@ def this_run_section(results_dir):
         lines.append("No `./run_all.sh` has run in this folder (no results/run_all.json).")
     lines += ["", "Every summary this report reads, and where it was computed:", ""]
     lines += [f"- `results/{rel}`: {where}" for rel, where in prov.items()]
+    lines += ["", classifier_paragraph(results_dir)]
     return "\n".join(lines) + "\n", []
+
+
+def _classifier_fingerprints(summary):
+    """The classifier fingerprint of every classifier-based measurement in a summary (None: none recorded)."""
+    found = []
+    if isinstance(summary, dict):
+        if "classifier_score" in summary:
+            found.append(summary.get("classifier"))
+        for value in summary.values():
+            found += _classifier_fingerprints(value)
+    elif isinstance(summary, list):
+        for value in summary:
+            found += _classifier_fingerprints(value)
+    return found
+
+
+def classifier_paragraph(results_dir):
+    """Which classifier measured the classifier-based numbers (class histograms, classifier scores, Fréchet
+    distances): the shipped one, or, before it shipped, one trained on the machine that evaluated the run."""
+    from repro.metrics.classifier import SHIPPED, classifier_test_accuracy, shipped_fingerprint
+
+    shipped = shipped_fingerprint()
+    by_run = {name: set(_classifier_fingerprints(s)) for name, s in sorted(load_runs(results_dir).items())}
+    by_run = {name: prints for name, prints in by_run.items() if prints}
+    same = [name for name, prints in by_run.items() if prints == {shipped}]
+    other = [name for name in by_run if name not in same]
+    text = ("Classifier-based numbers (class histograms, classifier scores, Fréchet distances) are measured with the "
+            f"suite's MNIST classifier, whose weights ship with it (`repro/metrics/{SHIPPED.name}`, fingerprint "
+            f"`{shipped}`, {100 * classifier_test_accuracy():.2f}% MNIST test accuracy), so that every machine scores "
+            f"the same samples alike. {len(same)} of {len(by_run)} summaries with such numbers were scored with it.")
+    if other:
+        text += (" Scored before it shipped, by a classifier trained on the machine that evaluated them (another "
+                 "CPU gives other weights, so a re-scoring with the shipped classifier can move these numbers): " +
+                 ", ".join(f"`{name}`" for name in other) + ".")
+    return text
 
 
 GLANCE_BEGIN, GLANCE_END = "<!-- results-at-a-glance:begin -->", "<!-- results-at-a-glance:end -->"

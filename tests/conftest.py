@@ -22,7 +22,7 @@ import repro.experiments  # noqa: E402,F401  registers every experiment's models
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 os.environ.setdefault("REPRO_DATA_DIR", str(ROOT.parent / "shared" / "data" / "mnist"))
-os.environ.setdefault("REPRO_CACHE", str(ROOT / ".cache"))  # the MNIST classifier is trained once per checkout
+os.environ.setdefault("REPRO_CACHE", str(ROOT / ".cache"))  # where a classifier would be cached if none shipped
 
 
 def run_repro(*args, cwd):
@@ -58,8 +58,6 @@ def configs():
 # The longest files first (measured: --durations in run_tests.sh's output). pytest-xdist hands whole files to
 # the workers in this order (run_tests.sh: --dist loadfile --no-loadscope-reorder), so the short files fill in
 # at the end and the two workers finish together, instead of one running a long file alone while the other waits.
-# On a fresh checkout the first file trains the MNIST classifier (minutes); the next two need none, so they do not
-# wait for it.
 LONGEST_FIRST = ("test_seed_models.py", "test_infogan_screen.py", "test_cli.py", "test_run_all.py", "test_resume.py",
                  "test_fuzz_inputs.py", "test_keras_dcgan.py", "test_cli_tools.py")
 

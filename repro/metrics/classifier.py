@@ -1,8 +1,13 @@
 """The suite's own MNIST classifier and the sample-quality metrics built on it.
 
-Trained once on MNIST train (all 60,000), checked at >= 99% test accuracy, and cached (the
-weights file and its test accuracy) under $REPRO_CACHE (default ~/.cache/repro). Metrics take
-any model's samples: float32 images in [0, 1], shape (N, 28, 28, 1).
+Trained on MNIST train (all 60,000) and checked at >= 99% test accuracy. Its weights ship with the
+suite (mnist_classifier_v2.npz beside this file, 0.9 MB): trained on each machine instead, the
+classifier differs from CPU to CPU and so do the scores of the very same samples, which would
+make a recorded score impossible to re-check elsewhere. Without that file (a changed network not
+shipped yet) it is trained on first use and cached under $REPRO_CACHE (default ~/.cache/repro);
+`python tools/ship_classifier.py` writes the file from the cached one. Every metric records the
+weights' fingerprint (`classifier`). Metrics take any model's samples: float32 images in [0, 1],
+shape (N, 28, 28, 1).
 
 - class histogram: counts of the predicted labels (the plain way to see mode collapse);
 - classifier score (TF-GAN's MNIST score): exp(E_x KL(p(y|x) || p(y))), at most 10;
@@ -12,6 +17,7 @@ any model's samples: float32 images in [0, 1], shape (N, 28, 28, 1).
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -48,11 +54,21 @@ def build_classifier():
 VERSION = "v2"  # bump when build_classifier or its training changes: old cached weights are then ignored
 
 
+SHIPPED = Path(__file__).with_name(f"mnist_classifier_{VERSION}.npz")  # weights w0..w7 and test_accuracy
+
 _LOADED = {}  # (weights file, its mtime) -> the model: loaded once per process, so the test set's logits are too
 
 
 def get_classifier(data_dir=None, epochs=6, verbose=0):
-    """The cached classifier (logits output), training it on first use."""
+    """The suite's classifier (logits output): the shipped weights, else the cached ones, trained on first use."""
+    if SHIPPED.exists():
+        key = (SHIPPED, SHIPPED.stat().st_mtime_ns)
+        if key not in _LOADED:
+            model = build_classifier()
+            with np.load(SHIPPED) as f:
+                model.set_weights([f[f"w{i}"] for i in range(len(model.weights))])
+            _LOADED[key] = model
+        return _LOADED[key]
     path = cache_dir() / f"mnist_classifier_{VERSION}.weights.h5"
     meta = cache_dir() / f"mnist_classifier_{VERSION}.json"
     if path.exists() and meta.exists():
@@ -97,8 +113,43 @@ def _train_and_cache(model, path, meta, data_dir, epochs, verbose):
 
 
 def classifier_test_accuracy() -> float | None:
+    if SHIPPED.exists():
+        with np.load(SHIPPED) as f:
+            return float(f["test_accuracy"])
     meta = cache_dir() / f"mnist_classifier_{VERSION}.json"
     return json.loads(meta.read_text())["test_accuracy"] if meta.exists() else None
+
+
+def fingerprint(classifier) -> str:
+    """The first 12 hex digits of the SHA-256 of the classifier's weights: scores carrying the same fingerprint were
+    measured by the same classifier and can be compared."""
+    return _digest(classifier.get_weights())
+
+
+def shipped_fingerprint() -> str | None:
+    """The shipped classifier's fingerprint, read from its file (no network built); None when none ships."""
+    if not SHIPPED.exists():
+        return None
+    with np.load(SHIPPED) as f:
+        return _digest([f[k] for k in sorted((k for k in f.files if k[1:].isdigit()), key=lambda k: int(k[1:]))])
+
+
+def _digest(weights):
+    digest = hashlib.sha256()
+    for w in weights:
+        digest.update(np.ascontiguousarray(w, np.float32).tobytes())
+    return digest.hexdigest()[:12]
+
+
+def ship(classifier, accuracy, path=None):
+    """Writes the classifier's weights and test accuracy as the shipped file (through a temporary file)."""
+    path = Path(path or SHIPPED)
+    tmp = path.with_name("tmp." + path.name)
+    with open(tmp, "wb") as f:
+        np.savez_compressed(f, test_accuracy=np.float64(accuracy),
+                            **{f"w{i}": w.astype(np.float32) for i, w in enumerate(classifier.get_weights())})
+    os.replace(tmp, path)
+    return path
 
 
 def _check_images(images):
@@ -155,6 +206,7 @@ def sample_metrics(images, data_dir=None, classifier=None) -> dict:
         _TEST_LOGITS[key] = logits(test, clf)
     return {
         "n": int(len(lg)),
+        "classifier": fingerprint(clf),
         "histogram": class_histogram(logits_=lg).tolist(),
         "classifier_score": classifier_score_from_logits(lg),
         "frechet_distance": frechet_distance_from_logits(lg, _TEST_LOGITS[key]),
