@@ -114,6 +114,7 @@ def test_wgan_logs_estimate_and_quality_per_epoch(smoke_runs, tmp_path):
     assert [m["epoch"] for m in monitor] == [1, 2]
     for m in monitor:
         assert m["n"] == 2000 and 1.0 <= m["classifier_score"] <= 10.0 and m["frechet_distance"] > 0
+        assert m["classifier"] == summary["metrics"]["samples"]["classifier"]  # one classifier scored them all
     # the curve is drawn for a WGAN run whatever its folder is called, and only for WGAN runs
     (tmp_path / "runs").mkdir()
     (tmp_path / "runs" / "wgan_mnist.json").write_text(json.dumps({**summary, "run": "wgan_mnist"}, default=float))

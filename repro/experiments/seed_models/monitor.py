@@ -53,7 +53,7 @@ def monitor_metrics(folder, data_dir=None):
             images = f["images"].astype(np.float32) / 255.0
             m = sample_metrics(images, data_dir, classifier=clf)
             rec = {"epoch": int(f["epoch"]), "classifier_score": m["classifier_score"],
-                   "frechet_distance": m["frechet_distance"], "n": m["n"]}
+                   "frechet_distance": m["frechet_distance"], "n": m["n"], "classifier": m["classifier"]}
             if "labels" in f.files:
                 predicted = np.argmax(logits(images, clf), axis=1)
                 rec["requested_label_accuracy"] = float(np.mean(predicted == f["labels"]))
