@@ -182,3 +182,23 @@ def test_smoke_run_end_to_end(configs, mnist_dir, tmp_path, monkeypatch):
     assert main(["report", "--results", "results"]) == 0
     report = (tmp_path / "results" / "REPORT.md").read_text()
     assert "keras-dcgan" in report and "not in the paper" in (tmp_path / "results" / "table1.md").read_text()
+
+
+def test_histograms_over_training_are_measured_again_for_another_classifier(tmp_path, mnist_dir):
+    from repro.experiments.keras_dcgan.experiment import histograms_over_training
+    from repro.metrics.classifier import fingerprint, get_classifier
+
+    clf = get_classifier(mnist_dir)
+    (tmp_path / "monitor_samples").mkdir()
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "monitor_samples" / "step_000000.npz", epoch=0.0,
+             plain=rng.integers(0, 256, (20, 28, 28, 1), dtype=np.uint8),
+             nice=rng.integers(0, 256, (5, 28, 28, 1), dtype=np.uint8))
+    first = histograms_over_training(tmp_path, clf, mnist_dir)
+    assert first[0]["plain"]["classifier"] == fingerprint(clf) and sum(first[0]["nice"]["histogram"]) == 5
+    cache = tmp_path / "class_histograms.json"
+    stale = json.loads(cache.read_text())
+    stale["0"]["plain"] |= {"classifier": "0123456789ab", "classifier_score": -1.0}  # another classifier's entry
+    cache.write_text(json.dumps(stale))
+    again = histograms_over_training(tmp_path, clf, mnist_dir)
+    assert again[0]["plain"] == first[0]["plain"]  # measured again with this classifier, not read back

@@ -137,15 +137,17 @@ def read_step_losses(run_dir):
 
 
 def histograms_over_training(run_dir, classifier, data_dir=None):
-    """Classifier metrics of the samples stored during training; computed once, cached in the run folder."""
-    from repro.metrics.classifier import sample_metrics
+    """Classifier metrics of the samples stored during training; computed once per classifier, cached in the run
+    folder (entries another classifier measured are measured again)."""
+    from repro.metrics.classifier import fingerprint, sample_metrics
 
     run_dir = Path(run_dir)
     cache_path = run_dir / "class_histograms.json"
     cache = {int(k): v for k, v in json.loads(cache_path.read_text()).items()} if cache_path.exists() else {}
+    current = fingerprint(classifier)
     for path in sorted((run_dir / "monitor_samples").glob("step_*.npz")):
         step = int(path.stem.split("_")[1])
-        if step not in cache:
+        if step not in cache or any(cache[step].get(k, {}).get("classifier") != current for k in ("plain", "nice")):
             d = np.load(path)
             cache[step] = {"step": step, "epoch": float(d["epoch"]), **{
                 key: sample_metrics(d[key].astype(np.float32) / 255.0, data_dir, classifier)
