@@ -106,3 +106,13 @@ def test_smoke_train_evaluate_sample_figures_report(configs, mnist_dir, tmp_path
     assert rows["book_chapter.mutual_info.pair1"]["status"] == "PASS"
     assert rows["infogan.mi_lower_bound.paper"]["status"] == "NOT RUN"
     assert rows["infogan.run.infogan_mnist-smoke"]["status"] in ("PASS", "FAIL")
+
+
+def test_recipes_are_compared_on_screens_and_on_full_runs_each_with_its_own_success():
+    from repro.experiments.infogan.metrics import success_rate
+    from repro.experiments.infogan.report import compare_recipes
+
+    full = compare_recipes({"code": success_rate(0, 3), "paper": success_rate(1, 13)}, "full run with test error ≤ 5%")
+    assert "(success: full run with test error ≤ 5%): code 0/3" in full[0] and "against paper 1/13" in full[0]
+    assert "p = 1.00" in full[0] and "Both recipes together" in full[2] and "1/16" in full[2]
+    assert compare_recipes({"paper": success_rate(1, 13)}, "screen") == []  # one recipe: nothing to compare

@@ -375,7 +375,7 @@ def protocol_section(results_dir, runs):
 
     screens = load_screens(results_dir)  # select
     full = {protocol_run(n): s for n, s in runs.items() if protocol_run(n) and complete(s)}
-    text, rows, rates = list(PROTOCOL), [], {}
+    text, rows, rates, full_rates = list(PROTOCOL), [], {}, {}
     for recipe in RECIPES:
         mine = sorted((s for s in screens if s["recipe"] == recipe), key=lambda s: s["seed"])
         done = {seed: s for (r, seed), s in full.items() if r == recipe}
@@ -389,7 +389,10 @@ def protocol_section(results_dir, runs):
             rates[recipe] = rate
         lines, recipe_rows = full_runs(recipe, done, {s["seed"]: s for s in mine}, why_not)
         text, rows = text + lines, rows + recipe_rows
-    return text + compare_recipes(rates), rows
+        if done:
+            full_rates[recipe] = _full_stats(done)["rate"]
+    return (text + compare_recipes(rates, "5-epoch screen passed")
+            + compare_recipes(full_rates, "full run with test error ≤ 5%")), rows
 
 
 def screen_table(recipe, mine, done):
@@ -498,8 +501,9 @@ def full_run_rows(recipe, f, names):
                      "with ten distinct dominant digits", **common)]
 
 
-def compare_recipes(rates):
-    """Which recipe's screen succeeds more often (Fisher's exact test), once both have screens."""
+def compare_recipes(rates, success):
+    """Which recipe succeeds more often (Fisher's exact test), once both have a rate; `success` says what
+    counts as one (the screen passed, or a full run's test error ≤ 5%)."""
     if len(rates) != 2:
         return []
     from scipy.stats import fisher_exact
@@ -511,10 +515,12 @@ def compare_recipes(rates):
                       [rb["successes"], rb["trials"] - rb["successes"]]]).pvalue
     overlap = max(ra["clopper_pearson"][0], rb["clopper_pearson"][0]) <= min(ra["clopper_pearson"][1],
                                                                              rb["clopper_pearson"][1])
-    text = [f"**Which recipe succeeds more often:** {a} {_interval(ra)} against {b} {_interval(rb)}; Fisher's "
+    text = [f"**Which recipe succeeds more often** (success: {success}): {a} {_interval(ra)} against {b} "
+            f"{_interval(rb)}; Fisher's "
             f"exact test p = {p:.2f} (two-sided)" + ("; the intervals overlap, so these seeds do not show a "
                                                      "difference." if overlap else "."), ""]
-    if p >= 0.05:  # no difference shown: the screens of both recipes together bound the rate more tightly
+    if p >= 0.05:  # no difference shown: both recipes' runs together bound the rate more tightly
         pooled = success_rate(ra["successes"] + rb["successes"], ra["trials"] + rb["trials"])
-        text += [f"Both recipes together (no difference shown between them): {_interval(pooled)}.", ""]
+        text += [f"Both recipes together (no difference shown between them; success: {success}): "
+                 f"{_interval(pooled)}.", ""]
     return text
