@@ -88,3 +88,11 @@ def test_the_report_names_summaries_scored_by_another_classifier(tmp_path):
     text = classifier_paragraph(tmp_path)
     assert f"fingerprint `{shipped}`" in text and "1 of 3 summaries" in text
     assert "`b-quick`, `c-quick`" in text and "`a-quick`" not in text
+
+
+def test_the_report_says_when_no_classifier_ships(tmp_path, monkeypatch):
+    from repro.report import classifier_paragraph
+
+    monkeypatch.setattr(classifier, "SHIPPED", tmp_path / "not-shipped.npz")
+    monkeypatch.setenv("REPRO_CACHE", str(tmp_path))  # nothing cached either: no accuracy to state
+    assert "none ships with this version" in classifier_paragraph(tmp_path)

@@ -1,7 +1,7 @@
 """The suite's own MNIST classifier and the sample-quality metrics built on it.
 
 Trained on MNIST train (all 60,000) and checked at >= 99% test accuracy. Its weights ship with the
-suite (mnist_classifier_v2.npz beside this file, 0.9 MB): trained on each machine instead, the
+suite (mnist_classifier_v2.npz beside this file, 0.8 MB): trained on each machine instead, the
 classifier differs from CPU to CPU and so do the scores of the very same samples, which would
 make a recorded score impossible to re-check elsewhere. Without that file (a changed network not
 shipped yet) it is trained on first use and cached under $REPRO_CACHE (default ~/.cache/repro);
