@@ -65,8 +65,7 @@ def get_classifier(data_dir=None, epochs=6, verbose=0):
         key = (SHIPPED, SHIPPED.stat().st_mtime_ns)
         if key not in _LOADED:
             model = build_classifier()
-            with np.load(SHIPPED) as f:
-                model.set_weights([f[f"w{i}"] for i in range(len(model.weights))])
+            model.set_weights(_shipped_weights())
             _LOADED[key] = model
         return _LOADED[key]
     path = cache_dir() / f"mnist_classifier_{VERSION}.weights.h5"
@@ -128,10 +127,13 @@ def fingerprint(classifier) -> str:
 
 def shipped_fingerprint() -> str | None:
     """The shipped classifier's fingerprint, read from its file (no network built); None when none ships."""
-    if not SHIPPED.exists():
-        return None
+    return _digest(_shipped_weights()) if SHIPPED.exists() else None
+
+
+def _shipped_weights():
+    """The shipped file's weight arrays w0, w1, ... in order."""
     with np.load(SHIPPED) as f:
-        return _digest([f[k] for k in sorted((k for k in f.files if k[1:].isdigit()), key=lambda k: int(k[1:]))])
+        return [f[k] for k in sorted((k for k in f.files if k[1:].isdigit()), key=lambda k: int(k[1:]))]
 
 
 def _digest(weights):

@@ -387,10 +387,10 @@ def protocol_section(results_dir, runs):
         text, rows = text + lines, rows + [row]
         if rate:
             rates[recipe] = rate
-        lines, recipe_rows = full_runs(recipe, done, {s["seed"]: s for s in mine}, why_not)
+        lines, recipe_rows, full_rate = full_runs(recipe, done, {s["seed"]: s for s in mine}, why_not)
         text, rows = text + lines, rows + recipe_rows
-        if done:
-            full_rates[recipe] = _full_stats(done)["rate"]
+        if full_rate:
+            full_rates[recipe] = full_rate
     return (text + compare_recipes(rates, "5-epoch screen passed")
             + compare_recipes(full_rates, "full run with test error ≤ 5%")), rows
 
@@ -440,7 +440,8 @@ def screen_rate(recipe, mine, why_not):
 
 
 def full_runs(recipe, done, screened, why_not):
-    """(lines, rows) of a recipe's full-length runs: MI in every run, best of N, the success rate over them."""
+    """(lines, rows, success rate) of a recipe's full-length runs: MI in every run, best of N, the success rate over
+    them (None without a full run)."""
     if not done:
         note = f"no full-length protocol run yet; {why_not}"
         return ([f"No full-length run of recipe {recipe} yet, so its error distribution, best of N and the "
@@ -450,7 +451,7 @@ def full_runs(recipe, done, screened, why_not):
                      against_paper=True),
                  Row(id=f"infogan.protocol.{recipe}.best_of_n", source=SRC_ERR, reported="≈ 5%", reproduced=None,
                      tolerance="best of N full runs <= 5% (the paper's practice as far as known)", status="NOT RUN",
-                     note=note, against_paper=True)])
+                     note=note, against_paper=True)], None)
     f = _full_stats(done)
     passed = [k for k in f["seeds"] if k in screened and screened[k]["screen"]["passed"]]
     best_run = done[f["best"]]["run"]
@@ -462,7 +463,7 @@ def full_runs(recipe, done, screened, why_not):
              f"{[k for k in f['seeds'] if k >= UNSCREENED_FROM[recipe]] or 'none'}. Traversals of the best run: "
              f"`results/figures/{best_run}-categorical.png`, `results/figures/{best_run}-continuous1.png`, "
              f"`results/figures/{best_run}-continuous2.png`.", ""]
-    return lines, full_run_rows(recipe, f, tuple(done[k]["run"] for k in f["seeds"]))
+    return lines, full_run_rows(recipe, f, tuple(done[k]["run"] for k in f["seeds"])), f["rate"]
 
 
 def _full_stats(done):
