@@ -199,7 +199,7 @@ def mi_figure(summaries, path, zoom_from=1000):
                              gridspec_kw={"width_ratios": [2, 1][:len(panels)]})
     ax_of = {key: ax for (key, _), ax in zip(panels, axes[0])}
     zoom = ax_of["paper"].inset_axes([0.36, 0.08, 0.6, 0.55]) if "paper" in ax_of else None
-    palette = iter([OKABE_ITO[i] for i in (5, 6, 2, 1, 3, 7)] * 3)  # no yellow: too faint on white for a line
+    palette = iter([OKABE_ITO[i] for i in (5, 6, 3, 7, 2, 1)] * 3)  # most distinct first; no yellow (faint on white)
     colour_of, late = {}, []
     for profile, recipe, label, members in groups:
         colour = colour_of.setdefault(recipe, next(palette))
