@@ -116,3 +116,22 @@ def test_recipes_are_compared_on_screens_and_on_full_runs_each_with_its_own_succ
     assert "(success: full run with test error ≤ 5%): code 0/3" in full[0] and "against paper 1/13" in full[0]
     assert "p = 1.00" in full[0] and "Both recipes together" in full[2] and "1/16" in full[2]
     assert compare_recipes({"paper": success_rate(1, 13)}, "screen") == []  # one recipe: nothing to compare
+
+
+def test_every_full_run_has_a_row_in_the_seed_table_screened_or_not():
+    from repro.experiments.infogan.report import screen_table
+
+    confusion = np.eye(10, dtype=int).tolist()
+
+    def full(error):
+        return {"metrics": {"categorical_error": {"error": error, "confusion": confusion}},
+                "history": [{"mi_cat": 2.29}]}
+
+    screened = [{"seed": 3, "test_error": 0.3, "mi_cat": 2.22,
+                 "screen": {"dominant_digit": list(range(10)), "min_purity": 0.4, "shared_digits": [],
+                            "missing_digits": [], "error": 0.31, "passed": False}}]
+    rows = screen_table("paper", screened, {3: full(0.12), 25: full(0.0458)})[2:-1]
+    assert [r.split(" | ")[0] for r in rows] == ["| 3", "| 25"]  # by seed, the unscreened full run included
+    assert "12.00% | 2.290 | 10/10 |" in rows[0]
+    assert rows[1].startswith("| 25 | not screened |") and "4.58% | 2.290 | — (not screened) |" in rows[1]
+    assert screen_table("paper", [], {}) == []

@@ -396,20 +396,28 @@ def protocol_section(results_dir, runs):
 
 
 def screen_table(recipe, mine, done):
-    if not mine:
+    """One row per seed screened or run to full length: the screen's numbers, then the full run's (seeds run to full
+    length with no screen have a row too, so that every full run's error is in the table)."""
+    if not mine and not done:
         return []
     text = ["| seed | screen: dominant digit of category 0–9 | min purity | shared / missing digits | "
             "validation error | test error | MI | screen | full run: test error | full run: MI | "
             "full run: categories keeping their screen digit |",
             "|---|---|---|---|---|---|---|---|---|---|---|"]
-    for s in mine:
-        sc, f = s["screen"], done.get(s["seed"])
+    screened = {s["seed"]: s for s in mine}
+    for seed in sorted(set(screened) | set(done)):
+        s, f = screened.get(seed), done.get(seed)
         full = "— | — | — |"
         if f:
-            kept = (f"{_kept(sc, f)}/{len(sc['dominant_digit'])} |" if s["seed"] < UNSCREENED_FROM[recipe]
-                    else "— (a new run, not the screened one) |")
+            kept = ("— (not screened) |" if s is None
+                    else f"{_kept(s['screen'], f)}/{len(s['screen']['dominant_digit'])} |"
+                    if seed < UNSCREENED_FROM[recipe] else "— (a new run, not the screened one) |")
             full = f"{100 * f['metrics']['categorical_error']['error']:.2f}% | {final_mi(f):.3f} | " + kept
-        text.append(f"| {s['seed']} | {' '.join('-' if d is None else str(d) for d in sc['dominant_digit'])} | "
+        if s is None:
+            text.append(f"| {seed} | not screened | — | — | — | — | — | — | " + full)
+            continue
+        sc = s["screen"]
+        text.append(f"| {seed} | {' '.join('-' if d is None else str(d) for d in sc['dominant_digit'])} | "
                     f"{sc['min_purity']:.2f} | {','.join(map(str, sc['shared_digits'])) or '–'} / "
                     f"{','.join(map(str, sc['missing_digits'])) or '–'} | "
                     f"{100 * sc['error']:.1f}% | {100 * s['test_error']:.1f}% | {s['mi_cat']:.3f} | "
