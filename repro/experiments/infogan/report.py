@@ -409,9 +409,12 @@ def screen_table(recipe, mine, done):
         s, f = screened.get(seed), done.get(seed)
         full = "— | — | — |"
         if f:
-            kept = ("— (not screened) |" if s is None
-                    else f"{_kept(s['screen'], f)}/{len(s['screen']['dominant_digit'])} |"
-                    if seed < UNSCREENED_FROM[recipe] else "— (a new run, not the screened one) |")
+            if s is None:
+                kept = "— (not screened) |"
+            elif seed < UNSCREENED_FROM[recipe]:  # the full run continued the screened one
+                kept = f"{_kept(s['screen'], f)}/{len(s['screen']['dominant_digit'])} |"
+            else:
+                kept = "— (a new run, not the screened one) |"
             full = f"{100 * f['metrics']['categorical_error']['error']:.2f}% | {final_mi(f):.3f} | " + kept
         if s is None:
             text.append(f"| {seed} | not screened | — | — | — | — | — | — | " + full)
