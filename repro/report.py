@@ -175,12 +175,12 @@ def classifier_paragraph(results_dir):
     from repro.metrics.classifier import SHIPPED, classifier_test_accuracy, shipped_fingerprint
 
     shipped = shipped_fingerprint()
-    by_run = {name: set(_classifier_fingerprints(s)) for name, s in sorted(load_runs(results_dir).items())}
-    by_run = {name: prints for name, prints in by_run.items() if prints}
     if shipped is None:  # a changed classifier not shipped yet: each machine trains its own
         return ("Classifier-based numbers (class histograms, classifier scores, Fréchet distances) were measured with "
                 "a classifier trained on the machine that evaluated each run (none ships with this version), so "
                 "they can differ from machine to machine.")
+    by_run = {name: set(_classifier_fingerprints(s)) for name, s in sorted(load_runs(results_dir).items())}
+    by_run = {name: prints for name, prints in by_run.items() if prints}
     same = [name for name, prints in by_run.items() if prints == {shipped}]
     other = [name for name in by_run if name not in same]
     text = ("Classifier-based numbers (class histograms, classifier scores, Fréchet distances) are measured with the "

@@ -130,7 +130,9 @@ def test_every_full_run_has_a_row_in_the_seed_table_screened_or_not():
     screened = [{"seed": 3, "test_error": 0.3, "mi_cat": 2.22,
                  "screen": {"dominant_digit": list(range(10)), "min_purity": 0.4, "shared_digits": [],
                             "missing_digits": [], "error": 0.31, "passed": False}}]
-    rows = screen_table("paper", screened, {3: full(0.12), 25: full(0.0458)})[2:-1]
+    table = screen_table("paper", screened, {3: full(0.12), 25: full(0.0458)})
+    rows = table[2:-1]
+    assert {r.count(" | ") for r in rows} == {table[0].count(" | ")}  # every row has the header's cells
     assert [r.split(" | ")[0] for r in rows] == ["| 3", "| 25"]  # by seed, the unscreened full run included
     assert "12.00% | 2.290 | 10/10 |" in rows[0]
     assert rows[1].startswith("| 25 | not screened |") and "4.58% | 2.290 | — (not screened) |" in rows[1]

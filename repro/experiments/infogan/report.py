@@ -416,17 +416,20 @@ def screen_table(recipe, mine, done):
             else:
                 kept = "— (a new run, not the screened one) |"
             full = f"{100 * f['metrics']['categorical_error']['error']:.2f}% | {final_mi(f):.3f} | " + kept
-        if s is None:
-            text.append(f"| {seed} | not screened | — | — | — | — | — | — | " + full)
-            continue
-        sc = s["screen"]
-        text.append(f"| {seed} | {' '.join('-' if d is None else str(d) for d in sc['dominant_digit'])} | "
-                    f"{sc['min_purity']:.2f} | {','.join(map(str, sc['shared_digits'])) or '–'} / "
-                    f"{','.join(map(str, sc['missing_digits'])) or '–'} | "
-                    f"{100 * sc['error']:.1f}% | {100 * s['test_error']:.1f}% | {s['mi_cat']:.3f} | "
-                    f"{'PASS' if sc['passed'] else 'fail'} | " + full)
+        text.append(f"| {seed} | {_screen_cells(s)} | " + full)
     return text + [""]
 
+
+
+def _screen_cells(s):
+    """The screen's seven table cells of one seed ("not screened" and dashes for a seed run with no screen)."""
+    if s is None:
+        return "not screened | — | — | — | — | — | —"
+    sc = s["screen"]
+    return (f"{' '.join('-' if d is None else str(d) for d in sc['dominant_digit'])} | {sc['min_purity']:.2f} | "
+            f"{','.join(map(str, sc['shared_digits'])) or '–'} / {','.join(map(str, sc['missing_digits'])) or '–'} | "
+            f"{100 * sc['error']:.1f}% | {100 * s['test_error']:.1f}% | {s['mi_cat']:.3f} | "
+            f"{'PASS' if sc['passed'] else 'fail'}")
 
 RATE_SOURCE = "none (the paper gives no success rate)"
 
